@@ -1,0 +1,83 @@
+"""Levels: the model, YAML loading with validation, saving, and the bundled levels.
+
+>>> from gridrl.levels import load_level
+>>> load_level("cliff_walking").shape
+(4, 12)
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from gridrl.levels.grid import GridArrays, compile_grid, grid_warnings
+from gridrl.levels.model import (
+    ACTION_DELTAS,
+    Action,
+    BanditLevel,
+    BernoulliArm,
+    Dynamics,
+    GaussianArm,
+    GridLevel,
+    Level,
+    LevelError,
+    Nonstationary,
+    Testbed,
+    TileKind,
+)
+from gridrl.levels.parse import parse_level, read_level_file
+from gridrl.levels.save import atomic_write_text, level_to_yaml, save_level
+
+#: The bundled levels ship beside the package, in the repository's top-level ``levels/``.
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "levels"
+
+
+def bundled_level_names() -> list[str]:
+    """Names of the bundled levels (file names without ``.yaml``), sorted."""
+    return sorted(p.stem for p in BUNDLED_DIR.glob("*.yaml"))
+
+
+def level_path(level: str | Path) -> Path:
+    """The file of a level given as a path or as a bundled level's name."""
+    path = Path(level)
+    if _is_file(path):
+        return path
+    bundled = BUNDLED_DIR / f"{level}.yaml"
+    if isinstance(level, str) and "/" not in level and _is_file(bundled):
+        return bundled
+    names = bundled_level_names()
+    close = difflib.get_close_matches(str(level), names, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise LevelError(
+        f"no level '{level}': not a file, nor a bundled level.{hint} "
+        f"Bundled levels: {', '.join(names)}."
+    )
+
+
+def _is_file(path: Path) -> bool:
+    """``path.exists()``, but False for names the OS refuses (e.g. too long)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
+def load_level(level: str | Path | Level) -> Level:
+    """A level from a path, a bundled name, or an already loaded level."""
+    if isinstance(level, (GridLevel, BanditLevel)):
+        return level
+    return read_level_file(level_path(level))
+
+
+def level_warnings(level: Level) -> list[str]:
+    """Warnings that do not stop a level loading (e.g. a goal no start can reach)."""
+    return grid_warnings(level) if isinstance(level, GridLevel) else []
+
+
+__all__ = [
+    "ACTION_DELTAS", "Action", "BanditLevel", "BernoulliArm", "BUNDLED_DIR", "Dynamics",
+    "GaussianArm", "GridArrays", "GridLevel", "Level", "LevelError", "Nonstationary", "Testbed",
+    "TileKind", "atomic_write_text", "bundled_level_names", "compile_grid", "level_path",
+    "level_to_yaml", "level_warnings", "load_level", "parse_level", "read_level_file",
+    "save_level",
+]  # fmt: skip
