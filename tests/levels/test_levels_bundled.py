@@ -115,10 +115,10 @@ def test_windy_gridworld() -> None:
     # every row except the goal's cell has the same wind per column
     for r in range(7):
         for c in range(10):
-            if (r, c) != (3, 6):
+            if (r, c) != (3, 7):
                 assert level.tile_at(r, c).wind == winds[c]
     assert level.cells_of("S") == [(3, 0)]
-    assert level.cells_of("G") == [(3, 6)]
+    assert level.cells_of("G") == [(3, 7)]  # Example 6.5: goal in column 7, wind 2
 
 
 def test_frozen_lake_8x8() -> None:

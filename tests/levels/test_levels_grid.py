@@ -148,8 +148,8 @@ def test_windy_gridworld_bundled_push() -> None:
     from gridrl.levels import load_level
 
     level = load_level("windy_gridworld")
-    # acting from column 7 (wind 2) at row 3 moving right ends two rows up in column 8
-    assert move1(level, 3, 7, RIGHT) == ((1, 8), False)
+    # acting from column 7 (wind 2) at row 2 moving right ends two rows up in column 8
+    assert move1(level, 2, 7, RIGHT) == ((0, 8), False)
     assert move1(level, 1, 6, UP) == ((0, 6), False)
 
 

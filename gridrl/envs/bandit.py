@@ -1,0 +1,171 @@
+"""Multi-armed bandits: the arms of a level as arrays, one gymnasium env, and N runs at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from gridrl.levels import BanditLevel, BernoulliArm, load_level
+
+
+class BanditArms:
+    """The reward rule of a bandit level, vectorised over runs.
+
+    ``means`` arrays have shape ``(runs, k)``: each run has its own true values q*(a)
+    (drawn per run on a testbed, fixed otherwise, random-walking when nonstationary).
+    """
+
+    def __init__(self, level: BanditLevel) -> None:
+        self.level = level
+        self.k = level.n_arms
+        if level.testbed is not None:
+            self.bernoulli = np.zeros(self.k, dtype=bool)
+            self.std = np.full(self.k, level.testbed.reward_std)
+        else:
+            self.bernoulli = np.array([isinstance(a, BernoulliArm) for a in level.arms])
+            self.std = np.array([0.0 if isinstance(a, BernoulliArm) else a.std for a in level.arms])
+        self.walk_std = level.nonstationary.walk_std if level.nonstationary else 0.0
+
+    def draw_means(self, rng: np.random.Generator, runs: int) -> np.ndarray:
+        """True values q*(a) for ``runs`` fresh runs: (runs, k)."""
+        tb = self.level.testbed
+        if tb is not None:
+            return rng.normal(tb.mean, tb.std, size=(runs, self.k))
+        means = np.array([arm.mean for arm in self.level.arms], dtype=np.float64)
+        return np.tile(means, (runs, 1))
+
+    def pull(self, rng: np.random.Generator, means: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """One reward per run for arm ``actions[i]``: Bernoulli(q*) or N(q*, std^2)."""
+        rows = np.arange(len(actions))
+        mu = means[rows, actions]
+        gaussian = mu + self.std[actions] * rng.standard_normal(len(actions))
+        if not self.bernoulli.any():
+            return gaussian
+        coin = (rng.random(len(actions)) < mu).astype(np.float64)
+        return np.where(self.bernoulli[actions], coin, gaussian)
+
+    def walk(self, rng: np.random.Generator, means: np.ndarray) -> np.ndarray:
+        """Nonstationary drift: q*(a) += N(0, walk_std^2) for every arm; Bernoulli p stays in [0, 1]."""
+        if self.walk_std == 0.0:
+            return means
+        means = means + rng.normal(0.0, self.walk_std, size=means.shape)
+        return np.where(self.bernoulli, np.clip(means, 0.0, 1.0), means)
+
+
+def _bandit_level(level: str | Path | BanditLevel) -> BanditLevel:
+    loaded = load_level(level)
+    if not isinstance(loaded, BanditLevel):
+        raise ValueError(f"a bandit env needs a bandit level; '{loaded.name}' is a gridworld")
+    return loaded
+
+
+class BanditEnv(gym.Env):
+    """A multi-armed bandit level as a one-state gymnasium environment.
+
+    ## Description
+    k arms, each paying a random reward around its true value q*(a) (Sutton & Barto ch. 2).
+    On a testbed level the true values are drawn afresh at every ``reset``.
+
+    ## Action Space
+    ``Discrete(k)``: the arm to pull.
+
+    ## Observation Space
+    ``Discrete(1)``: there is one state, always 0.
+
+    ## Starting State
+    The single state; ``info["true_means"]`` gives q* for this run.
+
+    ## Rewards
+    Bernoulli arms pay 1 with probability p, else 0; Gaussian arms N(q*(a), std^2).
+
+    ## Episode End
+    Never terminated; ``truncated`` after the level's ``steps`` pulls (one run).
+    ``info["optimal"]`` says whether the pulled arm had the highest true value.
+
+    ## Arguments
+    ``level`` (default ``"bernoulli_3"``).
+    """
+
+    metadata = {"render_modes": [], "render_fps": 4}
+
+    def __init__(self, level: str | Path | BanditLevel = "bernoulli_3") -> None:
+        self.level = _bandit_level(level)
+        self.arms = BanditArms(self.level)
+        self.observation_space = spaces.Discrete(1)
+        self.action_space = spaces.Discrete(self.arms.k)
+        self.true_means: np.ndarray | None = None
+        self.t = 0
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        super().reset(seed=seed)
+        self.true_means = self.arms.draw_means(self.np_random, 1)
+        self.t = 0
+        return 0, {"true_means": self.true_means[0].copy()}
+
+    def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
+        if self.true_means is None:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        a = np.array([int(action)])
+        optimal = bool(self.true_means[0, a[0]] >= self.true_means[0].max())
+        reward = float(self.arms.pull(self.np_random, self.true_means, a)[0])
+        self.true_means = self.arms.walk(self.np_random, self.true_means)
+        self.t += 1
+        return 0, reward, False, self.t >= self.level.steps, {"optimal": optimal}
+
+
+class BanditVectorEnv(VectorEnv):
+    """``num_envs`` independent runs of a bandit level, stepped together in numpy.
+
+    This is what bandit experiments use: Figure 2.2's 2000 runs x 1000 steps are 1000 calls
+    to :meth:`step` with 2000 actions each. ``infos["optimal"]`` marks the runs whose arm had
+    the highest true value. Runs restart on the step they reach the horizon (same-step
+    autoreset), drawing new true values.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+
+    def __init__(self, level: str | Path | BanditLevel = "ten_armed_testbed", num_envs: int = 1):
+        if num_envs < 1:
+            raise ValueError(f"num_envs must be at least 1, got {num_envs}")
+        self.level = _bandit_level(level)
+        self.arms = BanditArms(self.level)
+        self.num_envs = num_envs
+        self.single_observation_space = spaces.Discrete(1)
+        self.single_action_space = spaces.Discrete(self.arms.k)
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self.true_means = np.zeros((num_envs, self.arms.k))
+        self.t = np.zeros(num_envs, dtype=np.int64)
+        self._rng = np.random.default_rng()
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+        self.true_means = self.arms.draw_means(self._rng, self.num_envs)
+        self.t[:] = 0
+        return np.zeros(self.num_envs, dtype=np.int64), {"true_means": self.true_means.copy()}
+
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        actions = np.asarray(actions, dtype=np.int64)
+        rows = np.arange(self.num_envs)
+        optimal = self.true_means[rows, actions] >= self.true_means.max(axis=1)
+        rewards = self.arms.pull(self._rng, self.true_means, actions)
+        self.true_means = self.arms.walk(self._rng, self.true_means)
+        self.t += 1
+        truncated = self.t >= self.level.steps
+        if truncated.any():
+            self.true_means[truncated] = self.arms.draw_means(self._rng, int(truncated.sum()))
+            self.t[truncated] = 0
+        obs = np.zeros(self.num_envs, dtype=np.int64)
+        terminated = np.zeros(self.num_envs, dtype=bool)
+        return obs, rewards, terminated, truncated, {"optimal": optimal}

@@ -1,0 +1,89 @@
+"""``GridWorldVectorEnv``: N copies of a gridworld level stepped together in numpy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from gridrl.envs.model import N_ACTIONS, TabularModel
+from gridrl.envs.observation import ObservationEncoder, ObsMode
+from gridrl.levels import GridLevel, load_level
+
+
+class GridWorldVectorEnv(VectorEnv):
+    """``num_envs`` copies of one level, each step one numpy pass over all of them.
+
+    Same-step autoreset: when a copy's episode ends, the returned observation is already
+    the first one of its next episode; the observation it ended on is in
+    ``infos["final_obs"]`` (valid where ``infos["_final_obs"]`` is True). An agent that
+    bootstraps on truncation reads V(final_obs) there, never V of the new start.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+
+    def __init__(
+        self,
+        level: str | Path | GridLevel = "corridor",
+        num_envs: int = 8,
+        obs: ObsMode = "index",
+    ) -> None:
+        if num_envs < 1:
+            raise ValueError(f"num_envs must be at least 1, got {num_envs}")
+        loaded = load_level(level)
+        if not isinstance(loaded, GridLevel):
+            raise ValueError(f"a gridworld vector env needs a gridworld level; '{loaded.name}' is a bandit")
+        self.level = loaded
+        self.model = TabularModel.from_level(loaded)
+        self.encoder = ObservationEncoder(obs, *self.model.shape)
+        self.num_envs = num_envs
+        self.single_observation_space = self.encoder.space
+        self.single_action_space = spaces.Discrete(N_ACTIONS)
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self.max_steps = loaded.max_steps
+        self._cum = self.model.cumulative()
+        self._starts = self.model.grid.start_cells
+        self._rng = np.random.default_rng()
+        self.s = np.zeros(num_envs, dtype=np.int64)
+        self.t = np.zeros(num_envs, dtype=np.int64)
+
+    def _start_states(self, n: int) -> np.ndarray:
+        return self._starts[self._rng.integers(len(self._starts), size=n)]
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+        self.s = self._start_states(self.num_envs)
+        self.t[:] = 0
+        return self.encoder.batch(self.s), {}
+
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        """Sample every copy's outcome by inverse CDF over its (s, a) outcome list."""
+        a = np.asarray(actions, dtype=np.int64)
+        m = self.model
+        cum = self._cum[self.s, a]  # (N, K)
+        if cum.shape[1] == 1:
+            k = np.zeros(self.num_envs, dtype=np.int64)
+        else:
+            u = self._rng.random(self.num_envs)
+            k = np.minimum((u[:, None] >= cum).sum(axis=1), cum.shape[1] - 1)
+        s_next = m.next_state[self.s, a, k].astype(np.int64)
+        rewards = m.reward[self.s, a, k]
+        self.t += 1
+        terminated = m.terminal[s_next]
+        truncated = (self.t >= self.max_steps) & ~terminated
+        done = terminated | truncated
+        infos: dict[str, Any] = {}
+        if done.any():
+            infos = {"final_obs": self.encoder.batch(s_next), "_final_obs": done}
+            s_next[done] = self._start_states(int(done.sum()))
+            self.t[done] = 0
+        self.s = s_next
+        return self.encoder.batch(s_next), rewards, terminated, truncated, infos
