@@ -127,7 +127,8 @@ class BanditVectorEnv(VectorEnv):
     This is what bandit experiments use: Figure 2.2's 2000 runs x 1000 steps are 1000 calls
     to :meth:`step` with 2000 actions each. ``infos["optimal"]`` marks the runs whose arm had
     the highest true value. Runs restart on the step they reach the horizon (same-step
-    autoreset), drawing new true values.
+    autoreset), drawing new true values; the ended runs' values are in
+    ``infos["final_true_means"]`` (valid where ``infos["_final_true_means"]``).
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
@@ -163,9 +164,12 @@ class BanditVectorEnv(VectorEnv):
         self.true_means = self.arms.walk(self._rng, self.true_means)
         self.t += 1
         truncated = self.t >= self.level.steps
+        infos: dict[str, Any] = {"optimal": optimal}
         if truncated.any():
+            infos["final_true_means"] = self.true_means.copy()
+            infos["_final_true_means"] = truncated
             self.true_means[truncated] = self.arms.draw_means(self._rng, int(truncated.sum()))
             self.t[truncated] = 0
         obs = np.zeros(self.num_envs, dtype=np.int64)
         terminated = np.zeros(self.num_envs, dtype=bool)
-        return obs, rewards, terminated, truncated, {"optimal": optimal}
+        return obs, rewards, terminated, truncated, infos
