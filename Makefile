@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/env_speed.py
+	$(BIN)/python bench/agent_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,341 @@
+"""Headless commands: ``gridrl levels``, ``validate``, ``agents``, ``train`` (DESIGN.md §5).
+
+Every command reports bad input as a message and an exit code, never a traceback
+(``--debug`` shows one for unexpected errors). Heavy modules are imported by the command
+that needs them, so ``gridrl --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gridrl.agents import (
+    HyperparameterError,
+    LevelMismatchError,
+    agent_class,
+    agent_names,
+)
+from gridrl.levels import (
+    BanditLevel,
+    GridLevel,
+    Level,
+    LevelError,
+    bundled_level_names,
+    level_path,
+    level_warnings,
+    load_level,
+)
+from gridrl.progress import ProgressBar
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def _summary(level: Level) -> str:
+    """Size and first sentence of the description, for one-line listings."""
+    if isinstance(level, BanditLevel):
+        size = f"bandit, {level.n_arms} arms"
+    else:
+        rows, cols = level.shape
+        size = f"gridworld {rows}x{cols}"
+    first = " ".join(level.description.split()).split(". ")[0].rstrip(".")
+    return f"{size:<17} {textwrap.shorten(first or level.name, 80)}"
+
+
+def cmd_levels(args: argparse.Namespace) -> int:
+    """List the bundled levels with one line each."""
+    names = bundled_level_names()
+    width = max(map(len, names), default=0)
+    for name in names:
+        print(f"{name:<{width}}  {_summary(load_level(name))}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check level files: OK (with any warnings), or every error found; exit 1 on any error."""
+    failed = False
+    for given in args.files:
+        try:
+            level = load_level(level_path(given))
+        except LevelError as err:
+            failed = True
+            # A LevelError already names the file; prefix only when it does not.
+            text = str(err) if err.source else f"{given}: {err}"
+            print(f"{text}", file=sys.stdout)
+            continue
+        warnings = level_warnings(level)
+        note = f" ({len(warnings)} warning{'s' * (len(warnings) != 1)})" if warnings else ""
+        print(f"{given}: OK{note}")
+        for warning in warnings:
+            print(f"  warning: {warning}")
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as a message, exit status 2."""
+
+
+def cmd_agents(args: argparse.Namespace) -> int:
+    """Every registered agent, the levels it fits, and its hyperparameters."""
+    for name in agent_names():
+        cls = agent_class(name)
+        print(f"{name}  ({' and '.join(cls.level_kinds)})  {cls.summary}")
+        for h in cls.spec():
+            default = "none" if h.default is None else h.default
+            print(f"    {h.name} = {default!s:<8} {h.range_text():<34} {h.help}")
+        print()
+    return EXIT_OK
+
+
+def parse_sets(pairs: Sequence[str]) -> dict[str, str]:
+    """``["alpha=0.5", "epsilon=0.1"]`` -> ``{"alpha": "0.5", "epsilon": "0.1"}``."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set takes NAME=VALUE (e.g. --set epsilon=0.1), got '{pair}'")
+        values[key.strip()] = value.strip()
+    return values
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train an agent headless; print a summary; write snapshot.json and metrics.json."""
+    from gridrl.session import Session  # imports the agent modules only when training
+
+    level = load_level(args.level)
+    params = parse_sets(args.set or [])
+    try:
+        cls = agent_class(args.agent)
+    except KeyError as err:
+        raise UsageError(err.args[0]) from None
+    if args.runs < 1:
+        raise UsageError(f"--runs must be at least 1, got {args.runs}")
+    vectorized = cls.vectorized_runs and args.runs > 1
+    seeds = [args.seed] if vectorized else [args.seed + i for i in range(args.runs)]
+    sessions = [
+        Session(level, args.agent, params, seed=seed, runs=args.runs if vectorized else 1)
+        for seed in seeds
+    ]
+    unit, count = _budget(args, sessions[0])
+    progress = ProgressBar(count * len(sessions), f"{unit}s")
+    start = time.perf_counter()
+    for i, session in enumerate(sessions):
+        session.run(unit, count, progress=lambda done, base=i * count: progress(base + done))
+    elapsed = time.perf_counter() - start
+    print(_train_summary(sessions, unit, count, elapsed, args))
+    if args.out:
+        sessions[0].save(args.out)
+        if len(sessions) > 1:
+            _write_multi_run_metrics(sessions, Path(args.out) / "metrics.json")
+        print(f"wrote {args.out}/snapshot.json, metrics.json, agent.npz")
+    return EXIT_OK
+
+
+def _budget(args: argparse.Namespace, session: Any) -> tuple[str, int]:
+    for unit in ("steps", "episodes", "updates"):
+        count = getattr(args, unit)
+        if count is not None:
+            if count < 1:
+                raise UsageError(f"--{unit} must be at least 1, got {count}")
+            return unit[:-1], count
+    return session.agent.default_budget()
+
+
+def _write_multi_run_metrics(sessions: list[Any], path: Path) -> None:
+    """Several seeds: the mean curve over runs (up to the shortest run) and every run's curve."""
+    from gridrl.levels import atomic_write_text
+
+    per_run = [s.metrics() for s in sessions]
+    merged: dict[str, Any] = {}
+    for key in per_run[0]:
+        n = min(len(m[key]) for m in per_run)
+        merged[key] = [sum(m[key][i] for m in per_run) / len(per_run) for i in range(n)]
+    merged["runs"] = per_run
+    atomic_write_text(path, json.dumps(merged))
+
+
+ARROWS = "\u2191\u2192\u2193\u2190"  # up right down left, in action order
+
+
+def policy_map(level: GridLevel, pi: Any) -> str:
+    """The greedy action of every cell as an arrow; walls, terminal and teleport tiles their letter."""
+    from gridrl.levels import compile_grid
+
+    grid = compile_grid(level)
+    rows, cols = level.shape
+    lines = []
+    for r in range(rows):
+        cells = []
+        for c in range(cols):
+            s = r * cols + c
+            if grid.wall[s] or grid.terminal[s] or grid.teleport[s] >= 0:
+                cells.append(str(grid.chars[s]))
+            elif pi[s].max() - pi[s].min() < 1e-9:
+                cells.append("\u00b7")  # no preference yet
+            else:
+                cells.append(ARROWS[int(pi[s].argmax())])
+        lines.append("  " + " ".join(cells))
+    return "\n".join(lines)
+
+
+def _train_summary(
+    sessions: list[Any], unit: str, count: int, elapsed: float, args: argparse.Namespace
+) -> str:
+    first = sessions[0]
+    level, agent = first.level, first.agent
+    config = ", ".join(
+        f"{h.name}={'none' if getattr(agent.config, h.name) is None else getattr(agent.config, h.name)}"
+        for h in agent.spec()
+    )
+    runs = f", {len(sessions)} runs" if len(sessions) > 1 else ""
+    insight = agent.insight()
+    if "sweeps" in insight.extras:  # dynamic programming: no environment, sweeps of the model
+        work = f"{insight.extras['sweeps']:,} sweeps" + (
+            "" if insight.extras.get("converged", True) else " (not converged: max_sweeps reached)"
+        )
+    elif first.runs > 1:
+        work = f"{first.history.steps:,} pulls in each of {first.runs:,} runs"
+    else:
+        work = f"{sum(s.history.steps for s in sessions):,} environment steps"
+    lines = [
+        f"{args.agent} on {level.name} (seed {args.seed}{runs})",
+        f"  hyperparameters: {config or 'none'}",
+        f"  ran {count} {unit}{'s' * (count != 1)}"
+        + (f" x {len(sessions)} runs" if len(sessions) > 1 else "")
+        + f": {work}, in {elapsed:.2f} s",
+    ]
+    h = first.history
+    if isinstance(level, BanditLevel):
+        lines += _bandit_summary(first)
+    else:
+        if h.episode_returns:
+            returns = h.episode_returns
+            tail = returns[-100:]
+            lines.append(
+                f"  episodes: {len(returns)}; return of the last {len(tail)}: "
+                f"mean {sum(tail) / len(tail):.2f}, best {max(tail):.2f}; "
+                f"last episode {returns[-1]:.2f} in {h.episode_lengths[-1]} steps"
+            )
+        if h.updates and "max_delta" in h.updates[-1]:
+            lines.append(f"  last sweep: max |delta V| = {h.updates[-1]['max_delta']:.3g}")
+        row, col = divmod(agent_start_state(level), level.shape[1])
+        lines.append(f"  V at the start cell (row {row + 1}, col {col + 1}) = {insight.V[row * level.shape[1] + col]:.3f}")
+        lines.append("  most likely action in every cell:")
+        lines.append(policy_map(level, insight.pi))
+    return "\n".join(lines)
+
+
+def agent_start_state(level: GridLevel) -> int:
+    """The first start cell in reading order."""
+    from gridrl.levels import compile_grid
+
+    return int(compile_grid(level).start_cells[0])
+
+
+def _bandit_summary(session: Any) -> list[str]:
+    h, insight = session.history, session.agent.insight()
+    lines = []
+    if h.mean_reward:
+        tail = max(len(h.mean_reward) // 10, 1)
+        reward = sum(h.mean_reward[-tail:]) / tail
+        optimal = sum(h.optimal_action[-tail:]) / tail
+        lines.append(
+            f"  last {tail} pulls: average reward {reward:.3f}, optimal action {optimal:.1%}"
+            + (f" (averaged over {session.runs} runs)" if session.runs > 1 else "")
+        )
+    true_means = insight.extras.get("true_means")
+    pulls = insight.extras.get("pulls")
+    lines.append("  arm   true mean   estimate Q     pi    pulls   (run 1)")
+    for a in range(insight.Q.shape[1]):
+        mean = "" if true_means is None else f"{true_means[a]:9.3f}"
+        n = "" if pulls is None else f"{int(pulls[a]):7d}"
+        lines.append(f"  {a:>3}   {mean:>9}   {insight.Q[0, a]:10.3f}  {insight.pi[0, a]:5.2f}  {n}")
+    return lines
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gridrl",
+        description="gridrl: build gridworld and bandit levels and watch agents learn them.",
+        epilog="LEVEL is a path to a .yaml file or the name of a bundled level (see 'gridrl levels').",
+    )
+    parser.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    levels = commands.add_parser("levels", help="list the bundled levels")
+    levels.set_defaults(func=cmd_levels)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check level files and print OK or what is wrong",
+        description="Check level files. Prints OK (and any warnings) per file, or the errors "
+        "with file, line and column. Exit status 0 if all are valid, 1 otherwise.",
+    )
+    validate.add_argument("files", nargs="+", metavar="LEVEL", help="level file or bundled name")
+    validate.set_defaults(func=cmd_validate)
+
+    agents = commands.add_parser("agents", help="list the agents and their hyperparameters")
+    agents.set_defaults(func=cmd_agents)
+
+    train = commands.add_parser(
+        "train",
+        help="train an agent headless and write its values and learning curves",
+        description="Train an agent on a level without a window. Prints a summary (with the "
+        "greedy policy as arrows on gridworlds) and, with --out, writes snapshot.json "
+        "(V, Q, pi), metrics.json (learning curves) and agent.npz (the learned state).",
+        epilog="example: gridrl train cliff_walking --agent q-learning --set epsilon=0.1 "
+        "--set alpha=0.5 --episodes 500 --out out/cliff",
+    )
+    train.add_argument("level", metavar="LEVEL", help="level file or bundled name")
+    train.add_argument("--agent", required=True, help="agent name (see 'gridrl agents')")
+    train.add_argument(
+        "--set", action="append", metavar="NAME=VALUE", help="a hyperparameter; repeat for more"
+    )
+    budget = train.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=int, help="number of environment steps (bandits: pulls)")
+    budget.add_argument("--episodes", type=int, help="number of episodes (DP: run to convergence)")
+    budget.add_argument("--updates", type=int, help="number of updates (DP: sweeps)")
+    train.add_argument("--runs", type=int, default=1, help="independent runs (bandits: vectorised)")
+    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    train.add_argument("--out", metavar="DIR", help="folder for snapshot.json and metrics.json")
+    train.set_defaults(func=cmd_train)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except LevelError as err:
+        print(f"gridrl: {err}", file=sys.stderr)
+        return EXIT_USAGE if args.command == "train" else EXIT_INVALID
+    except (UsageError, HyperparameterError, LevelMismatchError) as err:
+        print(f"gridrl: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gridrl: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `gridrl agents | head`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as err:  # noqa: BLE001 - the last line of defence: a message, not a traceback
+        if args.debug:
+            raise
+        message = textwrap.shorten(f"{type(err).__name__}: {err}", 300)
+        print(f"gridrl: unexpected error: {message}\n(run with --debug for details)", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""One training run: level + agent + seed + history. The GUI and the CLI both drive this.
+
+The session records what every unit returned (episode returns and lengths, per-update
+diagnostics, bandit reward curves) and writes the two JSON files of DESIGN.md §5.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from gridrl.agents import Agent, Event, make_agent
+from gridrl.levels import (
+    BanditLevel,
+    GridLevel,
+    Level,
+    atomic_write_text,
+    compile_grid,
+    load_level,
+)
+
+#: Diagnostics kept per update (loss, entropy, TD error, ...), at most this many, oldest dropped.
+MAX_UPDATE_HISTORY = 100_000
+
+
+@dataclass
+class History:
+    """What happened so far. Bandit curves are per pull, averaged over the runs."""
+
+    episode_returns: list[float] = field(default_factory=list)
+    episode_lengths: list[int] = field(default_factory=list)
+    updates: list[dict[str, float]] = field(default_factory=list)
+    mean_reward: list[float] = field(default_factory=list)
+    optimal_action: list[float] = field(default_factory=list)
+    steps: int = 0
+    units: dict[str, int] = field(default_factory=lambda: {"step": 0, "episode": 0, "update": 0})
+
+    def record(self, event: Event) -> None:
+        self.steps += event.steps
+        self.units[event.unit] = self.units.get(event.unit, 0) + 1
+        if event.episode_return is not None:
+            self.episode_returns.append(float(event.episode_return))
+            self.episode_lengths.append(int(event.episode_length or 0))
+        if "mean_reward" in event.curves:
+            self.mean_reward.extend(event.curves["mean_reward"].tolist())
+            self.optimal_action.extend(event.curves["optimal_fraction"].tolist())
+        elif "mean_reward" in event.info:
+            self.mean_reward.append(float(event.info["mean_reward"]))
+            self.optimal_action.append(float(event.info.get("optimal_fraction", math.nan)))
+        diagnostics = dict(event.info)
+        for name in ("td_error", "max_delta"):
+            value = getattr(event, name)
+            if value is not None:
+                diagnostics[name] = float(value)
+        if diagnostics:
+            self.updates.append(diagnostics)
+            if len(self.updates) > MAX_UPDATE_HISTORY:
+                del self.updates[: len(self.updates) - MAX_UPDATE_HISTORY]
+
+
+class Session:
+    """A level, an agent made by name with hyperparameters, a seed, and the run's history."""
+
+    def __init__(
+        self,
+        level: str | Path | Level,
+        agent: str,
+        params: dict[str, Any] | None = None,
+        seed: int = 0,
+        runs: int = 1,
+    ) -> None:
+        self.level = load_level(level)
+        self.agent_name = agent
+        self.params = dict(params or {})
+        self.seed = seed
+        self.runs = runs
+        self.agent: Agent = make_agent(agent, self.level, self.params, seed=seed, runs=runs)
+        self.history = History()
+
+    def advance(self, unit: str) -> Event:
+        """One unit of training (``step``, ``episode`` or ``update``), recorded."""
+        event = self.agent.advance(unit)
+        self.history.record(event)
+        return event
+
+    def run(
+        self, unit: str, count: int, progress: Callable[[int], None] | None = None
+    ) -> Event | None:
+        """``count`` units in a row; ``progress(i)`` is called after each. Returns the last Event."""
+        event = None
+        for i in range(count):
+            event = self.advance(unit)
+            if progress is not None:
+                progress(i + 1)
+        return event
+
+    # ------------------------------------------------------------------ outputs
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the agent knows, in the ``snapshot.json`` format of DESIGN.md §5."""
+        insight = self.agent.insight()
+        base = {"level": self.level.name, "agent": self.agent_name}
+        if isinstance(self.level, BanditLevel):
+            true_means = insight.extras.get("true_means")
+            return base | {
+                "Q": _plain(insight.Q[0]),
+                "pi": _plain(insight.pi[0]),
+                "true_means": None if true_means is None else _plain(true_means),
+            }
+        assert isinstance(self.level, GridLevel)
+        rows, cols = self.level.shape
+        wall = compile_grid(self.level).wall.reshape(rows, cols)
+        V = insight.V.reshape(rows, cols).astype(object)
+        V[wall] = None
+        return base | {
+            "shape": [rows, cols],
+            "V": _plain(V),
+            "Q": _plain(insight.Q.reshape(rows, cols, -1)),
+            "pi": _plain(insight.pi.reshape(rows, cols, -1)),
+        }
+
+    def metrics(self) -> dict[str, Any]:
+        """Learning curves, in the ``metrics.json`` format of DESIGN.md §5."""
+        h = self.history
+        if isinstance(self.level, BanditLevel):
+            return {"mean_reward": h.mean_reward, "optimal_action": h.optimal_action}
+        return {"episode_returns": h.episode_returns, "episode_lengths": h.episode_lengths}
+
+    def save(self, out_dir: str | Path) -> list[Path]:
+        """Write snapshot.json, metrics.json and agent.npz (the learned state) into ``out_dir``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [out / "snapshot.json", out / "metrics.json", out / "agent.npz"]
+        atomic_write_text(written[0], json.dumps(self.snapshot()))
+        atomic_write_text(written[1], json.dumps(self.metrics()))
+        save_agent_state(self.agent, written[2])
+        return written
+
+
+def _plain(array: Any) -> Any:
+    """numpy -> JSON-ready lists; NaN/inf become null (JSON has neither)."""
+    def clean(x: Any) -> Any:
+        if isinstance(x, list):
+            return [clean(v) for v in x]
+        if isinstance(x, float) and not math.isfinite(x):
+            return None
+        return x
+    return clean(np.asarray(array).tolist())
+
+
+def save_agent_state(agent: Agent, path: str | Path) -> None:
+    """The agent's learned state as .npz, written atomically (temp file, then rename)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp.npz")
+    try:
+        np.savez(tmp, **{k: np.asarray(v) for k, v in agent.state_dict().items()})
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_agent_state(agent: Agent, path: str | Path) -> None:
+    """Restore what :func:`save_agent_state` wrote."""
+    with np.load(path, allow_pickle=False) as data:
+        state = {k: (data[k].item() if data[k].ndim == 0 else data[k]) for k in data.files}
+    agent.load_state_dict(state)
