@@ -1,0 +1,1 @@
+"""Machinery shared by the agents: exploration, the tabular control loop, DP sweeps, bandit runs."""
