@@ -43,7 +43,10 @@ class History:
     def record(self, event: Event) -> None:
         self.steps += event.steps
         self.units[event.unit] = self.units.get(event.unit, 0) + 1
-        if event.episode_return is not None:
+        if event.episodes:
+            self.episode_returns.extend(float(g) for g, _ in event.episodes)
+            self.episode_lengths.extend(int(n) for _, n in event.episodes)
+        elif event.episode_return is not None:
             self.episode_returns.append(float(event.episode_return))
             self.episode_lengths.append(int(event.episode_length or 0))
         if "mean_reward" in event.curves:
@@ -81,6 +84,11 @@ class Session:
         self.runs = runs
         self.agent: Agent = make_agent(agent, self.level, self.params, seed=seed, runs=runs)
         self.history = History()
+
+    def set_level(self, level: Level) -> None:
+        """Apply a live edit of the level (same kind and size) without resetting the agent."""
+        self.agent.set_level(level)
+        self.level = level
 
     def advance(self, unit: str) -> Event:
         """One unit of training (``step``, ``episode`` or ``update``), recorded."""

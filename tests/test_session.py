@@ -79,3 +79,29 @@ def test_save_writes_json_and_the_learned_state_loads_back(tmp_path) -> None:
     np.testing.assert_array_equal(fresh.agent.Q, session.agent.Q)
     assert fresh.agent.episodes_done == 30
     assert not list((tmp_path / "out").glob(".*tmp*"))  # no temp files left behind
+
+
+@pytest.mark.parametrize("agent", ["q-learning", "sarsa", "value-iteration", "policy-iteration"])
+def test_live_edit_keeps_what_was_learned_and_applies_the_new_dynamics(agent) -> None:
+    from dataclasses import replace
+
+    session = Session("corridor", agent, seed=0)
+    session.run("episode", 5)
+    learned = session.agent.insight().V.copy()
+    row = session.level.layout[0]
+    edited = replace(session.level, layout=(row[:4] + "#" + row[5:],))  # wall in the corridor
+    session.set_level(edited)
+    assert session.level is edited and session.agent.level is edited
+    np.testing.assert_allclose(session.agent.insight().V[:4], learned[:4])  # not reset
+    session.run("episode", 3)
+    assert session.agent.insight().V[4] == 0.0  # the new wall holds no value
+
+
+def test_live_edit_must_keep_the_size() -> None:
+    from dataclasses import replace
+
+    from gridrl.agents import LevelMismatchError
+
+    session = Session("corridor", "q-learning")
+    with pytest.raises(LevelMismatchError):
+        session.set_level(replace(session.level, layout=("S..G",)))

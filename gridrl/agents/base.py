@@ -198,6 +198,9 @@ class Event:
     equation: str = ""
     backup: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    #: Every episode that ended during this unit, as (return, length), across all parallel
+    #: environments (agents with one environment may leave it empty and set episode_return).
+    episodes: list[tuple[float, int]] = field(default_factory=list)
     #: Per-step series from inside a longer unit (a bandit episode's reward per pull), so
     #: curves keep one point per step whatever unit drove them.
     curves: dict[str, np.ndarray] = field(default_factory=dict)
@@ -264,6 +267,18 @@ class Agent(ABC):
     @abstractmethod
     def insight(self) -> Insight:
         """V, Q, pi, visits for every state."""
+
+    def set_level(self, level: Level) -> None:
+        """Swap in an edited version of the level (same kind and size) without forgetting what
+        was learned: the GUI's live edits, so students watch the agent adapt."""
+        if level.kind != self.level.kind or getattr(level, "shape", None) != getattr(self.level, "shape", None):
+            raise LevelMismatchError("a live edit must keep the level's kind and size")
+        self.level = level
+        self.rebuild_environment()
+
+    def rebuild_environment(self) -> None:
+        """Rebuild whatever the agent derived from ``self.level`` (env, model); keep learning."""
+        raise NotImplementedError(f"agent '{self.name}' does not support live level edits")
 
     def default_budget(self) -> tuple[str, int]:
         """What ``gridrl train`` runs when no --steps/--episodes/--updates is given."""

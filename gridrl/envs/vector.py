@@ -58,9 +58,20 @@ class GridWorldVectorEnv(VectorEnv):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Reset every copy. ``options={"state": s}`` starts them all (or, with an array of
+        N states, each) at the given cells instead of random start cells; later episodes
+        start as usual."""
         if seed is not None:
             self._rng = np.random.default_rng(seed)
-        self.s = self._start_states(self.num_envs)
+        start = (options or {}).get("state")
+        if start is None:
+            self.s = self._start_states(self.num_envs)
+        else:
+            s = np.broadcast_to(np.asarray(start, dtype=np.int64), (self.num_envs,)).copy()
+            bad = (s < 0) | (s >= self.model.n_states)
+            if bad.any() or (self.model.wall | self.model.terminal)[s[~bad]].any():
+                raise ValueError(f"start states must be non-wall, non-terminal cells, got {start}")
+            self.s = s
         self.t[:] = 0
         return self.encoder.batch(self.s), {}
 

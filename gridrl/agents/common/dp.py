@@ -136,11 +136,9 @@ class DynamicProgramming(Agent):
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
         self.gamma = self.level.dynamics.gamma if self.config.gamma is None else self.config.gamma
-        self.model = replace(TabularModel.from_level(level), gamma=self.gamma)
+        self.rebuild_environment()
         self.rows, self.cols = self.model.shape
         self.n_states, self.n_actions = self.model.n_states, self.model.n_actions
-        self.backups = Backup(self.model, self.gamma)
-        self.inactive = self.model.terminal | self.model.wall  # V = 0, never backed up
         self.lines = sweep_lines(self.rows, self.cols)
 
         self.V = np.zeros(self.n_states)  # V_k; 0 on walls and terminal states
@@ -152,6 +150,16 @@ class DynamicProgramming(Agent):
         self.converged = False
         self.cursor = 0  # position of step() in the current sweep's order
         self.partial_delta = 0.0  # max |delta V| of the steps so far in that sweep
+
+    def rebuild_environment(self) -> None:
+        """The exact model of (an edited) level; V is kept, so the next sweeps show the change
+        propagating. New walls and terminals get V = 0."""
+        self.model = replace(TabularModel.from_level(self.level), gamma=self.gamma)
+        self.backups = Backup(self.model, self.gamma)
+        self.inactive = self.model.terminal | self.model.wall  # V = 0, never backed up
+        if hasattr(self, "V"):
+            self.V[self.inactive] = 0.0
+            self.converged = False
 
     def default_budget(self) -> tuple[str, int]:
         """Headless default: one run to convergence."""

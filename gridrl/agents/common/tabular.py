@@ -55,6 +55,18 @@ class TabularControl(Agent):
         self.episode_steps = 0
         self._seeded = False
 
+    def rebuild_environment(self) -> None:
+        """A new env with the edited dynamics; Q, visits and the agent's position stay."""
+        state = self.env.s
+        self.env = GridWorldEnv(self.level)
+        self.env.reset(seed=int(self.rng.integers(2**31)))
+        if self.s is not None:
+            if self.env.model.wall[self.s] or self.env.model.terminal[self.s]:
+                self.s = None  # the agent stood where a wall/goal now is: start a new episode
+            else:
+                self.env.s = state
+                self.env.t = self.episode_steps
+
     @property
     def epsilon(self) -> float:
         c = self.config
