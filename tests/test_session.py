@@ -105,3 +105,18 @@ def test_live_edit_must_keep_the_size() -> None:
     session = Session("corridor", "q-learning")
     with pytest.raises(LevelMismatchError):
         session.set_level(replace(session.level, layout=("S..G",)))
+
+
+def test_live_edit_of_a_bandit_keeps_the_estimates() -> None:
+    from dataclasses import replace
+
+    from gridrl.levels import BernoulliArm
+
+    session = Session("bernoulli_3", "epsilon-greedy", seed=0)
+    session.run("step", 50)
+    Q = session.agent.insight().Q.copy()
+    arms = session.level.arms
+    edited = replace(session.level, arms=(arms[0], arms[1], BernoulliArm("high", p=0.1)))
+    session.set_level(edited)
+    np.testing.assert_array_equal(session.agent.insight().Q, Q)
+    assert session.agent.insight().extras["true_means"][2] == pytest.approx(0.1)

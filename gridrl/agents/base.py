@@ -271,7 +271,8 @@ class Agent(ABC):
     def set_level(self, level: Level) -> None:
         """Swap in an edited version of the level (same kind and size) without forgetting what
         was learned: the GUI's live edits, so students watch the agent adapt."""
-        if level.kind != self.level.kind or getattr(level, "shape", None) != getattr(self.level, "shape", None):
+        size = {"gridworld": lambda lv: lv.shape, "bandit": lambda lv: lv.n_arms}[level.kind]
+        if level.kind != self.level.kind or size(level) != size(self.level):
             raise LevelMismatchError("a live edit must keep the level's kind and size")
         self.level = level
         self.rebuild_environment()

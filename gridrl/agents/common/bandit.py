@@ -110,6 +110,12 @@ class BanditAgent(Agent):
         self.init_state()
         self.reset_runs(np.ones(self.runs, dtype=bool))
 
+    def rebuild_environment(self) -> None:
+        """Edited arms (same number): new runs of the env; the estimates are kept."""
+        self.env = BanditVectorEnv(self.level, num_envs=self.runs)
+        self.env.reset(seed=int(self.rng.integers(2**31)))
+        self._ended = self._ended_means = None
+
     # ------------------------------------------------------------------ hooks
 
     def init_state(self) -> None:

@@ -103,7 +103,10 @@ class DeepAgent(Agent):
 
     def rebuild_environment(self) -> None:
         """New vectorised envs with the edited dynamics; the networks keep what they learned."""
-        self.envs = GridWorldVectorEnv(self.level, num_envs=self.num_envs, obs="index")
+        if isinstance(self.level, BanditLevel):
+            self.envs = BanditVectorEnv(self.level, num_envs=self.num_envs)
+        else:
+            self.envs = GridWorldVectorEnv(self.level, num_envs=self.num_envs, obs="index")
         states, _ = self.envs.reset(seed=int(self.rng.integers(2**31)))
         self.states = np.asarray(states)
         self.episode_return[:] = 0.0
