@@ -80,7 +80,8 @@ class DeepAgent(Agent):
         self.torch_rng = seed_torch(seed)
         c = self.config
         self.num_envs = int(getattr(c, "num_envs", 1))
-        level_gamma = 1.0 if isinstance(level, BanditLevel) else level.dynamics.gamma
+        self.is_bandit = isinstance(level, BanditLevel)
+        level_gamma = 1.0 if self.is_bandit else level.dynamics.gamma
         self.gamma = level_gamma if getattr(c, "gamma", None) is None else c.gamma
         if isinstance(level, BanditLevel):
             self.envs: Any = BanditVectorEnv(level, num_envs=self.num_envs)
@@ -155,18 +156,37 @@ class DeepAgent(Agent):
         self.episode_return[done] = 0.0
         self.episode_length[done] = 0
         self.states = states
-        return {
-            "states": states, "rewards": np.asarray(rewards, dtype=np.float64),
+        rewards = np.asarray(rewards, dtype=np.float64)
+        result = {
+            "states": states, "rewards": rewards,
             "terminated": np.asarray(terminated), "truncated": np.asarray(truncated),
             "final_states": final_states, "episodes": episodes, "env0_done": bool(done[0]),
         }  # fmt: skip
+        if self.is_bandit:  # the bandit curves of DESIGN.md §5: one point per pull
+            result["curves"] = {
+                "mean_reward": np.array([rewards.mean()]),
+                "optimal_fraction": np.array([np.mean(infos["optimal"])]),
+            }
+        return result
+
+    def learning_ends(self, result: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """``(terminated, truncated)`` as the learner should see one step.
+
+        On a bandit every pull is a one-step episode: the next pull does not depend on this
+        one, so there is nothing to bootstrap from (and with gamma = 1 and no terminal state a
+        value would otherwise grow without bound). The env's own "episode" there is the
+        level's run of pulls, which only matters for the curves.
+        """
+        if self.is_bandit:
+            return np.ones(self.num_envs, dtype=bool), np.zeros(self.num_envs, dtype=bool)
+        return result["terminated"], result["truncated"]
 
     def step_event(self, before: np.ndarray, actions: np.ndarray, result: dict[str, Any]) -> Event:
         """The Event of one vectorised step, told from environment 0's point of view."""
         event = Event(
             unit="step", steps=self.num_envs, state=int(before[0]), action=int(actions[0]),
             reward=float(result["rewards"][0]), next_state=int(result["final_states"][0]),
-            done=result["env0_done"], episodes=result["episodes"],
+            done=result["env0_done"], episodes=result["episodes"], curves=result.get("curves", {}),
         )  # fmt: skip
         if result["env0_done"]:
             event.episode_return, event.episode_length = result["episodes"][0]
@@ -187,18 +207,22 @@ class DeepAgent(Agent):
 
     def _steps_until(self, stop: Any, unit: str) -> Event:
         steps, episodes, changed = 0, [], []
+        curves: dict[str, list[np.ndarray]] = {}
         info: dict[str, Any] = {}
         for _ in range(MAX_STEPS_PER_UNIT):
             event = self.act_and_learn()
             steps += event.steps
             episodes += event.episodes
             changed.append(event.changed)
+            for key, values in event.curves.items():
+                curves.setdefault(key, []).append(np.atleast_1d(values))
             if event.info.get("updated"):
                 info = event.info
             if stop(event):
                 break
         event.unit, event.steps, event.episodes, event.info = unit, steps, episodes, info or event.info
         event.changed = np.unique(np.concatenate(changed)) if changed else event.changed
+        event.curves = {key: np.concatenate(parts) for key, parts in curves.items()}
         return event
 
     # ------------------------------------------------------------------ insight, save, load
@@ -215,8 +239,12 @@ class DeepAgent(Agent):
             Q=np.full((S, A), np.nan) if Q is None else np.asarray(Q, dtype=np.float64),
             pi=np.asarray(out["pi"], dtype=np.float64),
             visits=self.visits.copy(),
-            extras={"updates": self.updates_done, **out.get("extras", {})},
+            extras={"updates": self.updates_done, **self._bandit_extras(), **out.get("extras", {})},
         )
+
+    def _bandit_extras(self) -> dict[str, Any]:
+        """On a bandit: run 0's true arm values, for the bar view (DESIGN.md §5's snapshot)."""
+        return {"true_means": self.envs.true_means[0].copy()} if self.is_bandit else {}
 
     def state_dict(self) -> dict[str, Any]:
         state: dict[str, Any] = {"updates_done": self.updates_done, "visits": self.visits.copy()}

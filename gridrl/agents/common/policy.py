@@ -1,0 +1,102 @@
+"""The categorical policy pi_theta(a|s) the policy-gradient agents share, and explained variance.
+
+Every policy-gradient agent here (REINFORCE, actor-critic, PPO, TRPO, GRPO) needs the same
+three things from its policy network, for a batch of states at once:
+
+* sample a_t ~ pi_theta(.|s_t) and remember log pi_theta(a_t|s_t)    (acting),
+* log pi_theta(a_t|s_t) and the entropy H(pi_theta(.|s_t)) of given actions   (the losses),
+* pi_theta(.|s) for every state                                      (insight).
+
+:class:`CategoricalPolicy` does these over a softmax of logits: pi_theta(a|s) =
+exp(z_a(s)) / sum_b exp(z_b(s)) with z = an MLP of the observation. Sampling takes a
+``torch.Generator`` so that a run is a function of its seed alone.
+
+Also here: :func:`explained_variance` (how well a critic predicts its targets),
+:func:`flat_grad` and :func:`jacobian` (gradients as flat vectors, for TRPO's natural
+gradient and REINFORCE's per-episode gradients).
+
+This module imports torch; only the deep agents import it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from gridrl.agents.common.deep import mlp
+
+
+class CategoricalPolicy(nn.Module):
+    """pi_theta(a|s) = softmax(z_theta(s))_a over ``n_actions`` discrete actions.
+
+    The output layer starts with gain 0.01, so the first policy is nearly uniform: every
+    action is tried before the agent has any reason to prefer one (CleanRL's initialisation).
+    """
+
+    def __init__(self, obs_dim: int, n_actions: int, hidden: int = 64, layers: int = 2) -> None:
+        super().__init__()
+        self.net = mlp(obs_dim, n_actions, hidden=hidden, layers=layers, out_gain=0.01)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """Logits z_theta(s), (B, A)."""
+        return self.net(obs)
+
+    def log_probs(self, obs: torch.Tensor) -> torch.Tensor:
+        """log pi_theta(.|s) for every action, (B, A) (a stable log-softmax)."""
+        return torch.log_softmax(self(obs), dim=-1)
+
+    def probs(self, obs: torch.Tensor) -> torch.Tensor:
+        """pi_theta(.|s), (B, A): what insight shows for every state."""
+        return torch.softmax(self(obs), dim=-1)
+
+    @torch.no_grad()
+    def sample(self, obs: torch.Tensor, generator: torch.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """a ~ pi_theta(.|s) for a batch of states, and log pi_theta(a|s); numpy (B,) each."""
+        logp_all = self.log_probs(obs)
+        actions = torch.multinomial(logp_all.exp(), 1, generator=generator).squeeze(1)
+        logp = logp_all.gather(1, actions[:, None]).squeeze(1)
+        return actions.numpy(), logp.numpy().astype(np.float64)
+
+    def evaluate(self, obs: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """log pi_theta(a_t|s_t) and H(pi_theta(.|s_t)) = -sum_a pi log pi, (B,) each, with grad."""
+        logp_all = self.log_probs(obs)
+        logp = logp_all.gather(1, actions.long()[:, None]).squeeze(1)
+        entropy = -(logp_all.exp() * logp_all).sum(dim=1)
+        return logp, entropy
+
+
+def explained_variance(values: np.ndarray, returns: np.ndarray) -> float:
+    """1 - Var[R - V] / Var[R]: how much of the returns' spread the critic predicts.
+
+    1 means V(s_t) predicts the targets R_t exactly; 0 means it does no better than their
+    mean; negative means worse than that. NaN when the returns do not vary at all.
+    """
+    values, returns = np.asarray(values, dtype=np.float64), np.asarray(returns, dtype=np.float64)
+    var_returns = float(np.var(returns))
+    if var_returns == 0.0:
+        return float("nan")
+    return float(1.0 - np.var(returns - values) / var_returns)
+
+
+def flat_grad(loss: torch.Tensor, params: list[nn.Parameter]) -> torch.Tensor:
+    """d loss / d theta flattened into one vector (zeros for parameters the loss ignores)."""
+    grads = torch.autograd.grad(loss, params, allow_unused=True)
+    return torch.cat([
+        (torch.zeros_like(p) if g is None else g).reshape(-1) for g, p in zip(grads, params)
+    ])  # fmt: skip
+
+
+
+def jacobian(outputs: torch.Tensor, params: list[nn.Parameter]) -> torch.Tensor:
+    """d outputs / d theta, (K, |theta|) for K ``outputs``: row k is the gradient of outputs[k].
+
+    One vectorised backward pass (``is_grads_batched``) instead of K. REINFORCE uses it on
+    the logits of the visited states to get every episode's gradient at once.
+    """
+    eye = torch.eye(len(outputs), dtype=outputs.dtype)
+    grads = torch.autograd.grad(outputs, params, grad_outputs=eye, is_grads_batched=True, allow_unused=True)
+    K = len(outputs)
+    return torch.cat([
+        torch.zeros(K, p.numel()) if g is None else g.reshape(K, -1) for g, p in zip(grads, params)
+    ], dim=1)  # fmt: skip

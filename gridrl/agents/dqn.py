@@ -1,0 +1,347 @@
+"""DQN: Q-learning with a neural network, experience replay and a target network
+(Mnih et al. 2015, "Human-level control through deep reinforcement learning", Algorithm 1),
+with Double DQN's target as an option (van Hasselt, Guez & Silver 2016).
+
+    Deep Q-learning with experience replay
+    1  Initialize replay memory D to capacity N
+    2  Initialize action-value function Q with random weights theta
+    3  Initialize target action-value function Q^ with weights theta- = theta
+    4  For episode = 1, M do
+    5      Initialize state s_1
+    6      For t = 1, T do
+    7          With probability epsilon select a random action a_t,
+    8          otherwise select a_t = argmax_a Q(s_t, a; theta)
+    9          Execute action a_t, observe reward r_t and state s_t+1
+    10         Store transition (s_t, a_t, r_t, s_t+1) in D
+    11         Sample a random minibatch of transitions (s_j, a_j, r_j, s_j+1) from D
+    12         Set y_j = r_j                                         if the episode terminates at j+1
+    13                   r_j + gamma max_a' Q^(s_j+1, a'; theta-)    otherwise
+    14         Perform a gradient descent step on (y_j - Q(s_j, a_j; theta))^2 with respect to theta
+    15         Every C steps reset Q^ = Q
+
+It is the Q-learning update of Sutton & Barto eq. 6.8 with a network in place of the table.
+The two additions keep that from diverging: replay (line 10-11) breaks the correlation of
+consecutive transitions, and the target network (line 13, 15) holds the bootstrap target
+still for C steps, so Q is not chasing its own tail at every gradient step.
+
+Double DQN changes only line 13: the online network *chooses* the next action and the target
+network *evaluates* it, y = r + gamma Q^(s', argmax_a' Q(s', a'; theta); theta-)
+(van Hasselt et al. 2016, eq. 4). The max of noisy estimates is biased upwards; decoupling
+choice from evaluation removes most of that bias.
+
+What "step" and "update" mean here: one step is one step of all ``num_envs`` environment
+copies (``num_envs`` transitions into D); every ``train_freq`` steps, once
+``learning_starts`` steps have passed, an update runs ``gradient_steps`` minibatch steps
+(lines 11-14). Every counted period (``train_freq``, ``target_update``, ``learning_starts``,
+``exploration_steps``) is in these steps.
+
+Departures from Algorithm 1, each a flag: Adam instead of RMSProp (``lr``); the squared
+error of line 14 is replaced by the Huber loss, which is what the paper's "error clipping"
+amounts to (``huber``); gradient-norm clipping (``max_grad_norm``); a soft target update
+theta- <- tau theta + (1 - tau) theta- (``tau``; tau = 1 is line 15's copy); several
+environments at once (``num_envs``). A time limit is not a terminal state: line 12 applies
+only when the episode *terminated*; a truncated transition still bootstraps from the state it
+was cut in. On a bandit every pull is a whole one-step episode, so y = r: Q(a) learns the
+mean reward of arm a.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gridrl.agents.base import Event, hp
+from gridrl.agents.common.deep import DeepAgent, mlp
+from gridrl.agents.common.exploration import epsilon_greedy_probs
+from gridrl.agents.common.replay import ReplayBuffer
+from gridrl.levels import Level
+
+
+@dataclass(frozen=True)
+class Config:
+    """DQN's hyperparameters. Every period is counted in steps (one step of all envs)."""
+
+    lr: float = hp(1e-3, "Adam learning rate of the Q-network", low=0.0, high=1.0, low_open=True)
+    gamma: float | None = hp(None, "discount gamma; none = the level's", low=0.0, high=1.0, optional=True)
+    buffer_size: int = hp(10_000, "replay memory D: the newest transitions kept (line 1)", low=1, high=10_000_000)
+    batch_size: int = hp(64, "transitions per minibatch (line 11)", low=1, high=65_536)
+    learning_starts: int = hp(200, "steps of pure collection before the first update", low=0)
+    train_freq: int = hp(1, "an update every this many steps", low=1)
+    gradient_steps: int = hp(1, "minibatch gradient steps per update (lines 11-14)", low=1, high=1000)
+    target_update: int = hp(100, "every this many steps the target network moves towards Q (line 15)", low=1)
+    tau: float = hp(1.0, "target update theta- <- tau theta + (1-tau) theta-; 1 = copy (line 15)",
+                    low=0.0, high=1.0, low_open=True)  # fmt: skip
+    double: bool = hp(False, "Double DQN target: Q chooses a', the target network evaluates it")
+    epsilon_start: float = hp(1.0, "exploration: epsilon at the first step (lines 7-8)", low=0.0, high=1.0)
+    epsilon_end: float = hp(0.05, "exploration: epsilon after the decay", low=0.0, high=1.0)
+    exploration_steps: int = hp(1000, "steps over which epsilon falls linearly from start to end", low=0)
+    huber: bool = hp(True, "Huber loss (the paper's error clipping); false = squared error")
+    max_grad_norm: float = hp(10.0, "clip the gradient norm to this (stops rare huge TD errors); 0 = off", low=0.0)
+    hidden: int = hp(64, "units in each of the two hidden layers", low=1, high=4096)
+    num_envs: int = hp(1, "environment copies stepped together", low=1, high=1024)
+    obs: str = hp("onehot", "gridworld input: a one-hot cell, or (row, col) coordinates",
+                  choices=("onehot", "coords"))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the network
+
+
+def q_network(obs_dim: int, n_actions: int, hidden: int) -> nn.Sequential:
+    """Q(s, .; theta): an observation in, one value per action out (Mnih et al.'s architecture
+    with the convolutions dropped: our states are cells, not Atari frames).
+
+    The output layer starts tiny (gain 0.01), so Q starts near 0 everywhere, as the table of
+    tabular Q-learning does. With a full-size output the initial Q is random noise of size
+    ~1, and max_a' over it, bootstrapped through states that loop on themselves (bumping a
+    wall), inflates every value before the first reward is ever seen.
+    """
+    return mlp(obs_dim, n_actions, hidden=hidden, layers=2, out_gain=0.01)
+
+
+def soft_update(target: nn.Module, online: nn.Module, tau: float) -> None:
+    """theta- <- tau theta + (1 - tau) theta-  (line 15 when tau = 1)."""
+    with torch.no_grad():
+        for p_target, p in zip(target.parameters(), online.parameters()):
+            if tau == 1.0:
+                p_target.copy_(p)
+            else:
+                p_target.lerp_(p, tau)
+
+
+# --------------------------------------------------------------------------- the loss
+
+
+def td_target(
+    r: torch.Tensor,
+    Q_next_target: torch.Tensor,
+    terminated: torch.Tensor,
+    gamma: float,
+    Q_next_online: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """The TD target y of line 12-13, for a batch.
+
+        DQN:         y = r + gamma (1 - terminated) max_a' Q^(s', a')
+        Double DQN:  y = r + gamma (1 - terminated) Q^(s', argmax_a' Q(s', a'))   (vH 2016 eq. 4)
+
+    ``Q_next_target`` is Q^(s', .; theta-) (B, A); passing ``Q_next_online`` = Q(s', .; theta)
+    selects Double DQN. Only ``terminated`` zeroes the bootstrap: a truncated transition's
+    s' is the state the time limit cut it in, and its future is real.
+    """
+    if Q_next_online is None:
+        next_value = Q_next_target.max(dim=1).values
+    else:
+        a_star = Q_next_online.argmax(dim=1, keepdim=True)
+        next_value = Q_next_target.gather(1, a_star).squeeze(1)
+    return r + gamma * (1.0 - terminated.float()) * next_value
+
+
+def dqn_loss(
+    q: nn.Module,
+    q_target: nn.Module,
+    obs: torch.Tensor,
+    a: torch.Tensor,
+    r: torch.Tensor,
+    obs_next: torch.Tensor,
+    terminated: torch.Tensor,
+    gamma: float,
+    double: bool = False,
+    huber: bool = True,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """The loss of line 14 on a minibatch, and what a student should see of it.
+
+        L(theta) = mean_j  l(y_j - Q(s_j, a_j; theta)),   y_j held fixed (no gradient)
+
+    with l the Huber function (1/2 x^2 for |x| <= 1, |x| - 1/2 beyond) or 1/2 x^2 (``huber``
+    false). ``info``: ``loss``; ``q_mean``, the mean Q(s_j, a_j); ``td_error_abs``, the mean
+    |delta_j| = |y_j - Q(s_j, a_j)|; ``target_mean``, the mean y_j.
+    """
+    if double:  # one forward pass for Q(s, .) and Q(s', .)
+        Q_both = q(torch.cat([obs, obs_next]))
+        Q_s, Q_next_online = Q_both[: len(obs)], Q_both[len(obs) :].detach()
+    else:
+        Q_s, Q_next_online = q(obs), None
+    Q_sa = Q_s.gather(1, a.view(-1, 1)).squeeze(1)
+    with torch.no_grad():
+        Q_next_target = q_target(obs_next)
+        y = td_target(r, Q_next_target, terminated, gamma, Q_next_online)  # lines 12-13
+    if huber:
+        loss = F.smooth_l1_loss(Q_sa, y)
+    else:
+        loss = 0.5 * F.mse_loss(Q_sa, y)
+    delta = (y - Q_sa).detach()
+    info = {
+        "loss": float(loss.detach()),
+        "q_mean": float(Q_sa.detach().mean()),
+        "td_error_abs": float(delta.abs().mean()),
+        "target_mean": float(y.mean()),
+    }
+    return loss, info
+
+
+# --------------------------------------------------------------------------- the agent
+
+
+class DQN(DeepAgent):
+    name = "dqn"
+    Config = Config
+    summary = "Q-learning with a network, replay memory and a target network (Mnih et al. 2015)"
+    level_kinds = ("gridworld", "bandit")
+
+    def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
+        super().__init__(level, config, seed)  # seeds torch: the networks below are reproducible
+        c = self.config
+        self.q = q_network(self.obs_dim, self.n_actions, c.hidden)  # line 2
+        self.q_target = copy.deepcopy(self.q)  # line 3: theta- = theta
+        self.q_target.requires_grad_(False)
+        self.optimizer = _adam(self.q.parameters(), c.lr)
+        self.replay = ReplayBuffer(c.buffer_size)  # line 1
+        self.steps_done = 0
+        # Q(s, .) and Q^(s, .) of every state, recomputed (one batched pass) only after the
+        # network changed: acting and the inspector's backup are then table lookups.
+        self._Q_table: np.ndarray | None = None
+        self._Q_target_table: np.ndarray | None = None
+        if self.is_bandit:
+            self.no_value = np.zeros(self.n_states, dtype=bool)
+        else:
+            model = self.envs.model
+            self.no_value = model.terminal | model.wall  # Q(terminal, .) = 0 by definition
+        self.equation = (
+            "y = r + gamma (1 - terminated) Q^(s', argmax_a' Q(s',a')),  delta = y - Q(s,a)"
+            if c.double else
+            "y = r + gamma (1 - terminated) max_a' Q^(s',a'),  delta = y - Q(s,a)"
+        )  # fmt: skip
+
+    @property
+    def epsilon(self) -> float:
+        """Linear decay from epsilon_start to epsilon_end over exploration_steps steps."""
+        c = self.config
+        if c.exploration_steps == 0:
+            return c.epsilon_end
+        frac = min(1.0, self.steps_done / c.exploration_steps)
+        return c.epsilon_start + frac * (c.epsilon_end - c.epsilon_start)
+
+    # ------------------------------------------------------------------ acting and learning
+
+    @torch.no_grad()
+    def Q_table(self) -> np.ndarray:
+        """Q(s, a; theta) for every state s, (S, A): one forward pass, cached until Q changes."""
+        if self._Q_table is None:
+            self._Q_table = self.q(self.obs_all_t).numpy().astype(np.float64)
+        return self._Q_table
+
+    @torch.no_grad()
+    def Q_target_table(self) -> np.ndarray:
+        """Q^(s, a; theta-) for every state, cached until the target network moves."""
+        if self._Q_target_table is None:
+            self._Q_target_table = self.q_target(self.obs_all_t).numpy().astype(np.float64)
+        return self._Q_target_table
+
+    def act_and_learn(self) -> Event:
+        c = self.config
+        s = self.states
+        N = self.num_envs
+        epsilon = self.epsilon
+        Q = self.Q_table()
+        # lines 7-8: epsilon-greedy for every copy at once
+        explore = self.rng.random(N) < epsilon
+        random_a = self.rng.integers(self.n_actions, size=N)
+        a = np.where(explore, random_a, Q[s].argmax(axis=1))
+        result = self.env_step(a)  # line 9
+        s_next = result["final_states"]  # where each transition went, before any reset
+        terminated, truncated = self.learning_ends(result)
+        self.replay.add(s, a, result["rewards"], s_next, terminated, truncated)  # line 10
+        self.steps_done += 1
+
+        event = self.step_event(s, a, result)
+        event.backup = self._backup(int(s[0]), int(a[0]), float(result["rewards"][0]), int(s_next[0]),
+                                    bool(terminated[0]), bool(truncated[0]))  # fmt: skip
+        event.backup["epsilon"] = epsilon
+        event.td_error = event.backup["td_error"]
+        event.equation = self.equation
+
+        learning = self.steps_done >= c.learning_starts
+        if learning and self.steps_done % c.train_freq == 0:
+            event.info = self.learn()
+            event.info["epsilon"] = epsilon
+            event.changed = np.arange(self.n_states)  # a network update moves every state's Q
+        if learning and self.steps_done % c.target_update == 0:
+            soft_update(self.q_target, self.q, c.tau)  # line 15
+            self._Q_target_table = None
+        return event
+
+    def learn(self) -> dict[str, Any]:
+        """One update: ``gradient_steps`` minibatch steps (lines 11-14); the last one's info."""
+        c = self.config
+        info: dict[str, Any] = {}
+        for _ in range(c.gradient_steps):
+            batch = self.replay.sample(self.rng, c.batch_size)  # line 11
+            loss, info = dqn_loss(
+                self.q, self.q_target,
+                self.obs_all_t[torch.from_numpy(batch.s)], torch.from_numpy(batch.a),
+                torch.from_numpy(batch.r).float(), self.obs_all_t[torch.from_numpy(batch.s_next)],
+                torch.from_numpy(batch.terminated), self.gamma, c.double, c.huber,
+            )  # fmt: skip
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()  # line 14
+            if c.max_grad_norm > 0:
+                info["grad_norm"] = float(nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm))
+            self.optimizer.step()
+        self._Q_table = None
+        self.updates_done += 1
+        info["updated"] = True
+        return info
+
+    def _backup(
+        self, s: int, a: int, r: float, s_next: int, terminated: bool, truncated: bool
+    ) -> dict[str, Any]:
+        """Lines 12-13 written out for one transition (environment 0's), for the inspector."""
+        Q, Q_target = self.Q_table(), self.Q_target_table()
+        if self.config.double:
+            a_star = int(Q[s_next].argmax())
+            next_value = float(Q_target[s_next, a_star])
+        else:
+            a_star = int(Q_target[s_next].argmax())
+            next_value = float(Q_target[s_next].max())
+        y = r + self.gamma * (0.0 if terminated else next_value)  # as td_target() computes it
+        Q_sa = float(Q[s, a])
+        return {"s": s, "a": a, "r": r, "s_next": s_next, "terminated": terminated,
+                "truncated": truncated, "gamma": self.gamma, "a_next": a_star,
+                "Q_target_next": next_value, "target": y, "Q": Q_sa, "td_error": y - Q_sa}  # fmt: skip
+
+    # ------------------------------------------------------------------ insight, save, load
+
+    def evaluate_states(self, obs: torch.Tensor) -> dict[str, Any]:
+        """Q(s, .) of every state from one forward pass; V = max_a Q; pi = epsilon-greedy in Q."""
+        Q = self.q(obs).numpy().astype(np.float64)
+        if len(Q) == self.n_states:
+            Q[self.no_value] = 0.0  # never trained there: terminal (and wall) cells are worth 0
+        epsilon = self.epsilon
+        extras: dict[str, Any] = {"epsilon": epsilon, "steps": self.steps_done, "replay_size": len(self.replay)}
+        return {"Q": Q, "V": Q.max(axis=1), "pi": epsilon_greedy_probs(Q, epsilon), "extras": extras}
+
+    def networks(self) -> dict[str, nn.Module]:
+        return {"q": self.q, "q_target": self.q_target}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), "steps_done": self.steps_done}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        self.steps_done = int(state.pop("steps_done", self.steps_done))
+        super().load_state_dict(state)
+        self._Q_table = self._Q_target_table = None
+
+
+def _adam(params: Any, lr: float) -> torch.optim.Adam:
+    """Adam with the fused CPU kernel where this torch has it (same maths, fewer small ops)."""
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, lr=lr, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(params, lr=lr)
