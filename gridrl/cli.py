@@ -260,6 +260,172 @@ def _bandit_summary(session: Any) -> list[str]:
     return lines
 
 
+RENDER_OVERLAYS = ("values", "numbers", "q", "policy", "visits")  # gridrl.render.OVERLAYS
+DEFAULT_RENDER_OVERLAYS = "values,numbers,policy"
+GIF_FRAMES = 100
+
+
+def parse_overlays(text: str) -> frozenset[str]:
+    """``"values,policy"`` -> the overlay set; ``all`` and ``none`` also work."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if names == ["all"]:
+        return frozenset(RENDER_OVERLAYS)
+    if names in ([], ["none"]):
+        return frozenset()
+    unknown = [n for n in names if n not in RENDER_OVERLAYS]
+    if unknown:
+        raise UsageError(
+            f"--overlays: unknown overlay '{unknown[0]}'; choose from {', '.join(RENDER_OVERLAYS)} "
+            "(comma-separated, e.g. --overlays values,policy), or all, or none"
+        )
+    return frozenset(names)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"960x720"`` -> (960, 720), each 160..8192."""
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.strip().isdigit() or not h.strip().isdigit():
+        raise UsageError(f"--size takes WIDTHxHEIGHT in pixels (e.g. --size 960x720), got '{text}'")
+    size = int(w), int(h)
+    if not (160 <= size[0] <= 8192 and 120 <= size[1] <= 8192):
+        raise UsageError(f"--size must be between 160x120 and 8192x8192, got '{text}'")
+    return size
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Train headless (optionally) and draw what the window's board shows into a PNG or GIF."""
+    out = Path(args.out)
+    kind = out.suffix.lower()
+    if kind not in (".png", ".gif"):
+        raise UsageError(f"--out must name a .png or .gif file, got '{args.out}'")
+    overlays = parse_overlays(args.overlays)
+    size = parse_size(args.size)
+    budget_given = any(getattr(args, u) is not None for u in ("steps", "episodes", "updates"))
+    if args.agent is None and (args.set or budget_given):
+        raise UsageError("--set, --steps, --episodes and --updates need --agent (what should learn?)")
+    if args.fps < 1 or args.frames < 2:
+        raise UsageError("--fps must be at least 1 and --frames at least 2")
+    try:
+        level = load_level(args.level)
+    except LevelError as err:
+        raise UsageError(str(err)) from None
+    from gridrl.render.offscreen import record_gif, render_board_image, save_png
+
+    def draw(insight: Any = None, caption: str | None = None, history: Any = None,
+             agent_state: int | None = None, trail: Sequence[int] = (),
+             highlight: dict[int, float] | None = None) -> Any:  # fmt: skip
+        title = level.name if args.agent is None else f"{level.name} \u00b7 {args.agent}"
+        return render_board_image(level, insight, size, overlays, agent_state=agent_state, caption=caption,
+                                  panels=args.panels, history=history, title=title, trail=trail,
+                                  highlight=highlight)  # fmt: skip
+
+    if args.agent is None:
+        surface = draw()
+        if kind == ".gif":
+            record_gif([surface], out, args.fps)
+        else:
+            save_png(surface, out)
+        print(f"wrote {out} ({size[0]}x{size[1]}, the bare level)")
+        return EXIT_OK
+
+    from gridrl.session import Session  # imports the agent modules only when training
+
+    try:
+        cls = agent_class(args.agent)
+    except KeyError as err:
+        raise UsageError(err.args[0]) from None
+    params = parse_sets(args.set or [])
+    runs = args.runs if cls.vectorized_runs else 1
+    if args.runs < 1:
+        raise UsageError(f"--runs must be at least 1, got {args.runs}")
+    session = Session(level, args.agent, params, seed=args.seed, runs=runs)
+    unit, count = _budget(args, session)
+    start = time.perf_counter()
+    if kind == ".png":
+        session.run(unit, count, progress=ProgressBar(count, f"{unit}s"))
+        surface = draw(session.agent.insight(), _render_caption(session), session.history)
+        save_png(surface, out)
+        note = ""
+    else:
+        frames = _render_frames(session, unit, count, args.frames, draw)
+        record_gif(frames, out, args.fps)
+        note = f", {len(frames)} frames at {args.fps} fps"
+    elapsed = time.perf_counter() - start
+    print(f"wrote {out} ({size[0]}x{size[1]}{note}) after {count} {unit}{'s' * (count != 1)} "
+          f"of {args.agent}, in {elapsed:.1f} s")  # fmt: skip
+    return EXIT_OK
+
+
+def _render_caption(session: Any) -> str:
+    """One line under the board: the agent and how far it got (sweeps, episodes, pulls)."""
+    h, insight = session.history, session.agent.insight()
+    extras = insight.extras
+    parts = [session.agent_name]
+    if "sweeps" in extras:  # dynamic programming
+        parts.append(f"{extras['sweeps']} sweep{'s' * (extras['sweeps'] != 1)}")
+        if extras.get("max_delta") is not None:
+            parts.append(f"max |\u0394V| = {extras['max_delta']:.3g}")
+        if extras.get("converged"):
+            parts.append("converged")
+    elif isinstance(session.level, BanditLevel):
+        parts.append(f"{h.steps:,} pulls")
+        if h.mean_reward:
+            tail = h.mean_reward[-max(len(h.mean_reward) // 10, 1):]
+            parts.append(f"recent average reward {sum(tail) / len(tail):.2f}")
+        if session.runs > 1:
+            parts.append(f"curves: mean of {session.runs} runs, bars: run 1")
+    else:
+        n = len(h.episode_returns)
+        parts.append(f"{n:,} episode{'s' * (n != 1)}, {h.steps:,} steps")
+        if n:
+            parts.append(f"last return {h.episode_returns[-1]:.4g}")
+        if "epsilon" in extras:
+            parts.append(f"\u03b5 = {extras['epsilon']:.3g}")
+    return " \u00b7 ".join(parts)
+
+
+def _render_frames(session: Any, unit: str, count: int, max_frames: int, draw: Any) -> list[Any]:
+    """Train ``count`` units, drawing a frame every ``ceil(count / max_frames)`` units (and the
+    first and last). Steps show the agent and its trail; dynamic programming run to
+    convergence (``episode``) shows every sweep, up to ``max_frames``."""
+    agent = session.agent
+    frames = [draw(agent.insight(), _render_caption(session), session.history)]
+    progress = ProgressBar(count, f"{unit}s")
+    dp_sweeps = unit == "episode" and "sweeps" in agent.insight().extras
+    if dp_sweeps:  # one frame per sweep: watch the values spread back from the goal
+        for i in range(count):
+            for _ in range(max_frames):
+                session.advance("update")
+                frames.append(draw(agent.insight(), _render_caption(session), session.history))
+                if agent.insight().extras.get("converged"):
+                    break
+            if not agent.insight().extras.get("converged"):
+                session.advance("episode")  # finish the run (past the frame cap)
+                frames.append(draw(agent.insight(), _render_caption(session), session.history))
+            progress(i + 1)
+        return frames
+    every = max(1, -(-count // (max_frames - 1)))
+    trail: list[int] = []
+    for i in range(count):
+        event = session.advance(unit)
+        progress(i + 1)
+        agent_state = None
+        highlight = None
+        if unit == "step" and isinstance(session.level, GridLevel) and event.state is not None:
+            if not trail:
+                trail.append(int(event.state))
+            if event.done or event.next_state is None:
+                trail = []
+            else:
+                trail.append(int(event.next_state))
+                agent_state = int(event.next_state)
+            highlight = {int(s): 1.0 for s in event.changed}
+        if (i + 1) % every == 0 or i + 1 == count:
+            frames.append(draw(agent.insight(), _render_caption(session), session.history,
+                               agent_state=agent_state, trail=list(trail), highlight=highlight))  # fmt: skip
+    return frames
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gridrl",
@@ -306,6 +472,40 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--out", metavar="DIR", help="folder for snapshot.json and metrics.json")
     train.set_defaults(func=cmd_train)
+
+    render = commands.add_parser(
+        "render",
+        help="draw a level (and what an agent learned on it) into a PNG or an animated GIF",
+        description="Draw what the app's board shows, without a window: the level, and with "
+        "--agent what the agent learned after training headless (values, policy arrows, ...). "
+        "A .gif records frames while it trains (one per sweep for dynamic programming run to "
+        "convergence, else one every N units, at most --frames).",
+        epilog="examples: gridrl render cliff_walking --agent q-learning --episodes 300 "
+        "--overlays values,policy,visits --out cliff.png;  gridrl render corridor --agent "
+        "value-iteration --out sweeps.gif",
+    )
+    render.add_argument("level", metavar="LEVEL", help="level file or bundled name")
+    render.add_argument("--agent", help="agent name (see 'gridrl agents'); without it: the bare level")
+    render.add_argument(
+        "--set", action="append", metavar="NAME=VALUE", help="a hyperparameter; repeat for more"
+    )
+    budget = render.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=int, help="number of environment steps (bandits: pulls)")
+    budget.add_argument("--episodes", type=int, help="number of episodes (DP: run to convergence)")
+    budget.add_argument("--updates", type=int, help="number of updates (DP: sweeps)")
+    render.add_argument("--runs", type=int, default=1, help="bandits: independent runs averaged in the curves")
+    render.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    render.add_argument(
+        "--overlays", default=DEFAULT_RENDER_OVERLAYS, metavar="LIST",
+        help=f"comma-separated, from {', '.join(RENDER_OVERLAYS)}; or all, none "
+        f"(default {DEFAULT_RENDER_OVERLAYS})",
+    )  # fmt: skip
+    render.add_argument("--size", default="960x720", metavar="WxH", help="image size in pixels (default 960x720)")
+    render.add_argument("--panels", action="store_true", help="also draw the learning curves (bandits: the curves)")
+    render.add_argument("--fps", type=int, default=8, help="GIF frames per second (default 8)")
+    render.add_argument("--frames", type=int, default=GIF_FRAMES, help=f"most GIF frames (default {GIF_FRAMES})")
+    render.add_argument("--out", required=True, metavar="FILE", help="a .png or .gif file")
+    render.set_defaults(func=cmd_render)
     return parser
 
 
