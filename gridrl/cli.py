@@ -1,4 +1,5 @@
-"""Headless commands: ``gridrl levels``, ``validate``, ``agents``, ``train`` (DESIGN.md §5).
+"""Headless commands: ``gridrl levels``, ``validate``, ``agents``, ``train``, ``render``,
+``lesson``, ``compare`` (DESIGN.md §5).
 
 Every command reports bad input as a message and an exit code, never a traceback
 (``--debug`` shows one for unexpected errors). Heavy modules are imported by the command
@@ -506,6 +507,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--frames", type=int, default=GIF_FRAMES, help=f"most GIF frames (default {GIF_FRAMES})")
     render.add_argument("--out", required=True, metavar="FILE", help="a .png or .gif file")
     render.set_defaults(func=cmd_render)
+
+    from gridrl.lessons.commands import add_commands as add_lesson_commands
+
+    add_lesson_commands(commands)
     return parser
 
 

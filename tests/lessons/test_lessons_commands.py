@@ -1,0 +1,159 @@
+"""``gridrl lesson list|run`` and ``gridrl compare``, through a parser built with add_commands."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import types
+
+import pytest
+
+from gridrl.lessons import lesson_names
+from gridrl.lessons.commands import add_commands
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="gridrl")
+    add_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(list(argv))
+    code = args.func(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_lesson_list_names_every_bundled_lesson_with_its_figure(capsys):
+    code, out, err = run(capsys, "lesson", "list")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert len(lines) == len(lesson_names())
+    cliff = next(line for line in lines if line.startswith("cliff_walking "))
+    assert "Figure 6.4" in cliff and "Sarsa vs Q-learning" in cliff
+
+
+def test_lesson_run_writes_the_figure_report_and_exit_0(capsys, tmp_path):
+    code, out, err = run(capsys, "lesson", "run", "4.1", "--out", str(tmp_path), "--workers", "1")
+    assert code == 0, err
+    assert "[ok] converged, v_pi is -14, -20, -22" in out
+    assert (tmp_path / "figure_4_1_values.png").is_file() and (tmp_path / "index.html").is_file()
+    checks = json.loads((tmp_path / "checks.json").read_text())
+    assert len(checks) == 5 and all(c["ok"] for c in checks)
+
+
+def test_lesson_run_bad_input_is_a_message_and_exit_2(capsys, tmp_path):
+    code, _, err = run(capsys, "lesson", "run", "clif_walking", "--out", str(tmp_path))
+    assert code == 2 and "no lesson 'clif_walking'" in err and "Did you mean 'cliff_walking'?" in err
+    code, _, err = run(capsys, "lesson", "run", "cliff_walking")
+    assert code == 2 and "needs --out DIR" in err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "title: t\nfigure: f\nexplanation: e\nsteps:\n  - level: corridor\n  - run: {agents: [sarsa], episodes: 0}\n"
+    )
+    code, _, err = run(capsys, "lesson", "run", str(bad), "--out", str(tmp_path))
+    assert code == 2 and f"{bad}:6:" in err and "'episodes' must be between 1" in err
+
+
+def test_lesson_run_failed_check_exits_1(capsys, tmp_path):
+    lesson = tmp_path / "wrong.yaml"
+    lesson.write_text(
+        "title: A wrong claim\nfigure: none\nexplanation: Value iteration on the corridor.\nsteps:\n"
+        "  - level: small_gridworld\n  - run: {agents: [policy-evaluation], updates: 1, values_at: [1]}\n"
+        "  - check:\n      claim: one sweep gives -2 everywhere\n      measure: values\n      at: 1\n"
+        "      published: {policy-evaluation: [[0, -2, -2, -2], [-2, -2, -2, -2], [-2, -2, -2, -2], [-2, -2, -2, 0]]}\n"
+        "      tolerance: 0.1\n"
+    )
+    code, out, _ = run(capsys, "lesson", "run", str(lesson), "--out", str(tmp_path / "out"), "--workers", "1")
+    assert code == 1 and "[FAIL] one sweep gives -2 everywhere" in out
+    assert "Some checks fail" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_gui_without_the_app_says_so_and_exits_2(capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "gridrl.gui" else real(name, *a)
+    )
+    code, _, err = run(capsys, "lesson", "run", "cliff_walking", "--gui")
+    assert code == 2 and "gridrl.gui" in err and "gridrl lesson run cliff_walking --out DIR" in err
+
+
+def test_gui_hands_over_the_level_and_agent_when_the_app_has_an_entry_point(capsys, monkeypatch):
+    import importlib.util
+
+    received = {}
+    fake = types.ModuleType("gridrl.gui")
+    fake.run_lesson = lambda level, agent, params, title: received.update(
+        level=level, agent=agent, params=params, title=title
+    )
+    monkeypatch.setitem(sys.modules, "gridrl.gui", fake)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: object() if name == "gridrl.gui" else real(name, *a))  # fmt: skip
+    code, _, err = run(capsys, "lesson", "run", "cliff_walking", "--gui")
+    assert code == 0, err
+    assert received["agent"] == "sarsa" and received["params"] == {"epsilon": 0.1, "alpha": 0.5}
+    assert received["level"] == "cliff_walking" and received["title"] == "Sarsa vs Q-learning on Cliff Walking"
+    del fake.run_lesson
+    fake.main = lambda: 0  # takes nothing: cannot be handed a lesson
+    code, _, err = run(capsys, "lesson", "run", "cliff_walking", "--gui")
+    assert code == 2 and "no entry point" in err
+    opened = []
+    fake.run = lambda level=None, **kwargs: opened.append((level, kwargs)) or 0  # the app's run(level)
+    code, out, _ = run(capsys, "lesson", "run", "cliff_walking", "--gui")
+    assert code == 0 and opened == [("cliff_walking", {})]
+    assert "choose the agent 'sarsa' there (epsilon=0.1, alpha=0.5)" in out
+
+
+def test_compare_writes_curves_with_a_confidence_band(capsys, tmp_path):
+    code, out, err = run(capsys, "compare", "cliff_walking", "--agents", "sarsa,q-learning",
+                         "--set", "epsilon=0.1", "--set", "q-learning.alpha=0.5", "--set", "sarsa.alpha=0.5",
+                         "--seeds", "3", "--episodes", "60", "--out", str(tmp_path), "--workers", "1")  # fmt: skip
+    assert code == 0, err
+    assert "sarsa" in out and "q-learning" in out and "95% CI" in out
+    assert (tmp_path / "compare_episode_returns.png").is_file()
+    with (tmp_path / "compare_episode_returns.csv").open() as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["episode", "sarsa mean", "sarsa ci_low", "sarsa ci_high",
+                       "q-learning mean", "q-learning ci_low", "q-learning ci_high"]  # fmt: skip
+    assert len(rows) == 61
+    for row in rows[1:]:
+        for mean, low, high in (row[1:4], row[4:7]):
+            assert float(low) <= float(mean) <= float(high)
+    curves = json.loads((tmp_path / "curves.json").read_text())["curves"]
+    assert curves["sarsa"]["params"] == {"epsilon": "0.1", "alpha": "0.5"} and curves["sarsa"]["seeds"] == [
+        0,
+        1,
+        2,
+    ]
+    assert len(curves["q-learning"]["metrics"]["episode_returns"]["per_seed"]) == 3
+    assert "gridrl compare cliff_walking --agents sarsa,q-learning" in (tmp_path / "report.md").read_text()
+
+
+def test_compare_on_a_bandit_uses_runs_inside_each_seed(capsys, tmp_path):
+    code, _, err = run(capsys, "compare", "ten_armed_testbed", "--agents", "epsilon-greedy,ucb", "--seeds", "3",
+                       "--steps", "200", "--runs", "50", "--out", str(tmp_path), "--workers", "1")  # fmt: skip
+    assert code == 0, err
+    assert (tmp_path / "compare_mean_reward.png").is_file() and (
+        tmp_path / "compare_optimal_action.csv"
+    ).is_file()
+    curves = json.loads((tmp_path / "curves.json").read_text())["curves"]
+    assert (
+        curves["ucb"]["runs_per_seed"] == 50 and len(curves["ucb"]["metrics"]["mean_reward"]["mean"]) == 200
+    )
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--agents", "sarsa,q-lerning"], "unknown agent 'q-lerning'; did you mean 'q-learning'?"),
+    (["--agents", "sarsa", "--set", "alpa=0.5"], "none of sarsa has a hyperparameter 'alpa'"),
+    (["--agents", "sarsa", "--set", "ucb.c=2"], "'ucb' is not one of the compared agents"),
+    (["--agents", "sarsa", "--set", "sarsa.alpha=7"], "sarsa: alpha must be a number in (0, 1]"),
+    (["--agents", "ucb"], "agent 'ucb' runs on bandit levels"),
+    (["--agents", "sarsa", "--seeds", "0"], "--seeds must be at least 1"),
+    (["--agents", "sarsa,sarsa"], "lists an agent twice"),
+    (["--agents", "sarsa", "--runs", "5"], "--runs is for bandit agents"),
+])  # fmt: skip
+def test_compare_bad_input_is_a_message_and_exit_2(capsys, tmp_path, argv, message):
+    code, _, err = run(capsys, "compare", "cliff_walking", *argv, "--out", str(tmp_path))
+    assert code == 2 and message in err, err
