@@ -234,7 +234,7 @@ def _env_without_user_site() -> dict[str, str]:
 
 def test_main_py_lists_levels():
     proc = subprocess.run(
-        [sys.executable, "main.py"],
+        [sys.executable, "main.py", "--levels"],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -248,7 +248,7 @@ def test_main_py_lists_levels():
 
 NO_TORCH_SCRIPT = """
 import runpy, sys
-sys.argv = ["main.py"]
+sys.argv = ["main.py", "--headless", "--frames", "3"]  # the GUI, without a display
 try:
     runpy.run_path("main.py", run_name="__main__")
 except SystemExit as exc:
@@ -280,7 +280,7 @@ def _torch_check(extra: str, tmp_path: Path | None = None) -> str:
         env=env,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "cliff_walking" in proc.stdout  # main.py did run and list the levels
+    assert "3 frames on cliff_walking" in proc.stdout  # main.py did run the GUI
     return proc.stdout.splitlines()[-1]
 
 

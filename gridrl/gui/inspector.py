@@ -1,0 +1,284 @@
+"""The cell inspector's text: a cell's numbers and its last update written out with numbers.
+
+Pure functions from numbers to lines of text, so they are tested without a window. The
+update is written the way the book writes it, then with the actual numbers substituted:
+
+    delta = r + gamma max_a' Q(s',a') - Q(s,a)
+          = -1 + 1·(-12.3) - (-11.9) = -1.4
+    Q(s,a) <- Q(s,a) + alpha delta = -11.9 + 0.5·(-1.4) = -12.6
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+ARROWS = ("↑", "→", "↓", "←")
+ACTION_NAMES = ("up", "right", "down", "left")
+
+_SYMBOLS = [
+    (r"<-", "←"), (r"\balpha\b", "α"), (r"\bgamma\b", "γ"), (r"\bepsilon\b", "ε"),
+    (r"\bdelta\b", "δ"), (r"\btheta\b", "θ"), (r"\blambda\b", "λ"), (r"\bsum_", "Σ_"),
+    (r"\bpi\b", "π"), (r"\bmax_", "max_"), (r"\bsqrt\b", "√"),
+]  # fmt: skip
+
+
+def pretty(equation: str) -> str:
+    """ASCII maths of the agents' ``equation`` strings with Greek letters and arrows."""
+    for pattern, symbol in _SYMBOLS:
+        equation = re.sub(pattern, symbol, equation)
+    return equation
+
+
+def num(x: Any) -> str:
+    """A number short enough for the inspector: 4 significant digits, no '-0'."""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isnan(x):
+        return "–"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    if x == 0:
+        return "0"
+    text = f"{x:.4g}"
+    return text
+
+
+def paren(x: Any) -> str:
+    """A number as a term: negative numbers in parentheses."""
+    text = num(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _arm(names: Sequence[str] | None, a: int) -> str:
+    if names is not None and 0 <= a < len(names) and not str(names[a]).isdigit():
+        return f"arm '{names[a]}'"
+    return f"arm {a + 1}"
+
+
+def _step_text(b: dict[str, Any]) -> str:
+    """The step size as the book writes it: 1/N for sample averages, else the number."""
+    step, n = b.get("step_size"), b.get("N_a")
+    if n and step and abs(float(step) - 1.0 / float(n)) < 1e-12:
+        return f"1/{int(n)}"
+    return num(step)
+
+
+def update_lines(equation: str, backup: dict[str, Any], arm_names: Sequence[str] | None = None) -> list[str]:
+    """The update written out: the equation, then the same with the numbers of ``backup``."""
+    b = backup
+    lines: list[str] = []
+    if equation:
+        lines.append(pretty(equation))
+    if not b:
+        return lines
+    if "skipped" in b:
+        lines.append(f"this cell is a {b['skipped']}: V = 0, never backed up")
+    elif "q" in b and "phase" in b and b.get("phase") == "improvement":
+        lines += _improvement_lines(b)
+    elif "q" in b and "r" in b and isinstance(b["r"], (list, tuple)):
+        lines += _dp_lines(b)
+    elif "G" in b and "Q_new" in b:
+        lines += _mc_lines(b)
+    elif {"Q_old", "target", "Q_new", "alpha"} <= b.keys():
+        lines += _td_lines(b)
+    elif "H_old" in b:
+        lines += _gradient_bandit_lines(b, arm_names)
+    elif {"Q_old", "Q_new", "step_size"} <= b.keys():
+        lines += _bandit_lines(b, arm_names)
+    elif "t" in b and "s_next" in b:
+        lines.append(f"step t = {b['t']}: a = {ARROWS[int(b['a'])]}, r = {num(b['r'])} (recorded)")
+    else:
+        lines += _generic_lines(b)
+    return lines
+
+
+def _dp_lines(b: dict[str, Any]) -> list[str]:
+    gamma, r, q = b.get("gamma", 1.0), b["r"], b["q"]
+    nexts = b.get("expected_next")
+    lines = ["per action:  q(s,a) = r + γ Σ p(s'|s,a) V(s')"]
+    for a, (ra, qa) in enumerate(zip(r, q)):
+        if nexts is not None:
+            lines.append(f"  {ARROWS[a]}  {num(ra)} + {num(gamma)}·{paren(nexts[a])} = {num(qa)}")
+        else:
+            lines.append(f"  {ARROWS[a]}  q = {num(qa)}")
+    if "pi" in b:
+        terms = " + ".join(f"{num(p)}·{paren(qa)}" for p, qa in zip(b["pi"], q) if p)
+        lines.append(f"V(s) ← Σ π(a|s) q(s,a) = {terms} = {num(b['V_new'])}")
+    elif "a" in b:
+        lines.append(f"V(s) ← max_a q(s,a) = q(s,{ARROWS[int(b['a'])]}) = {num(b['V_new'])}")
+    else:
+        lines.append(f"V(s) ← {num(b['V_new'])}")
+    if "V_old" in b:
+        lines.append(f"was {num(b['V_old'])}: ΔV = {num(b.get('delta', b['V_new'] - b['V_old']))}")
+    return lines
+
+
+def _improvement_lines(b: dict[str, Any]) -> list[str]:
+    q = b["q"]
+    lines = ["q(s,·) = " + "  ".join(f"{ARROWS[a]} {num(v)}" for a, v in enumerate(q))]
+    old = b.get("old_action", -1)
+    old_text = ARROWS[old] if isinstance(old, int) and old >= 0 else "random"
+    lines.append(f"π(s): {old_text} → {ARROWS[int(b['a'])]} (argmax)")
+    return lines
+
+
+def _td_lines(b: dict[str, Any]) -> list[str]:
+    r, gamma, q_old, target = b["r"], b.get("gamma", 1.0), b["Q_old"], b["target"]
+    alpha, delta, q_new = b["alpha"], b.get("td_error", target - q_old), b["Q_new"]
+    if "max_Q_next" in b:
+        next_name, next_value = "max_a' Q(s',a')", b["max_Q_next"]
+    elif "expected_Q_next" in b:
+        next_name, next_value = "Σ π(a'|s') Q(s',a')", b["expected_Q_next"]
+    elif "Q_next" in b:
+        next_name, next_value = "Q(s',a')", b["Q_next"]
+    else:
+        next_name = "V(s')"
+        next_value = (target - r) / gamma if gamma else 0.0
+    a = int(b.get("a", 0))
+    head = f"s = {b.get('s')}, a = {ARROWS[a]}, r = {num(r)}, s' = {b.get('s_next')}"
+    return [
+        head,
+        f"δ = r + γ {next_name} − Q(s,a)",
+        f"  = {num(r)} + {num(gamma)}·{paren(next_value)} − {paren(q_old)} = {num(delta)}",
+        f"Q(s,{ARROWS[a]}) ← Q(s,a) + α δ = {num(q_old)} + {num(alpha)}·{paren(delta)} = {num(q_new)}",
+    ]
+
+
+def _mc_lines(b: dict[str, Any]) -> list[str]:
+    a = int(b.get("a", 0))
+    step = b.get("alpha", b.get("step_size"))
+    lines = [f"first visit of (s, {ARROWS[a]}) at t = {b.get('t', 0)}: return G = {num(b['G'])}"]
+    if "N" in b:
+        lines.append(f"N(s,a) = {b['N']}, step size = {num(step)}")
+    lines.append(
+        f"Q(s,{ARROWS[a]}) ← Q + step·[G − Q] = {num(b['Q_old'])} + {num(step)}·"
+        f"({num(b['G'])} − {paren(b['Q_old'])}) = {num(b['Q_new'])}"
+    )
+    return lines
+
+
+def _bandit_lines(b: dict[str, Any], names: Sequence[str] | None) -> list[str]:
+    a = int(b.get("a", 0))
+    lines = [f"pulled {_arm(names, a)}: R = {num(b.get('r'))}"]
+    if "theta_a" in b:
+        lines.append(f"posterior draw θ(A) = {num(b['theta_a'])} was the largest")
+    step = _step_text(b)
+    lines.append(
+        f"Q(A) ← Q(A) + {step}·[R − Q(A)] = {num(b['Q_old'])} + "
+        f"{step}·({num(b.get('r'))} − {paren(b['Q_old'])}) = {num(b['Q_new'])}"
+    )
+    return lines
+
+
+def _gradient_bandit_lines(b: dict[str, Any], names: Sequence[str] | None) -> list[str]:
+    a = int(b.get("a", 0))
+    return [
+        f"pulled {_arm(names, a)} (π = {num(b.get('pi_a'))}): R = {num(b.get('r'))}, "
+        f"baseline R̄ = {num(b.get('baseline'))}",
+        f"H(A) ← H(A) + α (R − R̄)(1 − π(A)) = {num(b['H_old'])} + {num(b.get('alpha'))}·"
+        f"{paren(b.get('error'))}·{paren(1 - float(b.get('pi_a', 0)))} = {num(b['H_new'])}",
+    ]
+
+
+def _generic_lines(b: dict[str, Any]) -> list[str]:
+    parts = []
+    for key, value in b.items():
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            parts.append(f"{key} = {num(value)}")
+    lines, line = [], ""
+    for part in parts:
+        if len(line) + len(part) > 44:
+            lines.append(line)
+            line = ""
+        line = f"{line}, {part}" if line else part
+    if line:
+        lines.append(line)
+    return lines
+
+
+# --------------------------------------------------------------------------- a cell
+
+
+@dataclass
+class CellReport:
+    """Everything the inspector shows about one cell."""
+
+    title: str
+    tile: str
+    V: float
+    Q: np.ndarray
+    pi: np.ndarray
+    visits: int | None
+    update_title: str = ""
+    update: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The whole report as plain text lines (what the tests read)."""
+        out = [self.title, self.tile, f"V(s) = {num(self.V)}"]
+        out.append("Q(s,a): " + "  ".join(f"{ARROWS[a]} {num(q)}" for a, q in enumerate(self.Q)))
+        out.append("π(a|s): " + "  ".join(f"{ARROWS[a]} {num(p)}" for a, p in enumerate(self.pi)))
+        if self.visits is not None:
+            out.append(f"visits: {self.visits}")
+        if self.update_title:
+            out.append(self.update_title)
+        out += self.update
+        return out
+
+
+def tile_text(level: Any, s: int) -> str:
+    """What the cell is, in words: its tile kind and what entering it does."""
+    rows, cols = level.shape
+    row, col = divmod(s, cols)
+    char = level.layout[row][col]
+    kind = level.tile(char)
+    if kind.wall:
+        return f"'{char}' wall: cannot be entered"
+    words = []
+    if kind.start:
+        words.append("start")
+    if kind.terminal:
+        words.append("terminal")
+    if kind.teleport:
+        words.append(f"teleports to '{kind.teleport}'")
+    if kind.exit_to:
+        words.append(f"any action → '{kind.exit_to}' paying {num(kind.exit_reward)}")
+    if any(kind.wind):
+        words.append(f"wind {kind.wind}")
+    name = ", ".join(words) or "floor"
+    step = level.dynamics.step_reward
+    reward = kind.reward + step
+    return f"'{char}' {name}; entering pays {num(reward)}" + (
+        f" ({num(kind.reward)} + step {num(step)})" if kind.reward and step else ""
+    )
+
+
+def cell_report(
+    level: Any, s: int, V: np.ndarray, Q: np.ndarray, pi: np.ndarray, visits: np.ndarray | None,
+    update: tuple[str, dict[str, Any], str] | None,
+) -> CellReport:  # fmt: skip
+    """The inspector's report on cell ``s``; ``update`` is (equation, backup, when) of the
+    last update that touched it, if any."""
+    rows, cols = level.shape
+    row, col = divmod(int(s), cols)
+    report = CellReport(
+        title=f"Cell row {row + 1}, col {col + 1}  (s = {s})",
+        tile=tile_text(level, int(s)),
+        V=float(V[s]),
+        Q=np.asarray(Q[s], dtype=float),
+        pi=np.asarray(pi[s], dtype=float),
+        visits=None if visits is None else int(visits[s]),
+    )
+    if update is not None:
+        equation, backup, when = update
+        report.update_title = f"Last update of this cell ({when}):"
+        report.update = update_lines(equation, backup)
+    else:
+        report.update_title = "No update has touched this cell yet."
+    return report

@@ -1,0 +1,94 @@
+"""Where everything goes, computed from the window size (the window is resizable).
+
+Sizes scale with the window: on a big screen (from about 1.2 times the default 1280 x 800)
+rows, gaps and fonts grow by :func:`scale_for`, so text stays readable from the back of a
+classroom.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+#: At scale 1 (the default window).
+PAD = 10
+ROW = 30
+TOP_H = 48
+FONT = 14
+
+
+def scale_for(size: tuple[int, int]) -> float:
+    """1 up to 1.2 times the default window size, then 1.15, from 1.5 times 1.35."""
+    s = min(size[0] / 1280, size[1] / 800)
+    return 1.0 if s < 1.2 else 1.15 if s < 1.5 else 1.35
+
+
+def font_size_for(size: tuple[int, int]) -> int:
+    return round(FONT * scale_for(size))
+
+
+def _clamp(x: float, lo: float, hi: float) -> int:
+    return int(max(lo, min(hi, x)))
+
+
+@dataclass(frozen=True)
+class Layout:
+    size: tuple[int, int]
+    scale: float
+    pad: int
+    row: int
+    top: pygame.Rect
+    left: pygame.Rect
+    center: pygame.Rect
+    right: pygame.Rect
+    overlay_bar: pygame.Rect
+    board: pygame.Rect
+    legend: pygame.Rect
+    timeline: pygame.Rect
+    charts: pygame.Rect
+    inspector: pygame.Rect
+    edit: pygame.Rect
+    manual: pygame.Rect
+    font_size: int
+
+
+def compute(size: tuple[int, int], grid_shape: tuple[int, int] | None = None) -> Layout:
+    """The rects for a window of ``size``. With ``grid_shape`` (rows, cols) the board gets
+    just the height its square cells need and the charts get the rest (a wide level like
+    Cliff Walking leaves room for bigger charts)."""
+    w, h = size
+    k = scale_for(size)
+    pad, row, top_h = round(PAD * k), round(ROW * k), round(TOP_H * k)
+    top = pygame.Rect(0, 0, w, top_h)
+    left_w = _clamp(w * 0.23, 280 * k, 360 * k)
+    right_w = _clamp(w * 0.27, 310 * k, 440 * k)
+    body = pygame.Rect(0, top_h, w, h - top_h)
+    left = pygame.Rect(0, body.y, left_w, body.h)
+    right = pygame.Rect(w - right_w, body.y, right_w, body.h)
+    center = pygame.Rect(left_w, body.y, w - left_w - right_w, body.h)
+    cx, cw = center.x + pad, center.w - 2 * pad
+    overlay_bar = pygame.Rect(cx, body.y + pad, cw, row + 2)
+    legend_h = round(40 * k)
+    charts_h = _clamp(body.h * 0.29, 160 * k, 300 * k)
+    if grid_shape is not None:
+        rows, cols = grid_shape
+        board_h = body.h - pad - (row + 2) - 8 - 4 - legend_h - 8 - row - 8 - charts_h - pad
+        caption = int(min(max(board_h * 0.05, 16), 30))
+        cell = max(1, min(cw // cols, (board_h - caption) // rows))
+        spare = board_h - (cell * rows + caption)
+        if spare > 0:
+            charts_h = min(charts_h + spare, int(body.h * 0.42))
+    charts = pygame.Rect(cx, h - pad - charts_h, cw, charts_h)
+    timeline = pygame.Rect(cx, charts.y - 8 - row, cw, row)
+    legend = pygame.Rect(cx, timeline.y - 8 - legend_h, cw, legend_h)
+    board_y = overlay_bar.bottom + 8
+    board = pygame.Rect(cx, board_y, cw, legend.y - 4 - board_y)
+    manual_h = round(150 * k)
+    edit_h = round(96 * k)
+    inner = right.w - 2 * pad
+    manual = pygame.Rect(right.x + pad, h - pad - manual_h, inner, manual_h)
+    edit = pygame.Rect(right.x + pad, manual.y - 8 - edit_h, inner, edit_h)
+    inspector = pygame.Rect(right.x + pad, body.y + pad, inner, edit.y - 8 - body.y - pad)
+    return Layout(size, k, pad, row, top, left, center, right, overlay_bar, board, legend, timeline,
+                  charts, inspector, edit, manual, round(FONT * k))  # fmt: skip

@@ -1,0 +1,412 @@
+"""The widgets (pygame_gui): top bar, run controls, hyperparameter form, overlay toggles,
+timeline, cell editing, play-yourself. Built from the scene's state and rebuilt whole when
+the level, the agent or the window size changes; :meth:`Panels.sync` keeps texts and toggle
+states in step every frame (cheaply: only what changed is re-rendered).
+
+Every button has a tooltip; every pygame_gui event of a widget becomes a command through
+:meth:`gridrl.gui.app.App.bind`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pygame
+import pygame_gui
+from pygame_gui.core import ObjectID
+from pygame_gui.elements import (
+    UIButton,
+    UIDropDownMenu,
+    UIHorizontalSlider,
+    UILabel,
+    UIScrollingContainer,
+    UITextEntryLine,
+)
+
+from gridrl.gui.layout import Layout
+from gridrl.gui.training import SPEEDS
+
+if TYPE_CHECKING:
+    from gridrl.gui.scene_train import TrainScene
+
+OVERLAY_BUTTONS = (
+    ("values", "V", "Values", "Colour each cell by its value V(s): blue below 0, red above 0. Key V."),
+    ("numbers", "N", "Numbers", "Write V(s) in every cell (visit counts too when Visits is on). Key N."),
+    ("q", "Q", "Q-values", "Split each cell into four triangles, one per action, coloured by Q(s,a). Key Q."),
+    ("policy", "P", "Policy", "Arrows of the policy: the longer and darker, the likelier the action π(a|s). Key P."),
+    ("visits", "C", "Visits", "How often the agent visited each cell (pale: rarely, deep blue: often). Key C."),
+)  # fmt: skip
+
+UNIT_HELP = {
+    "step": "one environment step (DP: one backup of the next cell in sweep order)",
+    "episode": "play until the episode ends (DP: sweep until converged)",
+    "update": "one learning update (TD: one step; Monte Carlo: one episode; DP: one sweep; deep: one gradient update)",
+}
+
+
+def unit_labels(t: Any) -> dict[str, str]:
+    """What each unit means for this agent, as the Step-unit menu shows it."""
+    if t.is_dp:
+        return {"step": "step · one cell", "episode": "episode · to convergence", "update": "update · one sweep"}
+    if t.is_bandit and not t.is_deep:
+        return {"step": "step · one pull", "episode": "episode · a whole run", "update": "update · one pull"}
+    if t.is_deep:
+        return {"step": "step · env step", "episode": "episode", "update": "update · learning"}
+    if t.agent_name == "monte-carlo":
+        return {"step": "step · one move", "episode": "episode", "update": "update · one episode"}
+    return {"step": "step · one move", "episode": "episode", "update": "update · one TD update"}
+
+
+def range_tooltip(h: Any) -> str:
+    text = h.help[:1].upper() + h.help[1:] if h.help else h.name
+    return f"{text}.<br><b>{h.name}</b>: {h.range_text()}. Default: {h.default}."
+
+
+class Panels:
+    def __init__(self, scene: TrainScene) -> None:
+        self.scene = scene
+        self.app = scene.app
+        self.ui = scene.app.ui
+        self.elements: list[Any] = []
+        self._texts: dict[Any, str] = {}
+        self._selected: dict[Any, bool] = {}
+        self._enabled: dict[Any, bool] = {}
+        self._valid: dict[Any, bool] = {}
+        self.hp_entries: dict[str, UITextEntryLine] = {}
+        self.hp_sliders: dict[str, UIHorizontalSlider] = {}
+        self.hp_dropdowns: dict[str, UIDropDownMenu] = {}
+        self.overlay_buttons: dict[str, UIButton] = {}
+        self.dp_buttons: dict[str, UIButton] = {}
+
+    # ------------------------------------------------------------------ helpers
+
+    def _add(self, element: Any, command: str | None = None, key: Any = None) -> Any:
+        self.elements.append(element)
+        if command is not None:
+            self.app.bind(element, command, key)
+        return element
+
+    def button(self, rect: pygame.Rect, text: str, tip: str, command: str, key: Any = None,
+               object_id: str | ObjectID | None = None, container: Any = None) -> UIButton:  # fmt: skip
+        return self._add(UIButton(rect, text, self.ui, container=container, tool_tip_text=tip,
+                                  object_id=object_id), command, key)  # fmt: skip
+
+    def label(self, rect: pygame.Rect, text: str, object_id: str | ObjectID | None = None,
+              container: Any = None, tip: str | None = None) -> UILabel:  # fmt: skip
+        element = self._add(UILabel(rect, text, self.ui, container=container, object_id=object_id))
+        if tip:
+            element.set_tooltip(tip)
+        return element
+
+    def kill(self) -> None:
+        self.app.unbind(self.elements)
+        for element in reversed(self.elements):
+            if element.alive():
+                element.kill()
+        self.elements.clear()
+        self._texts.clear()
+        self._selected.clear()
+        self._enabled.clear()
+        self._valid.clear()
+        self.hp_entries.clear()
+        self.hp_sliders.clear()
+        self.hp_dropdowns.clear()
+        self.overlay_buttons.clear()
+        self.dp_buttons.clear()
+
+    # ------------------------------------------------------------------ build
+
+    def build(self, lay: Layout) -> None:
+        self.kill()
+        self.ui = self.app.ui
+        self.R, self.P, self.k = lay.row, lay.pad, lay.scale
+        self.s = lambda n: round(n * self.k)  # noqa: E731 - a pixel size at this scale
+        self._top_bar(lay)
+        self._left(lay)
+        if self.scene.trainer.is_grid:
+            self._overlay_bar(lay)
+            self._edit(lay)
+            self._manual(lay)
+        self._timeline(lay)
+        self.sync(force=True)
+
+    def _top_bar(self, lay: Layout) -> None:
+        s = self.scene
+        y, h = (lay.top.h - self.R) // 2, self.R
+        x = self.P + 4
+        self.label(pygame.Rect(x, y, self.s(84), h), "gridrl", "@title")
+        x += self.s(92)
+        self.label(pygame.Rect(x, y, self.s(44), h), "Level", "@section")
+        x += self.s(44)
+        options = s.level_options()
+        self.level_dropdown = self._add(
+            UIDropDownMenu(options, s.level_label(), pygame.Rect(x, y, self.s(240), h), self.ui,
+                           expansion_height_limit=min(420, lay.size[1] - 80)),
+            "pick_level",
+        )  # fmt: skip
+        self.level_dropdown.set_tooltip("The level: a bundled one, or a file you opened. Switching levels starts a new agent.")
+        x += self.s(246)
+        self.open_button = self.button(
+            pygame.Rect(x, y, self.s(112), h), "Open file…",
+            "Open a level from a YAML file (Ctrl+O). A broken file is explained and the current level stays.",
+            "open_file",
+        )  # fmt: skip
+        x += self.s(128)
+        self.label(pygame.Rect(x, y, self.s(50), h), "Agent", "@section")
+        x += self.s(50)
+        options = s.agent_options()
+        self.agent_dropdown = self._add(
+            UIDropDownMenu(options, s.agent_label(), pygame.Rect(x, y, self.s(210), h), self.ui,
+                           expansion_height_limit=min(460, lay.size[1] - 80)),
+            "pick_agent",
+        )  # fmt: skip
+        self.agent_dropdown.set_tooltip("The learning agent: only those that run on this kind of level are listed.")
+        self.status_rect = pygame.Rect(x + self.s(222), 0, lay.size[0] - (x + self.s(222)) - self.s(100), lay.top.h)
+        self.help_button = self.button(
+            pygame.Rect(lay.size[0] - self.P - self.s(84), y, self.s(84), h), "?  Help", "Every keyboard shortcut (F1 or ?).", "help"
+        )
+
+    def _left(self, lay: Layout) -> None:
+        s, t = self.scene, self.scene.trainer
+        x0, w = lay.left.x + self.P + 2, lay.left.w - 2 * self.P - 4
+        y = lay.left.y + self.P
+        self.label(pygame.Rect(x0, y, w, self.s(20)), "RUN", "@section")
+        y += self.s(22)
+        third = (w - 12) // 4
+        self.play_button = self.button(
+            pygame.Rect(x0, y, w - 2 * third - self.s(12), self.R + 4), "▶  Play",
+            "Play / pause (Space): keep advancing the Step unit at the chosen speed.", "toggle_play",
+            object_id="#primary",
+        )  # fmt: skip
+        self.step_button = self.button(
+            pygame.Rect(x0 + w - 2 * third - 6, y, third, self.R + 4), "Step",
+            "Advance exactly one Step unit and pause (S).", "step",
+        )  # fmt: skip
+        self.reset_button = self.button(
+            pygame.Rect(x0 + w - third, y, third, self.R + 4), "↻ Reset",
+            "A fresh agent: same level, hyperparameters and seed (R).", "reset",
+        )  # fmt: skip
+        y += self.R + 12
+        self.label(pygame.Rect(x0, y, self.s(76), self.R), "Step unit", tip="What one Step (and each Play tick) advances.")
+        labels = unit_labels(t)
+        self.unit_dropdown = self._add(
+            UIDropDownMenu(list(labels.values()), labels[t.unit], pygame.Rect(x0 + self.s(80), y, w - self.s(80), self.R), self.ui),
+            "set_unit",
+        )  # fmt: skip
+        self.unit_dropdown.set_tooltip(
+            "step: " + UNIT_HELP["step"] + "<br>episode: " + UNIT_HELP["episode"] + "<br>update: " + UNIT_HELP["update"]
+            + "<br>Key U cycles."
+        )  # fmt: skip
+        y += self.R + 8
+        self.label(pygame.Rect(x0, y, self.s(76), self.R), "Speed", tip="Units per second while playing (+ / − keys).")
+        self.speed_slider = self._add(
+            UIHorizontalSlider(pygame.Rect(x0 + self.s(80), y + 3, w - self.s(80) - self.s(84), self.R - 6), t.speed_index,
+                               (0, len(SPEEDS) - 1), self.ui, click_increment=1),
+            "set_speed",
+        )  # fmt: skip
+        self.speed_slider.set_tooltip("From one unit a second up to 'fastest' (as many as fit in 8 ms a frame).")
+        self.speed_label = self.label(pygame.Rect(x0 + w - self.s(80), y, self.s(80), self.R), "", "@status")
+        y += self.R + 14
+
+        if t.is_dp:
+            self.label(pygame.Rect(x0, y, w, self.s(20)), "DYNAMIC PROGRAMMING", "@section")
+            y += self.s(22)
+            specs = [("dp_backup", "Back up cell", "One Bellman backup of the selected cell, in place (B).")]
+            specs.append(("dp_sweep", "Sweep", "One full sweep: every cell backed up once (D)."))
+            if t.agent_name == "policy-iteration":
+                specs.append(("dp_improve", "Improve π", "Policy improvement: π(s) ← argmax_a q(s,a) in every cell (I)."))
+            bw = (w - 6 * (len(specs) - 1)) // len(specs)
+            for i, (cmd, text, tip) in enumerate(specs):
+                self.dp_buttons[cmd] = self.button(pygame.Rect(x0 + i * (bw + 6), y, bw, self.R), text, tip, cmd)
+            y += self.R + 14
+
+        self.label(pygame.Rect(x0, y, w, self.s(20)), f"AGENT SETTINGS · {t.agent_name}", "@section")
+        y += self.s(24)
+        label_w = int(w * 0.42)
+        self.label(pygame.Rect(x0, y, label_w, self.R), "seed",
+                   tip="Random seed: the same seed gives the same run. Changing it resets the agent.")  # fmt: skip
+        self.seed_entry = self._add(
+            UITextEntryLine(pygame.Rect(x0 + label_w, y, int(w * 0.26), self.R), self.ui, initial_text=s.seed_text),
+            "seed_entry",
+        )  # fmt: skip
+        self.seed_entry.set_tooltip("Random seed, a whole number >= 0. Enter applies it (the agent resets).")
+        y += self.R + 6
+        if t.is_bandit and getattr(t.agent, "vectorized_runs", False):
+            self.label(pygame.Rect(x0, y, label_w, self.R), "runs",
+                       tip="Independent runs stepped together; the curves average them (Figure 2.2 uses 2000).")
+            self.runs_entry = self._add(
+                UITextEntryLine(pygame.Rect(x0 + label_w, y, int(w * 0.26), self.R), self.ui, initial_text=s.runs_text),
+                "runs_entry",
+            )  # fmt: skip
+            self.runs_entry.set_tooltip("Runs averaged in the curves, 1 to 10000. Enter applies it (the agent resets).")
+            y += self.R + 6
+        error_h = self.s(40)
+        box = pygame.Rect(x0 - 2, y, w + 4, lay.left.bottom - self.P - error_h - y)
+        spec = s.spec
+        rows_h = len(spec) * (self.R + 6)
+        self.hp_container = self._add(UIScrollingContainer(box, self.ui, allow_scroll_x=False))
+        self.hp_container.set_scrollable_area_dimensions((box.w - 20 if rows_h > box.h else box.w, rows_h))
+        inner_w = box.w - (22 if rows_h > box.h else 4)
+        for i, h in enumerate(spec):
+            self._hp_row(h, i * (self.R + 6), inner_w, label_w)
+        self.hp_error = self.label(pygame.Rect(x0, lay.left.bottom - self.P - error_h, w, self.s(20)), "", "@error")
+        self.hp_note = self.label(pygame.Rect(x0, lay.left.bottom - self.P - self.s(20), w, self.s(20)), "", "@muted")
+
+    def _hp_row(self, h: Any, y: int, w: int, label_w: int) -> None:
+        s = self.scene
+        c = self.hp_container
+        tip = range_tooltip(h)
+        self.label(pygame.Rect(2, y, label_w, self.R), h.name, "@hp_label", container=c, tip=tip)
+        x = 2 + label_w
+        if h.choices or h.type is bool:
+            options = list(h.choices) if h.choices else ["true", "false"]
+            current = s.form_text.get(h.name, str(s.param_value(h.name)).lower())
+            if current not in options:
+                current = options[0]
+            menu = self._add(UIDropDownMenu(options, current, pygame.Rect(x, y, w - x, self.R), self.ui, container=c),
+                             "hp_choice", h.name)  # fmt: skip
+            menu.set_tooltip(tip)
+            self.hp_dropdowns[h.name] = menu
+            return
+        bounded = h.low is not None and h.high is not None and h.type in (int, float)
+        entry_w = int((w - x) * 0.42) if bounded else w - x
+        text = s.form_text.get(h.name, s.param_text(h))
+        oid = ObjectID("#invalid" if h.name in s.form_errors else None, None)
+        entry = self._add(UITextEntryLine(pygame.Rect(x, y, entry_w, self.R), self.ui, container=c,
+                                          initial_text=text, object_id=oid), "hp_entry", h.name)  # fmt: skip
+        entry.set_tooltip(tip + "<br>Type a value and press Enter.")
+        self.hp_entries[h.name] = entry
+        self._valid[entry] = h.name not in s.form_errors
+        if bounded:
+            value = s.param_value(h.name)
+            start = float(value) if isinstance(value, (int, float)) else float(h.low)
+            start = min(max(start, h.low), h.high)
+            slider = self._add(
+                UIHorizontalSlider(pygame.Rect(x + entry_w + 6, y + 4, w - x - entry_w - 6, self.R - 8), start,
+                                   (h.low, h.high), self.ui, container=c,
+                                   click_increment=(1 if h.type is int else (h.high - h.low) / 20)),
+                "hp_slider", h.name,
+            )  # fmt: skip
+            slider.set_tooltip(tip)
+            self.hp_sliders[h.name] = slider
+
+    def _overlay_bar(self, lay: Layout) -> None:
+        r = lay.overlay_bar
+        n = len(OVERLAY_BUTTONS)
+        bw = min(self.s(130), (r.w - 6 * (n - 1)) // n)
+        for i, (name, key, text, tip) in enumerate(OVERLAY_BUTTONS):
+            label = f"{text}  ({key})" if bw >= self.s(118) else text if bw >= self.s(84) else key
+            self.overlay_buttons[name] = self.button(
+                pygame.Rect(r.x + i * (bw + 6), r.y, bw, r.h), label, tip, "overlay", name,
+                object_id=ObjectID(None, "@toggle"),
+            )  # fmt: skip
+
+    def _timeline(self, lay: Layout) -> None:
+        r = lay.timeline
+        self.label(pygame.Rect(r.x, r.y, self.s(80), r.h), "Timeline", "@section",
+                   tip="Scrub back through the run: values, policy and agent as they were. Training goes on.")
+        live_w = self.s(84)
+        slider_min = max(self.s(120), int(r.w * 0.35))
+        text_w = max(0, min(self.s(300), r.w - self.s(84) - live_w - self.s(16) - slider_min))
+        self.timeline_slider = self._add(
+            UIHorizontalSlider(pygame.Rect(r.x + self.s(84), r.y + 4, r.w - self.s(84) - live_w - text_w - self.s(16), r.h - 8), 1000,
+                               (0, 1000), self.ui, click_increment=1),
+            "timeline",
+        )  # fmt: skip
+        self.timeline_slider.set_tooltip(
+            "Drag back to see what the agent knew earlier ([ and ] step, Home = first). Training is not disturbed."
+        )
+        self.live_button = self.button(
+            pygame.Rect(r.right - live_w, r.y, live_w, r.h), "Live (L)",
+            "Back to the present: show the agent as it is now (L or End).", "timeline_live",
+        )  # fmt: skip
+        self.timeline_text_rect = pygame.Rect(r.right - live_w - text_w - 8, r.y, text_w, r.h)
+
+    def _edit(self, lay: Layout) -> None:
+        r = lay.edit
+        self.label(pygame.Rect(r.x, r.y, r.w, self.s(20)), "EDIT THE SELECTED CELL (live)", "@section",
+                   tip="Change the level while the agent keeps learning: it is not reset.")  # fmt: skip
+        y = r.y + 24
+        self.label(pygame.Rect(r.x, y, self.s(64), self.R), "Reward", tip="Reward for entering the selected cell (added to the level's step reward).")
+        self.reward_entry = self._add(
+            UITextEntryLine(pygame.Rect(r.x + self.s(66), y, self.s(76), self.R), self.ui, initial_text=self.scene.reward_text),
+            "reward_entry",
+        )  # fmt: skip
+        self.reward_entry.set_tooltip("Reward for entering the selected cell, a number. Enter applies it (E focuses).")
+        self.reward_button = self.button(pygame.Rect(r.x + self.s(148), y, self.s(56), self.R), "Set",
+                                         "Apply the reward to the selected cell; the agent keeps learning.",
+                                         "set_reward")  # fmt: skip
+        self.wall_button = self.button(pygame.Rect(r.x + self.s(212), y, r.w - self.s(212), self.R), "Wall on/off (W)",
+                                       "Put a wall on the selected cell, or remove it; the agent keeps learning.",
+                                       "toggle_wall")  # fmt: skip
+        self.edit_text_rect = pygame.Rect(r.x, y + self.R + 4, r.w, r.bottom - (y + self.R + 4))
+
+    def _manual(self, lay: Layout) -> None:
+        r = lay.manual
+        self.label(pygame.Rect(r.x, r.y, r.w, self.s(20)), "PLAY IT YOURSELF", "@section",
+                   tip="Walk the level with the arrow keys before the agent learns it.")
+        self.manual_button = self.button(
+            pygame.Rect(r.x, r.y + self.s(24), r.w, self.R), "Play yourself (M)",
+            "Pause the agent and move with the arrow keys: every reward and the running return are shown (M).",
+            "manual", object_id=ObjectID(None, "@toggle"),
+        )  # fmt: skip
+        self.manual_text_rect = pygame.Rect(r.x, r.y + self.s(24) + self.R + 6, r.w, r.bottom - (r.y + self.s(24) + self.R + 6))
+
+    # ------------------------------------------------------------------ per frame
+
+    def _set_text(self, element: Any, text: str) -> None:
+        if self._texts.get(element) != text:
+            self._texts[element] = text
+            element.set_text(text)
+
+    def _set_selected(self, element: Any, on: bool) -> None:
+        if self._selected.get(element) != on:
+            self._selected[element] = on
+            element.select() if on else element.unselect()
+
+    def _set_enabled(self, element: Any, on: bool) -> None:
+        if self._enabled.get(element) != on:
+            self._enabled[element] = on
+            element.enable() if on else element.disable()
+
+    def sync(self, force: bool = False) -> None:
+        s, t = self.scene, self.scene.trainer
+        if force:
+            self._texts.clear()
+            self._selected.clear()
+            self._enabled.clear()
+        self._set_text(self.play_button, "❚❚  Pause" if t.playing else "▶  Play")
+        self._set_text(self.speed_label, t.speed_label)
+        for name, button in self.overlay_buttons.items():
+            self._set_selected(button, name in s.overlays)
+        if hasattr(self, "manual_button"):
+            self._set_selected(self.manual_button, s.manual is not None)
+            has_cell = s.selected is not None
+            for element in (self.reward_entry, self.reward_button, self.wall_button):
+                self._set_enabled(element, has_cell)
+        has_cell = s.selected is not None
+        if "dp_backup" in self.dp_buttons:
+            self._set_enabled(self.dp_buttons["dp_backup"], has_cell)
+        error = next(iter(s.form_errors.values()), "")
+        self._set_text(self.hp_error, error)
+        self._set_text(self.hp_note, s.form_note)
+        if s.view_snapshot is None:
+            if self.timeline_slider.get_current_value() != 1000 and not self.timeline_slider.sliding_button.held:
+                self.timeline_slider.set_current_value(1000)
+        self._set_text(self.live_button, "Live (L)" if s.view_snapshot is not None else "● Live")
+        self._set_enabled(self.live_button, s.view_snapshot is not None)
+
+    def set_entry_valid(self, name: str, valid: bool) -> None:
+        entry = self.hp_entries.get(name)
+        if entry is not None:
+            self._mark(entry, valid)
+
+    def _mark(self, entry: Any, valid: bool) -> None:
+        """Red text and border on an invalid entry (only re-themed when it changes)."""
+        if self._valid.get(entry, True) != valid:
+            self._valid[entry] = valid
+            entry.change_object_id(ObjectID(None if valid else "#invalid", None))
+
+    def set_reward_valid(self, valid: bool) -> None:
+        if hasattr(self, "reward_entry") and self.reward_entry.alive():
+            self._mark(self.reward_entry, valid)

@@ -1,0 +1,524 @@
+"""The training side of the app, without pygame: a Session stepped within a time budget.
+
+:class:`Trainer` owns the :class:`~gridrl.session.Session` and everything the screen shows
+about it: the agent's position and the trail of its current episode, the cells the last
+updates changed (with the time they changed, for the fading highlight), the last update
+of every cell (for the inspector), the diagnostics curves, and the timeline of snapshots.
+It never draws; the scene reads it.
+
+Speeds are units per second; "fastest" runs units until the frame's time budget is spent.
+Units run one at a time and the clock is checked after each, so a slow unit (a sweep of a
+big grid, a deep update) costs one frame, never a frozen window.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from gridrl.agents import Event, Insight, make_config
+from gridrl.agents.common.dp import DynamicProgramming
+from gridrl.gui import catalog
+from gridrl.gui.timeline import Snapshot, Timeline
+from gridrl.levels import BanditLevel, GridLevel, Level
+from gridrl.session import Session
+
+#: (label, units per second) of the speed slider.
+SPEEDS: tuple[tuple[str, float], ...] = (
+    ("1 / s", 1.0), ("2 / s", 2.0), ("5 / s", 5.0), ("10 / s", 10.0), ("30 / s", 30.0),
+    ("100 / s", 100.0), ("1000 / s", 1000.0), ("fastest", math.inf),
+)  # fmt: skip
+DEFAULT_SPEED = 4
+#: DP agents start slower: a sweep every half second, so the values can be watched spreading.
+DEFAULT_DP_SPEED = 1
+#: Bandit curves average this many independent runs by default (Figure 2.2 uses 2000).
+DEFAULT_BANDIT_RUNS = 200
+#: Seconds of training per frame at most (the rest of a 16.7 ms frame draws).
+FRAME_BUDGET = 0.008
+#: How long a changed cell stays highlighted.
+HIGHLIGHT_SECONDS = 0.8
+#: The trail keeps at most this many cells of the current episode.
+TRAIL_LENGTH = 400
+#: Series longer than this are halved (every other point dropped) to bound memory.
+SERIES_CAP = 200_000
+#: info keys that are counters or flags, not curves.
+NOT_CURVES = frozenset({
+    "sweeps", "converged", "sweep_done", "sweeps_run", "improved", "policy_stable",
+    "improvements", "evaluation_converged", "evaluation_sweeps", "mean_reward",
+    "optimal_fraction", "episodes", "steps",
+})  # fmt: skip
+#: A unit slower than this (seconds) moves training to the worker thread.
+SLOW_UNIT = 0.03
+#: Deep agents compute insight with a forward pass; refresh it at most this often.
+DEEP_INSIGHT_INTERVAL = 0.1
+
+
+def default_unit(agent_name: str, level: Level) -> str:
+    if agent_name in catalog.DP or agent_name in catalog.DEEP:
+        return "update"
+    return "step"
+
+
+class Trainer:
+    """A Session plus what the screen shows about it. See the module docstring."""
+
+    def __init__(self, level: Level, agent_name: str, params: dict[str, Any] | None = None, seed: int = 0,
+                 runs: int = DEFAULT_BANDIT_RUNS) -> None:  # fmt: skip
+        self.level = level
+        #: Bandits: independent runs stepped at once, averaged in the curves (run 0 is drawn).
+        self.requested_runs = int(runs)
+        self.agent_name = agent_name
+        self.params: dict[str, Any] = dict(params or {})
+        self.seed = int(seed)
+        self.unit = default_unit(agent_name, level)
+        self.playing = False
+        self.speed_index = DEFAULT_DP_SPEED if agent_name in catalog.DP else DEFAULT_SPEED
+        self.budget = FRAME_BUDGET
+        self.last_train_time = 0.0
+        self._executor: ThreadPoolExecutor | None = None
+        self.clock = 0.0
+        self.message = ""
+        self.session: Session
+        self.rebuild()
+
+    # ------------------------------------------------------------------ building
+
+    def rebuild(self) -> None:
+        """A fresh Session (same level, agent, params, seed) and fresh records."""
+        if getattr(self, "_future", None) is not None:
+            self.wait()
+        cls = catalog.load_class(self.agent_name)  # AgentUnavailable with a clear message
+        vectorized = isinstance(self.level, BanditLevel) and getattr(cls, "vectorized_runs", False)
+        self.runs = self.requested_runs if vectorized else 1
+        self.session = Session(self.level, self.agent_name, self.params, seed=self.seed, runs=self.runs)
+        self.units_run = 0
+        self.credit = 0.0
+        self._future: Future | None = None
+        self._future_session: Session | None = None
+        self.slow = getattr(self, "slow", False)  # units run in the worker thread (see update)
+        self.unit_seconds = getattr(self, "unit_seconds", 0.0)  # recent duration of one unit
+        self.unit_started = 0.0
+        self.last_event: Event | None = None
+        self.last_update: dict[int, tuple[str, dict[str, Any], int]] = {}
+        self.highlight_glow: dict[int, tuple[float, float]] = {}  # s -> (start, seconds)
+        self.trail: list[int] = []
+        self.agent_state: int | None = None
+        self._episode_over = True
+        self.series: dict[str, list[float]] = {}
+        self._abs_td: list[float] = []
+        self.timeline = Timeline()
+        self._insight: Insight | None = None
+        self._insight_time = -math.inf
+        self._dirty = True
+        self._snapshot_units = -1
+        self.record_snapshot()
+
+    @property
+    def agent(self) -> Any:
+        return self.session.agent
+
+    @property
+    def is_grid(self) -> bool:
+        return isinstance(self.level, GridLevel)
+
+    @property
+    def is_bandit(self) -> bool:
+        return isinstance(self.level, BanditLevel)
+
+    @property
+    def is_dp(self) -> bool:
+        return isinstance(self.agent, DynamicProgramming)
+
+    @property
+    def is_deep(self) -> bool:
+        return self.agent_name in catalog.DEEP
+
+    @property
+    def speed_label(self) -> str:
+        return SPEEDS[self.speed_index][0]
+
+    def spec(self) -> tuple[Any, ...]:
+        return tuple(catalog.load_class(self.agent_name).spec())
+
+    # ------------------------------------------------------------------ running
+
+    def update(self, dt: float) -> int:
+        """Advance the clock by ``dt`` seconds and, when playing, run the units due (within
+        the frame budget). Returns the number of units finished in this frame.
+
+        Fast units run here, one at a time, until the budget is spent. Once a unit has taken
+        longer than ``SLOW_UNIT`` seconds (a deep update, a sweep of a huge grid), units run
+        in a worker thread instead, one at a time: the window keeps drawing at full rate and
+        shows the last insight until the unit is done.
+        """
+        self.clock += dt
+        self.last_train_time = 0.0
+        start = time.perf_counter()
+        ran = self._collect()
+        if not self.playing:
+            return ran
+        rate = SPEEDS[self.speed_index][1]
+        if not math.isinf(rate):
+            # Owe at most a tenth of a second of units: a slow frame must not cause a burst.
+            self.credit = min(self.credit + dt * rate, max(1.0, rate * 0.1))
+        try:
+            if self.slow:
+                self._refresh_insight()
+                if self.busy or (not math.isinf(rate) and self.credit < 1.0):
+                    return ran
+                self.credit -= 0.0 if math.isinf(rate) else 1.0
+                self._submit(self.unit)
+                return ran
+            while self.playing and not self.slow:
+                if not math.isinf(rate):
+                    if self.credit < 1.0:
+                        break
+                    self.credit -= 1.0
+                self.advance(self.unit)
+                ran += 1
+                if time.perf_counter() - start >= self.budget:
+                    self.credit = min(self.credit, 1.0)
+                    break
+        except Exception:
+            self.playing = False
+            raise
+        finally:
+            self.last_train_time = time.perf_counter() - start
+        return ran
+
+    def step_once(self, unit: str | None = None) -> Event | None:
+        """The Step button: one unit (``unit`` or the chosen one), paused. A slow agent's unit
+        runs in the worker thread (None is returned; the result shows when it is done)."""
+        self.playing = False
+        self.wait()
+        if self.slow:
+            self._submit(unit or self.unit)
+            return None
+        return self.advance(unit or self.unit)
+
+    def advance(self, unit: str) -> Event:
+        """One unit, here and now (waits for a unit running in the worker first)."""
+        self.wait()
+        start = time.perf_counter()
+        event = self.session.advance(unit)
+        self._note_duration(time.perf_counter() - start)
+        self._finish(event)
+        return event
+
+    def _finish(self, event: Event) -> None:
+        self._absorb(event)
+        if self.is_dp and event.info.get("converged") and self.playing:
+            self.playing = False
+            self.message = self._converged_text()
+
+    # ------------------------------------------------------------------ the worker thread
+
+    def _note_duration(self, seconds: float) -> None:
+        """Track how long units take; slow units (on average, so that one hiccup of the
+        machine does not count) move to the worker thread, and back when they are fast."""
+        first = self.unit_seconds == 0
+        self.unit_seconds = seconds if first else 0.7 * self.unit_seconds + 0.3 * seconds
+        if self.unit_seconds > SLOW_UNIT:
+            self.slow = True
+        elif self.unit_seconds < SLOW_UNIT / 4:
+            self.slow = False
+
+    @property
+    def busy(self) -> bool:
+        """A unit is running in the worker thread: the agent must not be touched."""
+        return self._future is not None
+
+    def _submit(self, unit: str) -> None:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridrl-unit")
+        session = self.session
+
+        def run() -> tuple[Event, float]:
+            start = time.perf_counter()
+            event = session.advance(unit)
+            return event, time.perf_counter() - start
+
+        self._future = self._executor.submit(run)
+        self._future_session = session
+        self.unit_started = self.clock
+
+    def _collect(self) -> int:
+        """Take the result of a finished background unit (its error is raised here)."""
+        future = self._future
+        if future is None or not future.done():
+            return 0
+        self._future = None
+        if self._future_session is not self.session:  # the session was rebuilt meanwhile
+            return 0
+        try:
+            event, seconds = future.result()
+        except Exception:
+            self.playing = False
+            raise
+        self._note_duration(seconds)
+        self._finish(event)
+        return 1
+
+    def wait(self) -> None:
+        """Block until the unit in the worker (if any) is done, and take its result."""
+        if self._future is not None:
+            try:
+                self._future.result()
+            except Exception:  # noqa: BLE001 - _collect raises it
+                pass
+            self._collect()
+
+    def close(self) -> None:
+        """Stop the worker thread (after its current unit)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def _converged_text(self) -> str:
+        sweeps = getattr(self.agent, "sweeps", 0)
+        if self.agent_name == "policy-iteration":
+            return f"converged: policy stable after {sweeps} sweeps (π is optimal) — paused"
+        return f"converged after {sweeps} sweeps (no value moved by θ or more) — paused"
+
+    def _absorb(self, event: Event) -> None:
+        """Remember what the event says: changed cells, last update per cell, agent, curves."""
+        self.units_run += 1
+        self.last_event = event
+        self._dirty = True
+        glow = (self.clock, self.highlight_seconds())
+        for s in np.asarray(event.changed, dtype=np.int64).tolist():
+            self.highlight_glow[s] = glow
+        b = event.backup or {}
+        if isinstance(b.get("updates"), list):  # Monte Carlo: one update per first visit
+            for u in b["updates"]:
+                entry = {**u, "gamma": b.get("gamma", 1.0), "alpha": u.get("step_size"), "target": u.get("G")}
+                self.last_update[int(u["s"])] = (event.equation, entry, self.units_run)
+        elif "s" in b and self.is_grid and not ("t" in b and "Q_new" not in b):
+            self.last_update[int(b["s"])] = (event.equation, dict(b), self.units_run)
+        elif self.is_bandit and b:
+            self.last_update[0] = (event.equation, dict(b), self.units_run)
+        if self.is_grid and not self.is_dp:
+            self._follow_agent(event)
+        self._record_curves(event)
+
+    def _follow_agent(self, event: Event) -> None:
+        if event.unit == "episode" or event.state is None or event.next_state is None:
+            self.trail, self.agent_state, self._episode_over = [], None, True
+            return
+        if self._episode_over:
+            self.trail = [int(event.state)]
+            self._episode_over = False
+        self.trail.append(int(event.next_state))
+        if len(self.trail) > TRAIL_LENGTH:
+            del self.trail[: len(self.trail) - TRAIL_LENGTH]
+        self.agent_state = int(event.next_state)
+        if event.done:
+            self._episode_over = True
+
+    def _series(self, name: str) -> list[float]:
+        values = self.series.setdefault(name, [])
+        if len(values) >= SERIES_CAP:
+            del values[::2]
+        return values
+
+    def _record_curves(self, event: Event) -> None:
+        for key, value in event.info.items():
+            if key in NOT_CURVES or isinstance(value, bool):
+                continue
+            if isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(value):
+                self._series(key).append(float(value))
+        if self.is_dp:
+            if event.max_delta is not None and (event.unit != "step" or event.info.get("sweep_done")):
+                if event.backup.get("phase") != "improvement" and math.isfinite(event.max_delta):
+                    self._series("max |ΔV| per sweep").append(float(event.max_delta))
+            return
+        if self.is_grid and not self.is_deep:
+            if event.td_error is not None and math.isfinite(event.td_error):
+                self._abs_td.append(abs(float(event.td_error)))
+            if event.episode_return is not None or event.episodes:
+                if self._abs_td:
+                    self._series("mean |TD error| per episode").append(float(np.mean(self._abs_td)))
+                self._abs_td = []
+
+    # ------------------------------------------------------------------ what to draw
+
+    def insight(self) -> Insight:
+        """The agent's insight, recomputed when something changed (deep agents: at most every
+        ``DEEP_INSIGHT_INTERVAL`` seconds, since it is a forward pass). While a unit runs in
+        the worker thread, the last one."""
+        if self.busy and self._insight is not None:
+            return self._insight
+        self._refresh_insight()
+        assert self._insight is not None
+        return self._insight
+
+    def _refresh_insight(self) -> None:
+        if self.busy:
+            return
+        interval = DEEP_INSIGHT_INTERVAL if self.is_deep else 0.0
+        if self._insight is None or (self._dirty and self.clock - self._insight_time >= interval):
+            self._insight = self.agent.insight()
+            self._insight_time = self.clock
+            self._dirty = False
+
+    def highlight_seconds(self) -> float:
+        """How long a changed cell glows: HIGHLIGHT_SECONDS when slow, shorter when fast (so
+        the glow marks the latest updates, not the whole board)."""
+        rate = SPEEDS[self.speed_index][1] if self.playing else 1.0
+        return min(HIGHLIGHT_SECONDS, max(0.15, 8.0 / rate))
+
+    def highlights(self) -> dict[int, float]:
+        """Cells changed recently, with a strength fading from 1 to 0 (expired ones dropped).
+        How long a cell glows is fixed when it changes (short while playing fast)."""
+        out = {}
+        for s, (start, duration) in list(self.highlight_glow.items()):
+            strength = 1.0 - (self.clock - start) / duration
+            if strength <= 0:
+                del self.highlight_glow[s]
+            else:
+                out[s] = strength
+        return out
+
+    def caption(self) -> str | None:
+        """DP: "values after k sweeps" and the last sweep's max |ΔV|."""
+        if not self.is_dp:
+            return None
+        agent = self.agent
+        text = f"values after {agent.sweeps} sweep{'s' if agent.sweeps != 1 else ''}"
+        if not math.isnan(agent.max_delta):
+            text += f" · max |ΔV| = {agent.max_delta:.4g}"
+        if getattr(agent, "cursor", 0):
+            text += f" · {agent.cursor} cells of sweep {agent.sweeps + 1} done"
+        if self.agent_name == "policy-iteration":
+            text += f" · {agent.improvements} improvement{'s' if agent.improvements != 1 else ''}"
+        if agent.converged:
+            text += " · converged"
+        return text
+
+    def capture(self) -> Snapshot:
+        insight = self.insight()
+        h = self.session.history
+        extras = {k: np.array(insight.extras[k], copy=True) for k in ("pulls", "true_means") if k in insight.extras}
+        return Snapshot(
+            units=self.units_run, steps=h.steps, episodes=len(h.episode_returns),
+            V=insight.V.astype(np.float32), Q=insight.Q.astype(np.float32),
+            pi=insight.pi.astype(np.float32), visits=np.asarray(insight.visits).copy(),
+            agent=self.agent_state, caption=self.caption(), extras=extras,
+        )  # fmt: skip
+
+    def record_snapshot(self) -> None:
+        """Once per frame: add a snapshot to the timeline if units ran since the last one."""
+        if self.units_run != self._snapshot_units:
+            self._snapshot_units = self.units_run
+            self.timeline.record(self.capture())
+
+    # ------------------------------------------------------------------ DP controls
+
+    def backup_cell(self, s: int) -> Event:
+        """One Bellman backup of cell ``s`` (DP agents only)."""
+        self.playing = False
+        self.wait()
+        event = self.agent.backup(int(s))
+        self.session.history.record(event)
+        self._absorb(event)
+        self.message = f"backed up cell s = {s}: V = {self.agent.V[int(s)]:.4g}"
+        return event
+
+    def sweep(self) -> Event:
+        """One full sweep of backups (for policy iteration: one evaluation sweep)."""
+        self.playing = False
+        self.wait()
+        if self.agent_name == "policy-iteration":
+            event = DynamicProgramming.update(self.agent)
+            self.session.history.record(event)
+            self._absorb(event)
+        else:
+            event = self.advance("update")
+        self.message = f"sweep {self.agent.sweeps}: max |ΔV| = {self.agent.max_delta:.4g}"
+        return event
+
+    def improve(self) -> Event:
+        """Policy iteration's improvement step: pi(s) <- argmax_a q(s, a) in every state."""
+        self.playing = False
+        self.wait()
+        agent = self.agent
+        if not hasattr(agent, "improve"):
+            raise TypeError(f"{self.agent_name} has no policy-improvement step")
+        old = agent.actions()
+        changed, stable = agent.improve()
+        Q = agent.model.q_from_v(agent.V)
+        new = agent.actions()
+        event = Event(unit="update", changed=np.asarray(changed, dtype=np.int64),
+                      equation=getattr(agent, "improvement_equation", "π(s) ← argmax_a q(s,a)"),
+                      info={"improved": True, "policy_stable": stable})  # fmt: skip
+        self.session.history.record(event)
+        self._absorb(event)
+        for s in np.asarray(changed).tolist():
+            self.last_update[s] = (event.equation, {"phase": "improvement", "s": s, "q": Q[s].tolist(),
+                                   "old_action": int(old[s]), "a": int(new[s])}, self.units_run)  # fmt: skip
+        self.message = (
+            "policy stable: no action changed" if stable
+            else f"policy improvement: {len(changed)} cell{'s' if len(changed) != 1 else ''} changed action"
+        )
+        return event
+
+    # ------------------------------------------------------------------ changes
+
+    def set_level(self, level: Level) -> None:
+        """A live edit: the agent keeps what it learned."""
+        self.wait()
+        self.session.set_level(level)
+        self.level = level
+        self._dirty = True
+        self._insight = None
+
+    def apply_params(self, values: dict[str, Any]) -> str:
+        """Apply validated hyperparameters; returns what happened, for the status line.
+
+        Values the running agent reads at every use are swapped into its config; any other
+        change rebuilds the session with the same seed ("applied — agent reset")."""
+        self.wait()
+        cls = catalog.load_class(self.agent_name)
+        defaults = {h.name: h.default for h in cls.spec()}
+        current = {**defaults, **self.params}
+        changed = {k: v for k, v in values.items() if current.get(k) != v}
+        if not changed:
+            return ""
+        make_config(cls.Config, {**self.params, **changed})  # validate all together
+        names = ", ".join(f"{k} = {v}" for k, v in changed.items())
+        if set(changed) <= catalog.live_hyperparameters(self.agent_name):
+            self.agent.config = replace(self.agent.config, **changed)
+            self.params.update(changed)
+            self.session.params.update(changed)
+            self._dirty = True
+            self.message = f"{names}: applied from the next unit"
+        else:
+            playing = self.playing
+            self.params.update(changed)
+            self.rebuild()
+            self.playing = playing
+            self.message = f"{names}: applied — agent reset"
+        return self.message
+
+    def set_seed(self, seed: int) -> None:
+        self.seed = int(seed)
+        playing = self.playing
+        self.rebuild()
+        self.playing = playing
+        self.message = f"seed {seed}: agent reset"
+
+    def set_runs(self, runs: int) -> None:
+        self.requested_runs = int(runs)
+        playing = self.playing
+        self.rebuild()
+        self.playing = playing
+        self.message = f"{self.runs} runs: agent reset"
+
+    def reset(self) -> None:
+        self.rebuild()
+        self.message = "reset: a fresh agent, same level, hyperparameters and seed"

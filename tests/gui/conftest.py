@@ -1,0 +1,36 @@
+"""Drive the real app headless: SDL's dummy video driver, events posted into pygame's queue,
+frames advanced with ``App.run_frames``."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def make_app(tmp_path, monkeypatch):
+    """``make_app(level=None)``: a fresh App; closed after the test."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the log goes to tmp
+    from gridrl.gui.app import App
+
+    apps = []
+
+    def make(level: str | None = None, size: tuple[int, int] = (1280, 800)) -> App:
+        app = App(level, size=size)
+        app.run_frames(2)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.close()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()

@@ -1,0 +1,103 @@
+"""The app's logic without a window: live edits, the inspector's text, the timeline, the
+agent catalog, and the trainer's time budget."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from gridrl.gui import catalog, edits
+from gridrl.gui.inspector import num, update_lines
+from gridrl.gui.training import Trainer
+from gridrl.levels import LevelError, load_level
+
+
+def test_set_reward_on_a_shared_floor_char_takes_a_new_char():
+    level = load_level("cliff_walking")
+    edited = edits.set_reward(level, 13, 5)  # row 1, col 1: one of many '.'
+    char = edited.layout[1][1]
+    assert char not in ".#SGXC"
+    assert edited.tile(char).reward == 5 and not edited.tile(char).wall
+    assert edited.layout[1][2] == "."  # the other floor cells keep their reward
+    assert sum(line.count(char) for line in edited.layout) == 1
+    again = edits.set_reward(edited, 14, 5)  # the same reward reuses that char
+    assert again.layout[1][2] == char and len(again.legend) == len(edited.legend)
+
+
+def test_set_reward_on_a_unique_char_edits_its_legend_entry():
+    level = load_level("cliff_walking")
+    edited = edits.set_reward(level, 47, 10)  # the goal G, the only one
+    assert edited.layout == level.layout
+    assert edited.tile("G").reward == 10 and edited.tile("G").terminal
+
+
+def test_wall_toggle_round_trip_and_refusals():
+    level = load_level("cliff_walking")
+    walled = edits.toggle_wall(level, 13)
+    assert walled.layout[1][1] == "#" and edits.is_wall(walled, 13)
+    assert edits.toggle_wall(walled, 13).layout == level.layout
+    with pytest.raises(LevelError, match="target"):
+        edits.toggle_wall(level, 36)  # S: where the cliff teleports to
+    with pytest.raises(LevelError, match="no start"):
+        edits.toggle_wall(load_level("corridor"), 0)  # the only start
+    with pytest.raises(LevelError, match="wall"):
+        edits.set_reward(walled, 13, 1.0)
+
+
+def test_td_update_written_with_its_numbers():
+    backup = {"s": 24, "a": 1, "r": -1.0, "s_next": 25, "alpha": 0.5, "gamma": 1.0, "Q_old": -12.0,
+              "max_Q_next": -11.0, "target": -12.0, "td_error": 0.0, "Q_new": -12.0}  # fmt: skip
+    lines = update_lines("Q(s,a) <- Q(s,a) + alpha [r + gamma max_a' Q(s',a') - Q(s,a)]", backup)
+    assert lines[0].startswith("Q(s,a) ← Q(s,a) + α [r + γ max_a'")
+    assert "= -1 + 1·(-11) − (-12) = 0" in "\n".join(lines)
+    assert lines[-1] == "Q(s,→) ← Q(s,a) + α δ = -12 + 0.5·0 = -12"
+
+
+def test_dp_backup_written_per_action():
+    agent_trainer = Trainer(load_level("small_gridworld"), "value-iteration")
+    for _ in range(2):
+        agent_trainer.sweep()
+    b = agent_trainer.agent.explain(6)
+    lines = update_lines(agent_trainer.agent.equation, b)
+    per_action = [line for line in lines if line.strip()[:1] in "↑→↓←"]
+    assert len(per_action) == 4
+    assert per_action[0].strip() == f"↑  {num(b['r'][0])} + 1·{'(' + num(b['expected_next'][0]) + ')'} = {num(b['q'][0])}"
+    assert lines[-2].startswith("V(s) ← max_a q(s,a)") and lines[-2].endswith(f"= {num(b['V_new'])}")
+
+
+def test_trainer_respects_its_time_budget():
+    t = Trainer(load_level("four_rooms"), "q-learning")
+    t.playing, t.speed_index, t.budget = True, 7, 0.004
+    ran = t.update(1 / 60)
+    assert ran >= 1 and t.last_train_time < 0.004 + 0.05  # one unit at most beyond the budget
+
+
+def test_trainer_rate_at_slow_speeds():
+    t = Trainer(load_level("cliff_walking"), "q-learning")
+    t.playing, t.speed_index = True, 2  # 5 units a second
+    ran = sum(t.update(0.1) for _ in range(20))  # two seconds
+    assert ran == 10
+
+
+def test_catalog_lists_without_importing_torch():
+    if "torch" in sys.modules:
+        pytest.skip("torch already imported by another test in this process")
+    entries = catalog.catalog()
+    names = [e.name for e in entries]
+    assert names[:3] == ["policy-evaluation", "value-iteration", "policy-iteration"]
+    assert "torch" not in sys.modules
+    assert {e.name for e in catalog.agents_for("bandit")} >= {"epsilon-greedy", "ucb", "thompson"}
+    assert catalog.default_agent("gridworld") == "q-learning"
+
+
+def test_live_hyperparameters_are_swapped_in():
+    t = Trainer(load_level("cliff_walking"), "q-learning")
+    for _ in range(50):
+        t.step_once()
+    Q = t.agent.Q.copy()
+    assert "applied from the next unit" in t.apply_params({"alpha": 0.1})
+    assert t.agent.config.alpha == 0.1 and np.array_equal(t.agent.Q, Q)
+    assert "agent reset" in t.apply_params({"gamma": 0.5})
+    assert t.agent.gamma == 0.5 and not t.agent.Q.any()
