@@ -89,6 +89,10 @@ class Scene:
 
     def resize(self, size: tuple[int, int]) -> None: ...
 
+    def can_quit(self) -> bool:
+        """False to stop the app quitting (the scene asks the user first, e.g. unsaved edits)."""
+        return True
+
 
 class App:
     """The window, the widget manager, the scene stack and the frame loop."""
@@ -116,6 +120,9 @@ class App:
         from gridrl.gui.scene_train import TrainScene  # noqa: PLC0415 - a cycle otherwise
 
         self.push(TrainScene(self, level))
+        from gridrl.gui.scene_edit import offer_recovery  # noqa: PLC0415
+
+        self.guard(offer_recovery, self)
 
     def _make_ui(self) -> pygame_gui.UIManager:
         """The widget manager, themed from THEME, with the fonts tooltips use preloaded."""
@@ -193,6 +200,13 @@ class App:
             return command
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and not consumed:
             return Command("click", event.pos)
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 3 and not consumed:
+            return Command("right_click", event.pos)
+        if event.type == pygame.MOUSEMOTION and not consumed and any(getattr(event, "buttons", ())):
+            buttons = event.buttons
+            return Command("drag", (event.pos, bool(buttons[0]), len(buttons) > 2 and bool(buttons[2])))
+        if event.type == pygame.MOUSEBUTTONUP and event.button in (1, 3):
+            return Command("release", event.pos)
         if event.type == pygame.MOUSEWHEEL and not consumed:
             return Command("wheel", (event.y, pygame.mouse.get_pos()))
         return None
@@ -232,7 +246,8 @@ class App:
     def dispatch(self, command: Command) -> None:
         """Offer ``command`` to the scenes, top first; the app handles what none used."""
         if command.name == "quit":
-            self.running = False
+            if all(self.guard(scene.can_quit, default=True) for scene in list(reversed(self.scenes))):
+                self.running = False
             return
         if command.name == "resize":
             self.resize(command.arg)

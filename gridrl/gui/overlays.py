@@ -184,3 +184,58 @@ class FileDialogScene(Scene):
             self.dead_frames += 1
             if self.dead_frames > 3:  # its events (path picked, closed) come first
                 self.app.pop(self)
+
+
+class ChoiceScene(Scene):
+    """A modal question with one button per answer (e.g. Save / Discard / Cancel).
+
+    ``choices`` are ``(label, callback)``; the dialog closes, then the callback runs. Esc or
+    closing the window is the last choice (by convention: Cancel)."""
+
+    def __init__(self, app: App, title: str, html: str, choices: list[tuple[str, Callable[[], Any]]]) -> None:
+        super().__init__(app)
+        self.title, self.html, self.choices = title, html, choices
+        self.window: Any = None
+        self.buttons: list[Any] = []
+
+    def enter(self) -> None:
+        w, h = self.app.size
+        rect = pygame.Rect(0, 0, min(560, w - 80), min(260, h - 80))
+        rect.center = (w // 2, h // 2)
+        self.window = pygame_gui.elements.UIWindow(rect, self.app.ui, window_display_title=self.title,
+                                                   always_on_top=True)  # fmt: skip
+        self.window.set_blocking(True)
+        inner = self.window.get_container().get_rect()
+        pygame_gui.elements.UITextBox(self.html, pygame.Rect(8, 8, inner.w - 16, inner.h - 64), self.app.ui,
+                                      container=self.window)  # fmt: skip
+        bw = min(160, (inner.w - 16) // max(len(self.choices), 1) - 8)
+        for i, (label, _) in enumerate(self.choices):
+            button = pygame_gui.elements.UIButton(
+                pygame.Rect(inner.w - (len(self.choices) - i) * (bw + 8), inner.h - 46, bw, 36), label,
+                self.app.ui, container=self.window)  # fmt: skip
+            self.app.bind(button, "choice", (self, i))
+            self.buttons.append(button)
+        self.app.bind(self.window, "choice", (self, len(self.choices) - 1))
+
+    def exit(self) -> None:
+        if self.window is not None:
+            self.app.unbind(self.buttons + [self.window])
+            if self.window.alive():
+                self.window.kill()
+            self.window = None
+
+    def can_quit(self) -> bool:
+        return False  # a question is open: answer it first
+
+    def choose(self, index: int) -> None:
+        self.app.pop(self)
+        self.choices[index][1]()
+
+    def handle(self, command: Command) -> Command | None:
+        if command.name in APP_COMMANDS and command.name != "quit":
+            return command
+        if command.name == "choice" and command.arg[0][0] is self:
+            self.choose(command.arg[0][1])
+        elif command.name == "escape":
+            self.choose(len(self.choices) - 1)
+        return None

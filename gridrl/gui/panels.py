@@ -161,7 +161,15 @@ class Panels:
             "pick_agent",
         )  # fmt: skip
         self.agent_dropdown.set_tooltip("The learning agent: only those that run on this kind of level are listed.")
-        self.status_rect = pygame.Rect(x + self.s(222), 0, lay.size[0] - (x + self.s(222)) - self.s(100), lay.top.h)
+        self.status_rect = pygame.Rect(x + self.s(222), 0, lay.size[0] - (x + self.s(222)) - self.s(300), lay.top.h)
+        self.edit_level_button = self.button(
+            pygame.Rect(lay.size[0] - self.P - self.s(84) - self.s(200), y, self.s(92), h), "Edit level",
+            "The level editor on this level: paint tiles, set rewards and dynamics, save (Ctrl+E).", "edit_mode",
+        )  # fmt: skip
+        self.new_level_button = self.button(
+            pygame.Rect(lay.size[0] - self.P - self.s(84) - self.s(104), y, self.s(98), h), "New level",
+            "A new empty 5 x 5 gridworld in the level editor (Ctrl+N).", "new_level",
+        )  # fmt: skip
         self.help_button = self.button(
             pygame.Rect(lay.size[0] - self.P - self.s(84), y, self.s(84), h), "?  Help", "Every keyboard shortcut (F1 or ?).", "help"
         )

@@ -19,7 +19,7 @@ import numpy as np
 import pygame
 
 from gridrl.agents import HyperparameterError, LevelMismatchError
-from gridrl.gui import catalog, edits
+from gridrl.gui import catalog, editor_model, edits
 from gridrl.gui.app import App, Scene
 from gridrl.gui.commands import Command
 from gridrl.gui.inspector import ARROWS, CellReport, cell_report, num, update_lines
@@ -28,7 +28,7 @@ from gridrl.gui.manual import ManualPlay
 from gridrl.gui.panels import Panels
 from gridrl.gui.timeline import Snapshot
 from gridrl.gui.training import FRAME_BUDGET, SPEEDS, Trainer
-from gridrl.levels import BUNDLED_DIR, GridLevel, Level, LevelError, level_warnings, load_level
+from gridrl.levels import BUNDLED_DIR, GridLevel, Level, LevelError, level_path, level_warnings, load_level
 from gridrl.render import text as rtext
 from gridrl.render.board import BoardRenderer, BoardView, draw_legend, draw_sequential_legend
 from gridrl.render.charts import draw_bandit_bars, draw_line_chart
@@ -96,6 +96,10 @@ class TrainScene(Scene):
             self.startup_error = str(exc)
             source, loaded = DEFAULT_LEVEL, load_level(DEFAULT_LEVEL)
         self.level_labels: dict[str, str | Path | Level] = {n: n for n in _bundled()}
+        for path in editor_model.user_level_files():
+            self.level_labels[f"{path.stem} (mine)"] = path
+        #: The level editor's model while it has edits (kept when training on an edited level).
+        self.editor: editor_model.EditorModel | None = None
         self.current_label = self._label_for(source, loaded)
         self.overlays: set[str] = {"values", "policy"}
         self.selected: int | None = None
@@ -373,9 +377,88 @@ class TrainScene(Scene):
 
     # ------------------------------------------------------------------ levels and agents
 
+    # ------------------------------------------------------------------ the level editor
+
+    def can_quit(self) -> bool:
+        if self.editor is None or not self.editor.dirty:
+            return True
+        self.ask_unsaved(self._really_quit, "quit")
+        return False
+
+    def _really_quit(self) -> None:
+        self.app.running = False
+
+    def ask_unsaved(self, then: Callable[[], Any], what: str) -> None:
+        """Run ``then`` now if the editor has no unsaved edits, else ask: Save / Discard / Cancel."""
+        model = self.editor
+        if model is None or not model.dirty:
+            then()
+            return
+        from gridrl.gui.overlays import ChoiceScene  # noqa: PLC0415
+
+        def save() -> None:
+            try:
+                path = model.save()
+            except (OSError, LevelError) as exc:
+                self.app.show_message("Could not save", _escape(str(exc)))
+                return
+            editor_model.clear_recovery()
+            self.add_user_level(path, model.level)
+            then()
+
+        def discard() -> None:
+            editor_model.clear_recovery()
+            model.saved_level = model.level  # the user chose to drop the edits
+            self.editor = None
+            then()
+
+        self.app.push(ChoiceScene(self.app, "Unsaved edits",
+                                  f"The level <b>{_escape(model.level.name)}</b> has unsaved edits. "
+                                  f"Save them before you {what}?",
+                                  [("Save", save), ("Discard", discard), ("Cancel", lambda: None)]))  # fmt: skip
+
+    def add_user_level(self, path: Path, level: Level) -> None:
+        """A saved level joins the level picker."""
+        label = f"{path.stem} (mine)"
+        self.level_labels[label] = path
+
+    def label_for_edited(self, model: editor_model.EditorModel) -> str:
+        if model.path is not None and not model.dirty and not editor_model.is_bundled(model.path):
+            label = f"{model.path.stem} (mine)"
+            self.level_labels[label] = model.path
+            return label
+        label = f"{model.level.name} (edited)"
+        self.level_labels[label] = model.level
+        return label
+
+    def current_path(self) -> Path | None:
+        target = self.level_labels.get(self.current_label)
+        if isinstance(target, Path):
+            return target
+        if isinstance(target, str):
+            try:
+                return level_path(target)
+            except LevelError:
+                return None
+        return None
+
+    def cmd_edit_mode(self, _: Any = None) -> None:
+        from gridrl.gui.scene_edit import EditScene  # noqa: PLC0415
+
+        model = self.editor or editor_model.EditorModel(self.level, path=self.current_path())
+        return self.app.push(EditScene(self.app, self, model))
+
+    def cmd_new_level(self, arg: Any = None) -> None:
+        scene = self.cmd_edit_mode()
+        scene.cmd_new_level(arg if isinstance(arg, str) else "5x5")
+
     def cmd_pick_level(self, label: str) -> None:
         target = self.level_labels.get(label)
         if target is None or label == self.current_label:
+            return
+        if self.editor is not None and self.editor.dirty and self.level_labels.get(label) is not self.editor.level:
+            self.ask_unsaved(lambda: self.cmd_pick_level(label), "switch level")
+            self._rebuild_panels()
             return
         try:
             level = load_level(target)
@@ -388,6 +471,9 @@ class TrainScene(Scene):
     def cmd_open_file(self, _: Any = None) -> None:
         from gridrl.gui.overlays import FileDialogScene  # noqa: PLC0415
 
+        if self.editor is not None and self.editor.dirty:
+            self.ask_unsaved(self.cmd_open_file, "open another level")
+            return
         self.trainer.playing = False
         self.app.push(FileDialogScene(self.app, "Open a level (YAML)", BUNDLED_DIR, self.open_level_file))
 
@@ -422,6 +508,8 @@ class TrainScene(Scene):
         self.trainer.close()
         self.trainer = trainer
         self.current_label = label
+        if self.editor is not None and level != self.editor.level and not self.editor.dirty:
+            self.editor = None  # another level: the editor starts afresh on it
         self.renderer = BoardRenderer(level) if isinstance(level, GridLevel) else None
         self.manual = None
         self.selected = None

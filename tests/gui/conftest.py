@@ -16,6 +16,8 @@ import pytest  # noqa: E402
 def make_app(tmp_path, monkeypatch):
     """``make_app(level=None)``: a fresh App; closed after the test."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the log goes to tmp
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # user levels, editor recovery
+    monkeypatch.setenv("GRIDRL_USER_LEVELS", str(tmp_path / "my_levels"))
     from gridrl.gui.app import App
 
     apps = []
