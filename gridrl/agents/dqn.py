@@ -152,13 +152,16 @@ def dqn_loss(
     gamma: float,
     double: bool = False,
     huber: bool = True,
+    Q_next_target: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """The loss of line 14 on a minibatch, and what a student should see of it.
 
         L(theta) = mean_j  l(y_j - Q(s_j, a_j; theta)),   y_j held fixed (no gradient)
 
     with l the Huber function (1/2 x^2 for |x| <= 1, |x| - 1/2 beyond) or 1/2 x^2 (``huber``
-    false). ``info``: ``loss``; ``q_mean``, the mean Q(s_j, a_j); ``td_error_abs``, the mean
+    false). ``Q_next_target``, if given, is Q^(s', .) already computed (the agent looks it up
+    in its table of Q^ over all cells, which changes only when the target network moves);
+    else ``q_target(obs_next)`` computes it. ``info``: ``loss``; ``q_mean``, the mean Q(s_j, a_j); ``td_error_abs``, the mean
     |delta_j| = |y_j - Q(s_j, a_j)|; ``target_mean``, the mean y_j.
     """
     if double:  # one forward pass for Q(s, .) and Q(s', .)
@@ -168,7 +171,8 @@ def dqn_loss(
         Q_s, Q_next_online = q(obs), None
     Q_sa = Q_s.gather(1, a.view(-1, 1)).squeeze(1)
     with torch.no_grad():
-        Q_next_target = q_target(obs_next)
+        if Q_next_target is None:
+            Q_next_target = q_target(obs_next)
         y = td_target(r, Q_next_target, terminated, gamma, Q_next_online)  # lines 12-13
     if huber:
         loss = F.smooth_l1_loss(Q_sa, y)
@@ -206,6 +210,7 @@ class DQN(DeepAgent):
         # network changed: acting and the inspector's backup are then table lookups.
         self._Q_table: np.ndarray | None = None
         self._Q_target_table: np.ndarray | None = None
+        self._Q_target_t: torch.Tensor | None = None
         if self.is_bandit:
             self.no_value = np.zeros(self.n_states, dtype=bool)
         else:
@@ -239,7 +244,8 @@ class DQN(DeepAgent):
     def Q_target_table(self) -> np.ndarray:
         """Q^(s, a; theta-) for every state, cached until the target network moves."""
         if self._Q_target_table is None:
-            self._Q_target_table = self.q_target(self.obs_all_t).numpy().astype(np.float64)
+            self._Q_target_t = self.q_target(self.obs_all_t)
+            self._Q_target_table = self._Q_target_t.numpy().astype(np.float64)
         return self._Q_target_table
 
     def act_and_learn(self) -> Event:
@@ -279,13 +285,16 @@ class DQN(DeepAgent):
         """One update: ``gradient_steps`` minibatch steps (lines 11-14); the last one's info."""
         c = self.config
         info: dict[str, Any] = {}
+        self.Q_target_table()  # fills self._Q_target_t, Q^ of every cell
         for _ in range(c.gradient_steps):
             batch = self.replay.sample(self.rng, c.batch_size)  # line 11
+            s_next = torch.from_numpy(batch.s_next)
             loss, info = dqn_loss(
                 self.q, self.q_target,
                 self.obs_all_t[torch.from_numpy(batch.s)], torch.from_numpy(batch.a),
-                torch.from_numpy(batch.r).float(), self.obs_all_t[torch.from_numpy(batch.s_next)],
+                torch.from_numpy(batch.r).float(), self.obs_all_t[s_next],
                 torch.from_numpy(batch.terminated), self.gamma, c.double, c.huber,
+                Q_next_target=self._Q_target_t[s_next],
             )  # fmt: skip
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()  # line 14

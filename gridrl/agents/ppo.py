@@ -38,22 +38,20 @@ its return is just r and A_hat = r - V (the critic learns the mean reward of the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from gridrl.agents.base import Event, HyperparameterError, hp
-from gridrl.agents.common.deep import DeepAgent, mlp
-from gridrl.agents.common.policy import CategoricalPolicy, explained_variance
-from gridrl.agents.common.rollout import Batch, Rollout
+from gridrl.agents.base import HyperparameterError, hp
+from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples
+from gridrl.agents.common.policy import approx_kl, categorical_kl, entropy
+from gridrl.agents.common.rollout import Batch
 from gridrl.levels import Level
 
 OBJECTIVES = ("clip", "kl-penalty", "none")
-#: Added to std(A_hat) when normalising advantages (a numerical guard only).
-EPS_STD = 1e-8
 
 
 @dataclass(frozen=True)
@@ -91,54 +89,7 @@ class Config:
             )
 
 
-# --------------------------------------------------------------------------- KL helpers
-# (gridrl.agents.common.policy has the policy itself; these three could join it)
-
-
-def categorical_kl(logp_p: torch.Tensor, logp_q: torch.Tensor) -> torch.Tensor:
-    """KL(p || q) = sum_a p(a) (log p(a) - log q(a)) per row, from log-probabilities (..., A)."""
-    return (logp_p.exp() * (logp_p - logp_q)).sum(-1)
-
-
-def approx_kl(log_rho: torch.Tensor) -> torch.Tensor:
-    """mean((rho - 1) - log rho): an unbiased estimator of KL(pi_old || pi) from the taken actions.
-
-    Every term is >= 0 (x - 1 >= log x), so unlike mean(-log rho) it never reads negative.
-    Computed in float64 as expm1(log rho) - log rho, so rounding cannot make it negative.
-    """
-    log_rho = log_rho.double()
-    return (torch.expm1(log_rho) - log_rho).mean()
-
-
-def entropy(logp_all: torch.Tensor) -> torch.Tensor:
-    """H(pi(.|s)) = -sum_a pi(a|s) log pi(a|s) per row."""
-    return -(logp_all.exp() * logp_all).sum(-1)
-
-
 # --------------------------------------------------------------------------- the losses
-
-
-@dataclass
-class Samples:
-    """A batch as tensors, one row per sample t: what the losses read.
-
-    ``logp_old_all`` is log pi_old(.|s_t) over all actions (for the exact KL), ``A_hat`` the
-    advantage the loss uses (normalised if ``norm_adv``), ``returns`` the lambda-return
-    target A_hat_t + V_old(s_t) of the critic.
-    """
-
-    actions: torch.Tensor
-    logp_old: torch.Tensor
-    logp_old_all: torch.Tensor
-    A_hat: torch.Tensor
-    returns: torch.Tensor
-    V_old: torch.Tensor
-
-    def __getitem__(self, idx: Any) -> Samples:
-        return Samples(*(getattr(self, f.name)[idx] for f in fields(self)))
-
-    def __len__(self) -> int:
-        return len(self.actions)
 
 
 def clip_active(rho: torch.Tensor, A_hat: torch.Tensor, eps: float) -> torch.Tensor:
@@ -222,111 +173,6 @@ def adapt_beta(beta: float, kl: float, target_kl: float) -> float:
     return beta
 
 
-# --------------------------------------------------------------------------- on-policy agent
-
-
-class OnPolicyAgent(DeepAgent):
-    """Rollout collection shared by PPO and TRPO (PPO's lines 2-5, TRPO's lines 4-6).
-
-    Every step samples a ~ pi(.|s) in all N environments and records s, a, log pi_old(a|s),
-    V_old(s), r, terminated, truncated (and V of the state a truncated episode was cut in,
-    for the bootstrap) in a :class:`Rollout`. When it holds T steps, GAE turns it into
-    advantages and :meth:`learn` updates the networks. The Config needs ``num_envs``,
-    ``num_steps``, ``lam``, ``hidden``, ``norm_adv``, ``obs`` and ``gamma``.
-    """
-
-    def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
-        super().__init__(level, config, seed)
-        c = self.config
-        self.actor = CategoricalPolicy(self.obs_dim, self.n_actions, c.hidden)  # near-uniform pi at first
-        self.critic = mlp(self.obs_dim, 1, c.hidden, out_gain=1.0)
-        self.rollout = Rollout(c.num_steps, self.num_envs)
-
-    # ------------------------------------------------------------------ hooks
-
-    def learn(self, batch: Batch, obs: torch.Tensor, mb: Samples) -> tuple[dict[str, Any], torch.Tensor]:
-        """Update from one rollout; returns the diagnostics and rho of every sample afterwards."""
-        raise NotImplementedError
-
-    #: Text of the inspector's equation for the last transition.
-    equation = ""
-
-    # ------------------------------------------------------------------ acting
-
-    @torch.no_grad()
-    def value(self, states: np.ndarray) -> np.ndarray:
-        """V(s) of state indices, as float64."""
-        obs = self.obs_all_t[torch.as_tensor(np.asarray(states, dtype=np.int64))]
-        return self.critic(obs).squeeze(-1).double().numpy()
-
-    def act_and_learn(self) -> Event:
-        s = self.states.copy()
-        with torch.no_grad():  # line 3: run pi_old
-            obs = self.obs_all_t[torch.as_tensor(s)]
-            actions, logp = self.actor.sample(obs, self.torch_rng)
-            V = self.critic(obs).squeeze(-1).double().numpy()
-        result = self.env_step(actions)
-        terminated, truncated = self.learning_ends(result)
-        # A time limit is not a terminal state: bootstrap from V of the state it was cut in.
-        final_values = self.value(result["final_states"]) if truncated.any() else np.zeros(self.num_envs)
-        self.rollout.add(s, actions, logp, V, result["rewards"], terminated, truncated, final_values)
-        event = self.step_event(s, actions, result)
-        if self.rollout.full:
-            self._update(event)
-        return event
-
-    def _update(self, event: Event) -> None:
-        """Lines 4-7: GAE over the rollout, then the subclass's update; fills ``event``."""
-        c = self.config
-        batch = self.rollout.flat(self.value(self.states), self.gamma, c.lam)  # line 4
-        self.rollout.clear()
-        obs = self.obs_all_t[torch.as_tensor(batch.states)]
-        with torch.no_grad():
-            logp_old_all = self.actor.log_probs(obs)
-        A_hat = batch.advantages
-        if c.norm_adv:
-            A_hat = (A_hat - A_hat.mean()) / (A_hat.std() + EPS_STD)
-        mb = Samples(
-            actions=torch.as_tensor(batch.actions), logp_old=torch.as_tensor(batch.logp_old, dtype=torch.float32),
-            logp_old_all=logp_old_all, A_hat=torch.as_tensor(A_hat, dtype=torch.float32),
-            returns=torch.as_tensor(batch.returns, dtype=torch.float32),
-            V_old=torch.as_tensor(batch.values_old, dtype=torch.float32),
-        )  # fmt: skip
-        info, rho = self.learn(batch, obs, mb)
-        self.updates_done += 1
-        info["explained_variance"] = explained_variance(batch.values_old, batch.returns)
-        event.info = {"updated": True, **info}
-        # The inspector: environment 0's last transition of the batch (row (T-1) * N + 0),
-        # with rho = pi_theta / pi_old measured after the update and the A_hat the loss used.
-        i = len(batch.states) - self.num_envs
-        event.backup = {
-            "s": int(batch.states[i]), "a": int(batch.actions[i]), "rho": float(rho[i]),
-            "A_hat": float(mb.A_hat[i]), "A_gae": float(batch.advantages[i]),
-            "V_old": float(batch.values_old[i]), "return": float(batch.returns[i]),
-        }  # fmt: skip
-        if getattr(c, "objective", None) == "clip":
-            event.backup["eps"] = c.clip_coef
-            event.backup["clip_active"] = bool(clip_active(rho[i], mb.A_hat[i], c.clip_coef))
-        elif getattr(c, "objective", None) == "kl-penalty":
-            event.backup["beta"] = info["beta"]
-        event.equation = self.equation
-        event.changed = np.unique(batch.states)
-
-    # ------------------------------------------------------------------ insight, save
-
-    def evaluate_states(self, obs: torch.Tensor) -> dict[str, Any]:
-        """pi(.|s) and V(s) for every state, one batched forward pass of each network."""
-        logp_all = self.actor.log_probs(obs)
-        return {
-            "pi": logp_all.exp().double().numpy(),
-            "V": self.critic(obs).squeeze(-1).double().numpy(),
-            "extras": {"entropy": entropy(logp_all).double().numpy()},
-        }
-
-    def networks(self) -> dict[str, nn.Module]:
-        return {"actor": self.actor, "critic": self.critic}
-
-
 # --------------------------------------------------------------------------- PPO
 
 
@@ -349,6 +195,15 @@ class PPO(OnPolicyAgent):
             "kl-penalty": "L = rho A_hat - beta KL(pi_old || pi),  rho = pi(a|s) / pi_old(a|s)",
             "none": "L = rho A_hat,  rho = pi(a|s) / pi_old(a|s)",
         }[self.config.objective]
+
+    def explain_sample(self, rho: torch.Tensor, A_hat: torch.Tensor, info: dict[str, Any]) -> dict[str, Any]:
+        """For the inspector: eps and whether the clip zeroed this sample's gradient, or beta."""
+        c = self.config
+        if c.objective == "clip":
+            return {"eps": c.clip_coef, "clip_active": bool(clip_active(rho, A_hat, c.clip_coef))}
+        if c.objective == "kl-penalty":
+            return {"beta": info["beta"]}
+        return {}
 
     def learn(self, batch: Batch, obs: torch.Tensor, mb: Samples) -> tuple[dict[str, Any], torch.Tensor]:
         """Line 6: K epochs of minibatch Adam steps on eq. 9; line 7: adapt beta.

@@ -48,9 +48,9 @@ from torch import nn
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from gridrl.agents.base import HyperparameterError, hp
-from gridrl.agents.common.policy import flat_grad
+from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples
+from gridrl.agents.common.policy import categorical_kl, entropy, flat_grad
 from gridrl.agents.common.rollout import Batch
-from gridrl.agents.ppo import OnPolicyAgent, Samples, categorical_kl, entropy
 from gridrl.levels import Level
 
 

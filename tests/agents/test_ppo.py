@@ -18,14 +18,9 @@ import pytest
 import torch
 
 from gridrl.agents import HyperparameterError, make_agent
-from gridrl.agents.ppo import (
-    PPO,
-    Samples,
-    adapt_beta,
-    approx_kl,
-    categorical_kl,
-    ppo_loss,
-)
+from gridrl.agents.common.onpolicy import Samples
+from gridrl.agents.common.policy import approx_kl, categorical_kl
+from gridrl.agents.ppo import PPO, adapt_beta, ppo_loss
 from gridrl.envs import GridWorldEnv
 from gridrl.levels import level_path, load_level, parse_level
 

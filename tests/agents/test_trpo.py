@@ -16,7 +16,7 @@ from torch.nn.utils import parameters_to_vector
 
 from gridrl.agents import HyperparameterError, make_agent
 from gridrl.agents.common.policy import CategoricalPolicy
-from gridrl.agents.ppo import categorical_kl
+from gridrl.agents.common.policy import categorical_kl
 from gridrl.agents.trpo import (
     TRPO,
     conjugate_gradient,

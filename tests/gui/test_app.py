@@ -336,7 +336,6 @@ def test_other_hyperparameter_resets_the_agent_with_the_same_seed(app):
 
 def test_slider_sets_the_value(app):
     sc = scene(app)
-    from gridrl.gui.commands import Command
 
     sc.handle(Command("hp_slider", ("alpha", 0.8)))
     app.run_frames(1)

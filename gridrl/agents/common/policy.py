@@ -13,7 +13,9 @@ exp(z_a(s)) / sum_b exp(z_b(s)) with z = an MLP of the observation. Sampling tak
 
 Also here: :func:`explained_variance` (how well a critic predicts its targets),
 :func:`flat_grad` and :func:`jacobian` (gradients as flat vectors, for TRPO's natural
-gradient and REINFORCE's per-episode gradients).
+gradient and REINFORCE's per-episode gradients), and the KL and entropy of categorical
+policies that PPO, TRPO and GRPO report (:func:`categorical_kl`, :func:`approx_kl`,
+:func:`entropy`).
 
 This module imports torch; only the deep agents import it.
 """
@@ -100,3 +102,23 @@ def jacobian(outputs: torch.Tensor, params: list[nn.Parameter]) -> torch.Tensor:
     return torch.cat([
         torch.zeros(K, p.numel()) if g is None else g.reshape(K, -1) for g, p in zip(grads, params)
     ], dim=1)  # fmt: skip
+
+
+def categorical_kl(logp_p: torch.Tensor, logp_q: torch.Tensor) -> torch.Tensor:
+    """KL(p || q) = sum_a p(a) (log p(a) - log q(a)) per row, from log-probabilities (..., A)."""
+    return (logp_p.exp() * (logp_p - logp_q)).sum(-1)
+
+
+def approx_kl(log_rho: torch.Tensor) -> torch.Tensor:
+    """mean((rho - 1) - log rho): an unbiased estimator of KL(pi_old || pi) from the taken actions.
+
+    Every term is >= 0 (x - 1 >= log x), so unlike mean(-log rho) it never reads negative.
+    Computed in float64 as expm1(log rho) - log rho, so rounding cannot make it negative.
+    """
+    log_rho = log_rho.double()
+    return (torch.expm1(log_rho) - log_rho).mean()
+
+
+def entropy(logp_all: torch.Tensor) -> torch.Tensor:
+    """H(pi(.|s)) = -sum_a pi(a|s) log pi(a|s) per row."""
+    return -(logp_all.exp() * logp_all).sum(-1)
