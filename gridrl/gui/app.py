@@ -15,6 +15,8 @@ app: every handler, update and draw runs guarded; an unexpected error is logged 
 
 from __future__ import annotations
 
+import html
+
 import logging
 import logging.handlers
 import os
@@ -382,3 +384,22 @@ def run(level: str | None = None, size: tuple[int, int] = DEFAULT_SIZE) -> int:
     """Open the app on ``level`` (default Cliff Walking) and run until the window closes."""
     app = App(level, size)
     return app.run()
+
+
+def open_lesson(
+    level: str,
+    agent: str,
+    params: dict[str, Any],
+    seed: int,
+    title: str,
+    explanation: str,
+    size: tuple[int, int] = DEFAULT_SIZE,
+) -> App:
+    """The app on a lesson's level with its agent, settings and seed, the explanation shown
+    first in a dialog. The student then steps or plays it like any run."""
+    app = App(level, size)
+    scene = app.scenes[0]
+    scene.use_agent(agent, params, seed)
+    app.show_message(title, html.escape(explanation).replace("\n\n", "<br><br>"))
+    scene.status(f"Lesson: {title}. Press Space to play, S to step, F1 for every shortcut.")
+    return app

@@ -184,8 +184,8 @@ class TrainScene(Scene):
         if error:
             log.info("status: %s", text)
 
-    def _label_for(self, source: str | Path, level: Level) -> str:
-        name = str(source)
+    def _label_for(self, source: str | Path | Level, level: Level) -> str:
+        name = level.name if source is level else str(source)  # a Level given inline: its name
         if name in self.level_labels:
             return name
         label = f"{Path(name).name} (file)"
@@ -541,6 +541,19 @@ class TrainScene(Scene):
         # keeps drawing meanwhile and the result is taken in update().
         self._loading = _LOADER.submit(lambda: Trainer(level, name, {}, seed=seed, runs=runs))
         self._loading_started = self.trainer.clock
+
+    def use_agent(self, name: str, params: dict[str, Any], seed: int) -> None:
+        """Start ``name`` with ``params`` and ``seed`` at once (a lesson opening in the app).
+
+        Raises what the Trainer raises (unknown agent, bad values), before anything changes.
+        """
+        trainer = Trainer(self.level, name, params, seed=seed, runs=self.trainer.requested_runs)
+        self.trainer.close()
+        self.trainer = trainer
+        self.seed_text = str(seed)
+        self.form_text, self.form_errors, self.form_pending = {}, {}, {}
+        self._after_new_trainer()
+        self._rebuild_panels()
 
     def _build_pending_agent(self) -> None:
         name, self.pending_agent = self.pending_agent, None

@@ -9,9 +9,6 @@ traceback.
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
-import inspect
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -109,59 +106,16 @@ def _print_checks(result: Any) -> None:
         print(f"  [{row['ok']}] {row['claim']}  {curve}{numbers}".rstrip())
 
 
-#: Entry points the GUI may offer for lessons, in order of preference.
-GUI_ENTRY_POINTS = ("run_lesson", "play_lesson", "open_lesson", "launch", "run", "main")
-
-
 def _hand_to_gui(lesson: Any) -> int:
-    """Open the lesson's level with its first agent in the desktop app, when there is one.
+    """Play the lesson in the desktop app: its level, its first agent with the lesson's
+    settings and seed, and its explanation shown first."""
+    from gridrl.gui.app import open_lesson  # imports pygame: only when --gui is asked for
 
-    The app's entry point is found by name (:data:`GUI_ENTRY_POINTS`) and given what its
-    signature names explicitly: ``lesson``, ``level`` (the bundled name or path the lesson
-    uses, else the Level itself), ``agent``, ``params``, ``seed``, ``title``. An entry point that
-    takes neither ``level`` nor ``lesson`` cannot open the lesson and is passed over.
-    """
-    if importlib.util.find_spec("gridrl.gui") is None:
-        return _fail(
-            "the desktop app (gridrl.gui) is not part of this installation yet, so --gui cannot "
-            f"open lesson '{lesson.name}'. Run it headless instead: "
-            f"gridrl lesson run {lesson.name} --out DIR"
-        )
-    gui = importlib.import_module("gridrl.gui")
     run = lesson.runs[0]
     spec = run.agents[0]
     level = run.level if run.level_source == "inline" else run.level_source
-    offered = {"lesson": lesson, "level": level, "agent": spec.agent, "params": dict(spec.params),
-               "seed": lesson.seed, "title": lesson.title}  # fmt: skip
-    for name in GUI_ENTRY_POINTS:
-        entry = getattr(gui, name, None)
-        if not callable(entry):
-            continue
-        try:
-            signature = inspect.signature(entry)
-        except (TypeError, ValueError):
-            continue
-        named = {
-            k for k, p in signature.parameters.items()
-            if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-        }  # fmt: skip
-        wanted = {k: v for k, v in offered.items() if k in named}
-        if "level" not in wanted and "lesson" not in wanted:
-            continue  # it would open the app, but not on the lesson
-        try:
-            signature.bind(**wanted)
-        except TypeError:
-            continue
-        if "agent" not in wanted and "lesson" not in wanted:
-            settings = ", ".join(f"{k}={v}" for k, v in spec.params.items()) or "its defaults"
-            print(f"opening '{run.level.name}' in the app; choose the agent '{spec.agent}' there "
-                  f"({settings}): this version of the app takes only a level")  # fmt: skip
-        result = entry(**wanted)
-        return int(result) if isinstance(result, int) else EXIT_OK
-    return _fail(
-        "the desktop app (gridrl.gui) has no entry point that takes a lesson's level and agent "
-        f"(looked for {', '.join(GUI_ENTRY_POINTS)}); run the lesson headless with --out DIR"
-    )
+    app = open_lesson(level, spec.agent, dict(spec.params), lesson.seed, lesson.title, lesson.explanation)
+    return app.run()
 
 
 # --------------------------------------------------------------------------- compare

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
-import types
 
 import pytest
 
@@ -68,42 +66,38 @@ def test_lesson_run_failed_check_exits_1(capsys, tmp_path):
     assert "Some checks fail" in (tmp_path / "out" / "report.md").read_text()
 
 
-def test_gui_without_the_app_says_so_and_exits_2(capsys, monkeypatch):
-    import importlib.util
+@pytest.fixture
+def headless_app_env(tmp_path, monkeypatch):
+    """The real app on SDL's dummy driver, its log and user folders in tmp."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("GRIDRL_USER_LEVELS", str(tmp_path / "my_levels"))
 
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "gridrl.gui" else real(name, *a)
-    )
-    code, _, err = run(capsys, "lesson", "run", "cliff_walking", "--gui")
-    assert code == 2 and "gridrl.gui" in err and "gridrl lesson run cliff_walking --out DIR" in err
 
+def test_gui_plays_the_lesson_in_the_app(capsys, monkeypatch, headless_app_env):
+    from gridrl.gui.app import App
+    from gridrl.gui.overlays import MessageScene
 
-def test_gui_hands_over_the_level_and_agent_when_the_app_has_an_entry_point(capsys, monkeypatch):
-    import importlib.util
+    opened = []
 
-    received = {}
-    fake = types.ModuleType("gridrl.gui")
-    fake.run_lesson = lambda level, agent, params, title: received.update(
-        level=level, agent=agent, params=params, title=title
-    )
-    monkeypatch.setitem(sys.modules, "gridrl.gui", fake)
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: object() if name == "gridrl.gui" else real(name, *a))  # fmt: skip
+    def run_a_few_frames(app: App) -> int:  # instead of the endless window loop
+        app.run_frames(5)
+        opened.append(app)
+        app.close()
+        return 0
+
+    monkeypatch.setattr(App, "run", run_a_few_frames)
     code, _, err = run(capsys, "lesson", "run", "cliff_walking", "--gui")
     assert code == 0, err
-    assert received["agent"] == "sarsa" and received["params"] == {"epsilon": 0.1, "alpha": 0.5}
-    assert received["level"] == "cliff_walking" and received["title"] == "Sarsa vs Q-learning on Cliff Walking"
-    del fake.run_lesson
-    fake.main = lambda: 0  # takes nothing: cannot be handed a lesson
-    code, _, err = run(capsys, "lesson", "run", "cliff_walking", "--gui")
-    assert code == 2 and "no entry point" in err
-    opened = []
-    fake.run = lambda level=None, **kwargs: opened.append((level, kwargs)) or 0  # the app's run(level)
-    code, out, _ = run(capsys, "lesson", "run", "cliff_walking", "--gui")
-    assert code == 0 and opened == [("cliff_walking", {})]
-    assert "choose the agent 'sarsa' there (epsilon=0.1, alpha=0.5)" in out
+    (app,) = opened
+    trainer = app.scenes[0].trainer
+    assert trainer.agent_name == "sarsa" and trainer.level.name.startswith("Cliff Walking")
+    assert trainer.session.agent.config.epsilon == 0.1 and trainer.session.agent.config.alpha == 0.5
+    dialogs = [s for s in app.scenes if isinstance(s, MessageScene)]
+    assert dialogs and dialogs[0].title == "Sarsa vs Q-learning on Cliff Walking"
+    assert "Sarsa" in dialogs[0].html  # the lesson's explanation is what the student reads first
 
 
 def test_compare_writes_curves_with_a_confidence_band(capsys, tmp_path):
