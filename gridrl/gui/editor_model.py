@@ -23,6 +23,7 @@ from gridrl.levels import (
     GridLevel,
     Level,
     LevelError,
+    Testbed,
     TileKind,
     atomic_write_text,
     level_to_yaml,
@@ -353,6 +354,22 @@ def set_arm(level: BanditLevel, index: int, distribution: str | None = None, **p
     arms = list(level.arms)
     arms[index] = new
     return replace(level, arms=tuple(arms))
+
+
+def set_testbed(level: BanditLevel, **params: float) -> BanditLevel:
+    """Make the bandit a k-armed testbed (true means drawn per run), or change the testbed's
+    ``arms``, ``mean``, ``std`` or ``reward_std``; explicit arms are dropped."""
+    tb = level.testbed or Testbed()
+    unknown = set(params) - {"arms", "mean", "std", "reward_std"}
+    if unknown:
+        raise LevelError(f"unknown testbed parameters: {', '.join(sorted(unknown))}")
+    arms = params.get("arms", tb.arms)
+    if float(arms) != int(arms) or not 1 <= int(arms) <= MAX_ARMS:
+        raise LevelError(f"a testbed has between 1 and {MAX_ARMS} arms, got {arms:g}")
+    values = {k: float(params.get(k, getattr(tb, k))) for k in ("mean", "std", "reward_std")}
+    if not all(math.isfinite(v) for v in values.values()) or values["std"] < 0 or values["reward_std"] < 0:
+        raise LevelError("a testbed needs a finite mean and std, reward_std >= 0")
+    return replace(level, testbed=Testbed(arms=int(arms), **values), arms=())
 
 
 def set_steps(level: BanditLevel, steps: int) -> BanditLevel:

@@ -252,7 +252,18 @@ class EditScene(Scene):
         self._label(pygame.Rect(x0, y, w, s(20)), "ARMS", section=True)
         y += s(22)
         if level.testbed is not None:
-            self._label(pygame.Rect(x0, y, w, R), "A testbed: arms are drawn per run. Add an arm to use explicit arms.")
+            tb = level.testbed
+            self._label(pygame.Rect(x0, y, w, R), "A testbed: q*(a) ~ N(mean, std²) drawn per run, "
+                        "rewards ~ N(q*(a), reward_std²). Add an arm to use explicit arms instead.")  # fmt: skip
+            y += R + 4
+            x = x0
+            for prop, value, tip in (("arms", f"{tb.arms}", "How many arms (1 or more)."),
+                                     ("mean", f"{tb.mean:g}", "Mean of the true values q*(a)."),
+                                     ("std", f"{tb.std:g}", "Spread of the true values (>= 0)."),
+                                     ("reward_std", f"{tb.reward_std:g}", "Noise of each reward (>= 0).")):  # fmt: skip
+                self._label(pygame.Rect(x, y, s(78), R), prop)
+                self._entry(pygame.Rect(x + s(80), y, s(56), R), f"tb_{prop}", value, tip)
+                x += s(142)
             y += R + 4
         for i, arm in enumerate(level.arms):
             x = x0
@@ -274,6 +285,9 @@ class EditScene(Scene):
         self._button(pygame.Rect(x0, y + 4, s(110), R), "Add arm", "add_arm", tip="Add a bernoulli arm.")
         self._label(pygame.Rect(x0 + s(130), y + 4, s(60), R), "steps")
         self._entry(pygame.Rect(x0 + s(190), y + 4, s(90), R), "steps", str(level.steps), "Horizon of one run.")
+        if level.testbed is None:
+            self._button(pygame.Rect(x0 + s(300), y + 4, s(140), R), "Use a testbed", "use_testbed",
+                         tip="Replace the arms by Sutton & Barto's 10-armed testbed: true values drawn per run.")  # fmt: skip
         r = lay.right
         self.validation_rect = pygame.Rect(r.x + lay.pad, r.y + lay.pad, r.w - 2 * lay.pad, r.h - 2 * lay.pad)
 
@@ -474,6 +488,9 @@ class EditScene(Scene):
                 self.edit(em.set_arm, int(index), what=f"arm {int(index) + 1} {prop} = {text}", **{prop: value})
             elif name == "steps":
                 self.edit(em.set_steps, int(text), what=f"steps = {text}")
+            elif name.startswith("tb_"):
+                prop = name[3:]
+                self.edit(em.set_testbed, what=f"testbed {prop} = {text}", **{prop: float(text)})
         except ValueError:
             self.say(f"Can't: {text!r} is not a valid {name.split('_', 1)[-1]}", error=True)
 
@@ -496,6 +513,9 @@ class EditScene(Scene):
 
     def cmd_remove_arm(self, index: int) -> None:
         self.edit(em.remove_arm, index, what=f"Arm {index + 1} removed.")
+
+    def cmd_use_testbed(self, _: Any = None) -> None:
+        self.edit(em.set_testbed, what="A 10-armed testbed: true values are drawn per run.")
 
     def cmd_arm_dist(self, index: int) -> None:
         level = self.level

@@ -231,3 +231,22 @@ def test_example_3_5_built_in_the_editor(app, user_levels):
     app.save_screenshot(out)
     assert out.stat().st_size > 0
     assert app.errors == []
+
+
+def test_bandit_testbed_in_the_editor(app):
+    ed = open_editor(app)
+    press(app, button(app, "new_bandit"))
+    press(app, button(app, "use_testbed"))
+    ed = editor(app)
+    assert ed.level.testbed is not None and ed.level.arms == () and ed.level.n_arms == 10
+    type_into(app, ed.entries["tb_arms"], "5")
+    type_into(app, ed.entries["tb_mean"], "4")
+    type_into(app, ed.entries["tb_std"], "-1")  # refused: the testbed keeps std 1
+    ed = editor(app)
+    assert (ed.level.testbed.arms, ed.level.testbed.mean, ed.level.testbed.std) == (5, 4.0, 1.0)
+    assert ed.validation.ok
+    press(app, button(app, "train_level"))
+    trainer = scene(app).trainer
+    assert trainer.is_bandit and scene(app).level.testbed == ed.level.testbed
+    assert trainer.session.agent.insight().Q.shape == (1, 5)
+    assert app.errors == []

@@ -193,3 +193,19 @@ def test_random_edits_round_trip_through_yaml(rows, cols, ops):
     while model.undo():
         pass
     assert model.level == first
+
+
+def test_testbed_edits_round_trip_and_undo() -> None:
+    from gridrl.levels import level_to_yaml, parse_level
+
+    model = em.EditorModel(em.new_bandit())
+    model.do(em.set_testbed)
+    model.do(em.set_testbed, arms=3, reward_std=0.5)
+    level = model.level
+    assert level.testbed.arms == 3 and level.testbed.reward_std == 0.5 and level.arms == ()
+    assert parse_level(level_to_yaml(level)) == level
+    with pytest.raises(em.LevelError):
+        em.set_testbed(level, arms=0)
+    model.undo()
+    model.undo()
+    assert model.level == em.new_bandit()
