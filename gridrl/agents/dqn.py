@@ -35,19 +35,26 @@ copies (``num_envs`` transitions into D); every ``train_freq`` steps, once
 (lines 11-14). Every counted period (``train_freq``, ``target_update``, ``learning_starts``,
 ``exploration_steps``) is in these steps.
 
-Departures from Algorithm 1, each a flag: Adam instead of RMSProp (``lr``); the squared
+Departures from Algorithm 1, each a setting: Adam instead of RMSProp (``lr``); the squared
 error of line 14 is replaced by the Huber loss, which is what the paper's "error clipping"
-amounts to (``huber``); gradient-norm clipping (``max_grad_norm``); a soft target update
-theta- <- tau theta + (1 - tau) theta- (``tau``; tau = 1 is line 15's copy); several
-environments at once (``num_envs``). A time limit is not a terminal state: line 12 applies
-only when the episode *terminated*; a truncated transition still bootstraps from the state it
-was cut in. On a bandit every pull is a whole one-step episode, so y = r: Q(a) learns the
-mean reward of arm a.
+amounts to (``huber``); gradient-norm clipping (``max_grad_norm``); several environments at once
+(``num_envs``); and, by default, a soft target update theta- <- tau theta + (1 - tau) theta-
+at every step (Lillicrap et al. 2016) instead of line 15's copy every C steps (``tau = 1``,
+``target_update = C`` restores it). Why: on the bundled mazes the copy every C steps lets Q
+overshoot far above any reachable return once the goal's value starts to spread (a bump
+into a wall is a self-loop, y = gamma max_a Q(s, a), and the max picks up every upward
+error), and it takes tens of thousands of steps to come back; a slowly following target
+damps that. Watch it: V at the start above 1 on a level whose only reward is +1.
+
+A time limit is not a terminal state: line 12 applies only when the episode *terminated*; a
+truncated transition still bootstraps from the state it was cut in. On a bandit every pull is
+a whole one-step episode, so y = r: Q(a) learns the mean reward of arm a.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +64,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gridrl.agents.base import Event, hp
-from gridrl.agents.common.deep import DeepAgent, mlp
+from gridrl.agents.common.deep import DeepAgent, layer_init
 from gridrl.agents.common.exploration import epsilon_greedy_probs
 from gridrl.agents.common.replay import ReplayBuffer
 from gridrl.levels import Level
@@ -69,13 +76,13 @@ class Config:
 
     lr: float = hp(1e-3, "Adam learning rate of the Q-network", low=0.0, high=1.0, low_open=True)
     gamma: float | None = hp(None, "discount gamma; none = the level's", low=0.0, high=1.0, optional=True)
-    buffer_size: int = hp(10_000, "replay memory D: the newest transitions kept (line 1)", low=1, high=10_000_000)
-    batch_size: int = hp(64, "transitions per minibatch (line 11)", low=1, high=65_536)
-    learning_starts: int = hp(200, "steps of pure collection before the first update", low=0)
+    buffer_size: int = hp(100_000, "replay memory D: the newest transitions kept (line 1)", low=1, high=10_000_000)
+    batch_size: int = hp(128, "transitions per minibatch (line 11)", low=1, high=65_536)
+    learning_starts: int = hp(100, "steps of pure collection before the first update", low=0)
     train_freq: int = hp(1, "an update every this many steps", low=1)
     gradient_steps: int = hp(1, "minibatch gradient steps per update (lines 11-14)", low=1, high=1000)
-    target_update: int = hp(100, "every this many steps the target network moves towards Q (line 15)", low=1)
-    tau: float = hp(1.0, "target update theta- <- tau theta + (1-tau) theta-; 1 = copy (line 15)",
+    target_update: int = hp(1, "every this many steps the target network moves towards Q (line 15's C)", low=1)
+    tau: float = hp(0.02, "theta- <- tau theta + (1-tau) theta-: 1 = the paper's copy, < 1 a slowly following target",
                     low=0.0, high=1.0, low_open=True)  # fmt: skip
     double: bool = hp(False, "Double DQN target: Q chooses a', the target network evaluates it")
     epsilon_start: float = hp(1.0, "exploration: epsilon at the first step (lines 7-8)", low=0.0, high=1.0)
@@ -84,7 +91,7 @@ class Config:
     huber: bool = hp(True, "Huber loss (the paper's error clipping); false = squared error")
     max_grad_norm: float = hp(10.0, "clip the gradient norm to this (stops rare huge TD errors); 0 = off", low=0.0)
     hidden: int = hp(64, "units in each of the two hidden layers", low=1, high=4096)
-    num_envs: int = hp(1, "environment copies stepped together", low=1, high=1024)
+    num_envs: int = hp(4, "environment copies stepped together", low=1, high=1024)
     obs: str = hp("onehot", "gridworld input: a one-hot cell, or (row, col) coordinates",
                   choices=("onehot", "coords"))  # fmt: skip
 
@@ -94,24 +101,45 @@ class Config:
 
 def q_network(obs_dim: int, n_actions: int, hidden: int) -> nn.Sequential:
     """Q(s, .; theta): an observation in, one value per action out (Mnih et al.'s architecture
-    with the convolutions dropped: our states are cells, not Atari frames).
+    with the convolutions dropped: our states are cells, not Atari frames): two ReLU layers.
 
     The output layer starts tiny (gain 0.01), so Q starts near 0 everywhere, as the table of
     tabular Q-learning does. With a full-size output the initial Q is random noise of size
     ~1, and max_a' over it, bootstrapped through states that loop on themselves (bumping a
     wall), inflates every value before the first reward is ever seen.
     """
-    return mlp(obs_dim, n_actions, hidden=hidden, layers=2, out_gain=0.01)
+    return nn.Sequential(
+        layer_init(nn.Linear(obs_dim, hidden)), nn.ReLU(),
+        layer_init(nn.Linear(hidden, hidden)), nn.ReLU(),
+        layer_init(nn.Linear(hidden, n_actions), gain=0.01),
+    )  # fmt: skip
 
 
-def soft_update(target: nn.Module, online: nn.Module, tau: float) -> None:
-    """theta- <- tau theta + (1 - tau) theta-  (line 15 when tau = 1)."""
+class CellForward:
+    """A Q-network evaluated on cell indices s instead of one-hot vectors e_s.
+
+    The first layer on a one-hot input is a column lookup, W e_s + b = W[:, s] + b, so this
+    computes exactly what ``net(onehot(s))`` does without multiplying by all the zeros (on a
+    121-cell level that multiplication is most of the network's arithmetic, forward and
+    backward). The parameters are the network's own: training either way trains the same net.
+    """
+
+    def __init__(self, net: nn.Sequential) -> None:
+        self.first, self.rest = net[0], net[1:]
+
+    def __call__(self, s: torch.Tensor | None = None) -> torch.Tensor:
+        """Q(s, .) for cell indices ``s``; for every cell if ``s`` is None."""
+        W_T = self.first.weight.t()
+        return self.rest((W_T if s is None else W_T[s]) + self.first.bias)
+
+
+def soft_update(target: list[torch.Tensor], online: list[torch.Tensor], tau: float) -> None:
+    """theta- <- tau theta + (1 - tau) theta-  (line 15 when tau = 1), on parameter lists."""
     with torch.no_grad():
-        for p_target, p in zip(target.parameters(), online.parameters()):
-            if tau == 1.0:
-                p_target.copy_(p)
-            else:
-                p_target.lerp_(p, tau)
+        if tau == 1.0:
+            torch._foreach_copy_(target, online)
+        else:
+            torch._foreach_lerp_(target, online, tau)
 
 
 # --------------------------------------------------------------------------- the loss
@@ -142,8 +170,8 @@ def td_target(
 
 
 def dqn_loss(
-    q: nn.Module,
-    q_target: nn.Module,
+    q: Callable[[torch.Tensor], torch.Tensor],
+    q_target: Callable[[torch.Tensor], torch.Tensor],
     obs: torch.Tensor,
     a: torch.Tensor,
     r: torch.Tensor,
@@ -159,9 +187,13 @@ def dqn_loss(
         L(theta) = mean_j  l(y_j - Q(s_j, a_j; theta)),   y_j held fixed (no gradient)
 
     with l the Huber function (1/2 x^2 for |x| <= 1, |x| - 1/2 beyond) or 1/2 x^2 (``huber``
-    false). ``Q_next_target``, if given, is Q^(s', .) already computed (the agent looks it up
-    in its table of Q^ over all cells, which changes only when the target network moves);
-    else ``q_target(obs_next)`` computes it. ``info``: ``loss``; ``q_mean``, the mean Q(s_j, a_j); ``td_error_abs``, the mean
+    false). ``q`` and ``q_target`` map a batch of inputs (``obs``, ``obs_next``) to Q values
+    (B, A): networks on observations, or the agent's forward pass on cell indices
+    (:class:`CellForward`). ``Q_next_target``, if given, is Q^(s', .) already computed (the
+    agent looks it up in its table of Q^ over all cells, which changes only when the target
+    network moves); else ``q_target(obs_next)`` computes it.
+
+    ``info``: ``loss``; ``q_mean``, the mean Q(s_j, a_j); ``td_error_abs``, the mean
     |delta_j| = |y_j - Q(s_j, a_j)|; ``target_mean``, the mean y_j.
     """
     if double:  # one forward pass for Q(s, .) and Q(s', .)
@@ -204,6 +236,14 @@ class DQN(DeepAgent):
         self.q_target = copy.deepcopy(self.q)  # line 3: theta- = theta
         self.q_target.requires_grad_(False)
         self.optimizer = _adam(self.q.parameters(), c.lr)
+        # Q(s, .) of a batch of state indices: a lookup for one-hot input, else the network
+        # on the encoded observations (coordinates, or a bandit's one constant feature).
+        if not self.is_bandit and c.obs == "onehot":
+            self.Q_of, self.Q_target_of = CellForward(self.q), CellForward(self.q_target)
+        else:
+            self.Q_of = lambda s: self.q(self.obs_all_t if s is None else self.obs_all_t[s])
+            self.Q_target_of = lambda s: self.q_target(self.obs_all_t if s is None else self.obs_all_t[s])
+        self.params, self.target_params = list(self.q.parameters()), list(self.q_target.parameters())
         self.replay = ReplayBuffer(c.buffer_size)  # line 1
         self.steps_done = 0
         # Q(s, .) and Q^(s, .) of every state, recomputed (one batched pass) only after the
@@ -237,14 +277,14 @@ class DQN(DeepAgent):
     def Q_table(self) -> np.ndarray:
         """Q(s, a; theta) for every state s, (S, A): one forward pass, cached until Q changes."""
         if self._Q_table is None:
-            self._Q_table = self.q(self.obs_all_t).numpy().astype(np.float64)
+            self._Q_table = self.Q_of(None).numpy().astype(np.float64)
         return self._Q_table
 
     @torch.no_grad()
     def Q_target_table(self) -> np.ndarray:
         """Q^(s, a; theta-) for every state, cached until the target network moves."""
         if self._Q_target_table is None:
-            self._Q_target_t = self.q_target(self.obs_all_t)
+            self._Q_target_t = self.Q_target_of(None)
             self._Q_target_table = self._Q_target_t.numpy().astype(np.float64)
         return self._Q_target_table
 
@@ -277,7 +317,7 @@ class DQN(DeepAgent):
             event.info["epsilon"] = epsilon
             event.changed = np.arange(self.n_states)  # a network update moves every state's Q
         if learning and self.steps_done % c.target_update == 0:
-            soft_update(self.q_target, self.q, c.tau)  # line 15
+            soft_update(self.target_params, self.params, c.tau)  # line 15
             self._Q_target_table = None
         return event
 
@@ -290,16 +330,16 @@ class DQN(DeepAgent):
             batch = self.replay.sample(self.rng, c.batch_size)  # line 11
             s_next = torch.from_numpy(batch.s_next)
             loss, info = dqn_loss(
-                self.q, self.q_target,
-                self.obs_all_t[torch.from_numpy(batch.s)], torch.from_numpy(batch.a),
-                torch.from_numpy(batch.r).float(), self.obs_all_t[s_next],
+                self.Q_of, self.Q_target_of,
+                torch.from_numpy(batch.s), torch.from_numpy(batch.a),
+                torch.from_numpy(batch.r).float(), s_next,
                 torch.from_numpy(batch.terminated), self.gamma, c.double, c.huber,
                 Q_next_target=self._Q_target_t[s_next],
             )  # fmt: skip
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()  # line 14
             if c.max_grad_norm > 0:
-                info["grad_norm"] = float(nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm))
+                info["grad_norm"] = float(nn.utils.clip_grad_norm_(self.params, c.max_grad_norm))
             self.optimizer.step()
         self._Q_table = None
         self.updates_done += 1

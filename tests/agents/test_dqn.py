@@ -23,8 +23,7 @@ from gridrl.envs import TabularModel
 from gridrl.levels import level_path, load_level, parse_level
 from gridrl.session import load_agent_state, save_agent_state
 
-#: Hyperparameters of the learning runs: 4 envs, short exploration, a fast-moving target.
-FAST = {"num_envs": 4, "learning_starts": 50, "exploration_steps": 300, "target_update": 50}
+#: The learning runs use DQN's defaults: 4 envs, so one step is 4 transitions.
 CHECK_EVERY = 100  # steps between looks at the greedy policy
 
 
@@ -51,7 +50,7 @@ def greedy_path_length(agent, limit: int = 100) -> int | None:
 def steps_to_shortest_path(level, shortest: int, budget: int, seed: int = 0) -> int | None:
     """Train DQN, looking every CHECK_EVERY steps; the steps it took until the greedy path is
     ``shortest`` long, or None if that did not happen within ``budget`` steps."""
-    agent = make_agent("dqn", level, FAST, seed=seed)
+    agent = make_agent("dqn", level, {}, seed=seed)
     for steps in range(CHECK_EVERY, budget + 1, CHECK_EVERY):
         for _ in range(CHECK_EVERY):
             agent.step()
@@ -64,18 +63,18 @@ def steps_to_shortest_path(level, shortest: int, budget: int, seed: int = 0) -> 
 
 
 def test_corridor_greedy_policy_walks_the_shortest_path():
-    steps = steps_to_shortest_path(load_level("corridor"), shortest=8, budget=1500)
-    assert steps is not None, "greedy policy not the 8-step path after 1500 steps (x4 envs)"
+    steps = steps_to_shortest_path(load_level("corridor"), shortest=8, budget=1000)
+    assert steps is not None, "greedy policy not the 8-step path after 1000 steps (x4 envs)"
 
 
 def test_frozen_lake_without_slip_greedy_path_is_shortest():
-    steps = steps_to_shortest_path(frozen_lake_4x4_no_slip(), shortest=6, budget=2500)
-    assert steps is not None, "greedy policy not a 6-step path to G after 2500 steps (x4 envs)"
+    steps = steps_to_shortest_path(frozen_lake_4x4_no_slip(), shortest=6, budget=1000)
+    assert steps is not None, "greedy policy not a 6-step path to G after 1000 steps (x4 envs)"
 
 
 def test_bandit_greedy_arm_is_the_best_arm():
     level = load_level("bernoulli_3")
-    agent = make_agent("dqn", level, FAST, seed=0)
+    agent = make_agent("dqn", level, {}, seed=0)
     for _ in range(300):
         event = agent.step()
     insight = agent.insight()
@@ -167,7 +166,7 @@ def test_termination_stops_the_bootstrap_and_truncation_does_not():
 def test_agent_stores_the_cut_state_on_truncation_and_bootstraps_from_it():
     # A corridor too long to finish in 3 steps: every episode is truncated, never terminated.
     level = parse_level("kind: gridworld\nlayout: S.......G\ndynamics: {max_steps: 3, gamma: 0.9}\n")
-    agent = make_agent("dqn", level, {"learning_starts": 1000, "epsilon_start": 0.0,
+    agent = make_agent("dqn", level, {"num_envs": 1, "learning_starts": 1000, "epsilon_start": 0.0,
                                       "epsilon_end": 0.0}, seed=0)  # fmt: skip
     events = [agent.step() for _ in range(3)]
     last = events[-1]
@@ -227,9 +226,10 @@ def test_replay_buffer_samples_only_filled_slots_with_the_right_shapes():
 
 
 def test_update_event_carries_the_loss_diagnostics_and_insight_is_epsilon_greedy():
-    agent = make_agent("dqn", load_level("corridor"), {"learning_starts": 5, "train_freq": 2}, seed=3)
+    params = {"num_envs": 2, "learning_starts": 5, "train_freq": 2, "tau": 1.0, "target_update": 100}
+    agent = make_agent("dqn", load_level("corridor"), params, seed=3)
     event = agent.update()
-    assert event.unit == "update" and event.steps == 6  # updates at steps 6, 8, ...
+    assert event.unit == "update" and event.steps == 6 * 2  # updates at steps 6, 8, ...; 2 envs
     for key in ("loss", "q_mean", "td_error_abs", "target_mean", "epsilon"):
         assert np.isfinite(event.info[key])
     assert event.info["updated"] is True
