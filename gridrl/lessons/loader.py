@@ -39,6 +39,7 @@ from gridrl.lessons.model import (
     metric_x,
 )
 from gridrl.levels import BanditLevel, Level, LevelError, load_level, parse_level
+from gridrl.levels.marked_yaml import MarkedLoader, MarkedMap, MarkedSeq
 
 #: The bundled lessons ship beside the package, in the repository's top-level ``lessons/``.
 LESSONS_DIR = Path(__file__).resolve().parents[2] / "lessons"
@@ -80,53 +81,6 @@ class LessonError(ValueError):
         super().__init__(f"{where}: {problem}" if where else problem)
 
 
-# --------------------------------------------------------------------------- YAML with marks
-
-
-class _Map(dict):
-    """A YAML mapping that remembers its own node and the nodes of its keys and values."""
-
-    node: yaml.Node
-    nodes: dict[Any, yaml.Node]
-    key_nodes: dict[Any, yaml.Node]
-
-
-class _Seq(list):
-    node: yaml.Node
-    nodes: list[yaml.Node]
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe loading; containers keep their nodes (for line numbers); duplicate keys refused."""
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    result = _Map()
-    result.node, result.nodes, result.key_nodes = node, {}, {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, (list, dict)):
-            raise yaml.constructor.ConstructorError(
-                None, None, "a mapping key must be a plain value", key_node.start_mark
-            )
-        if key in result:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.nodes[key], result.key_nodes[key] = value_node, key_node
-    return result
-
-
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
-    result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    result.node, result.nodes = node, list(node.value)
-    return result
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-
-
 class _Context:
     """The file being read, to put file, line and column on every error."""
 
@@ -156,7 +110,7 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def _check_keys(ctx: _Context, mapping: _Map, allowed: tuple[str, ...], what: str) -> None:
+def _check_keys(ctx: _Context, mapping: MarkedMap, allowed: tuple[str, ...], what: str) -> None:
     for key in mapping:
         if key not in allowed:
             ctx.fail(
@@ -165,13 +119,13 @@ def _check_keys(ctx: _Context, mapping: _Map, allowed: tuple[str, ...], what: st
             )
 
 
-def _mapping(ctx: _Context, value: Any, node: yaml.Node | None, what: str) -> _Map:
-    if not isinstance(value, _Map):
+def _mapping(ctx: _Context, value: Any, node: yaml.Node | None, what: str) -> MarkedMap:
+    if not isinstance(value, MarkedMap):
         ctx.fail(f"{what} must be a mapping of keys to values, got {_describe(value)}", node)
     return value
 
 
-def _text(ctx: _Context, m: _Map, key: str, what: str, default: str | None = None) -> str:
+def _text(ctx: _Context, m: MarkedMap, key: str, what: str, default: str | None = None) -> str:
     if key not in m or m[key] is None:
         if default is None:
             ctx.fail(f"{what} needs '{key}'", m.node)
@@ -182,7 +136,7 @@ def _text(ctx: _Context, m: _Map, key: str, what: str, default: str | None = Non
     return str(value).strip()
 
 
-def _integer(ctx: _Context, m: _Map, key: str, default: int | None, low: int, high: int) -> int | None:
+def _integer(ctx: _Context, m: MarkedMap, key: str, default: int | None, low: int, high: int) -> int | None:
     if key not in m or m[key] is None:
         return default
     value = m[key]
@@ -201,7 +155,7 @@ def _number(ctx: _Context, value: Any, node: yaml.Node, what: str) -> float:
     return float(value)
 
 
-def _flag(ctx: _Context, m: _Map, key: str, default: bool) -> bool:
+def _flag(ctx: _Context, m: MarkedMap, key: str, default: bool) -> bool:
     if key not in m or m[key] is None:
         return default
     if not isinstance(m[key], bool):
@@ -209,14 +163,14 @@ def _flag(ctx: _Context, m: _Map, key: str, default: bool) -> bool:
     return m[key]
 
 
-def _labels(ctx: _Context, m: _Map, key: str, known: list[str], default: list[str]) -> tuple[str, ...]:
+def _labels(ctx: _Context, m: MarkedMap, key: str, known: list[str], default: list[str]) -> tuple[str, ...]:
     """A list of curve labels (or one label), each defined by an earlier run step."""
     if key not in m or m[key] is None:
         return tuple(default)
     value, node = m[key], m.nodes[key]
     items = [(value, node)] if isinstance(value, str) else None
     if items is None:
-        if not isinstance(value, _Seq) or not value:
+        if not isinstance(value, MarkedSeq) or not value:
             ctx.fail(f"'{key}' must be a list of curve labels, got {_describe(value)}", node)
         items = list(zip(value, value.nodes))
     labels = []
@@ -313,7 +267,7 @@ def parse_lesson(
     if not text.strip():
         ctx.fail("the file is empty; a lesson needs 'title', 'figure', 'explanation' and 'steps'")
     document = _load_yaml(ctx, text)
-    if not isinstance(document, _Map):
+    if not isinstance(document, MarkedMap):
         ctx.fail(
             f"a lesson file is a YAML mapping (title: ..., steps: ...), but this file holds {_describe(document)}"
         )
@@ -325,7 +279,7 @@ def parse_lesson(
     if "steps" not in document:
         ctx.fail("a lesson needs 'steps': a list of level, run, plot, animate and check steps", document.node)
     steps_value = document["steps"]
-    if not isinstance(steps_value, _Seq) or not steps_value:
+    if not isinstance(steps_value, MarkedSeq) or not steps_value:
         ctx.fail(
             f"'steps' must be a non-empty list of steps, got {_describe(steps_value)}",
             document.nodes["steps"],
@@ -342,7 +296,7 @@ def parse_lesson(
 
 def _load_yaml(ctx: _Context, text: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=MarkedLoader)
     except yaml.MarkedYAMLError as exc:
         problem = str(exc.problem or "malformed YAML")
         if "could not determine a constructor" in problem:
@@ -373,8 +327,8 @@ class _Builder:
 
     def step(self, item: Any, node: yaml.Node) -> Step:
         ctx = self.ctx
-        if not isinstance(item, _Map) or len(item) != 1:
-            got = _describe(item) if not isinstance(item, _Map) else "keys " + ", ".join(map(str, item))
+        if not isinstance(item, MarkedMap) or len(item) != 1:
+            got = _describe(item) if not isinstance(item, MarkedMap) else "keys " + ", ".join(map(str, item))
             ctx.fail(f"each step is a mapping with one key, one of: {', '.join(STEP_KINDS)} "
                      f"(e.g. '- run: {{...}}'), got {got}", node)  # fmt: skip
         kind = next(iter(item))
@@ -393,7 +347,7 @@ class _Builder:
 
     def level_step(self, value: Any, node: yaml.Node) -> LevelStep:
         ctx = self.ctx
-        if isinstance(value, _Map):
+        if isinstance(value, MarkedMap):
             level = self._inline_level(node)
             source = "inline"
         elif isinstance(value, str) and value.strip():
@@ -424,14 +378,14 @@ class _Builder:
 
     # ------------------------------------------------------------------ run
 
-    def run_step(self, m: _Map) -> RunStep:
+    def run_step(self, m: MarkedMap) -> RunStep:
         ctx = self.ctx
         _check_keys(ctx, m, RUN_KEYS, "a 'run' step")
         assert self.level is not None
         if "agents" not in m:
             ctx.fail("a 'run' step needs 'agents': a list of {label, agent, params}", m.node)
         agents_value = m["agents"]
-        if not isinstance(agents_value, _Seq) or not agents_value:
+        if not isinstance(agents_value, MarkedSeq) or not agents_value:
             ctx.fail(f"'agents' must be a non-empty list, got {_describe(agents_value)}", m.nodes["agents"])
         budget = self._budget(m, "a 'run' step", required=True)
         seeds = _integer(ctx, m, "seeds", 1, 1, MAX_SEEDS)
@@ -468,7 +422,7 @@ class _Builder:
             self.runs[spec.label] = step
         return step
 
-    def _budget(self, m: _Map, what: str, required: bool) -> Budget | None:
+    def _budget(self, m: MarkedMap, what: str, required: bool) -> Budget | None:
         given = [k for k in BUDGET_KEYS if k in m]
         if len(given) > 1:
             self.ctx.fail(f"{what} takes one budget, got {' and '.join(given)}", m.key_nodes[given[1]])
@@ -481,11 +435,11 @@ class _Builder:
         key = given[0]
         return Budget(key[:-1], _integer(self.ctx, m, key, None, 1, MAX_COUNT))
 
-    def _values_at(self, m: _Map) -> tuple[int | None, ...]:
+    def _values_at(self, m: MarkedMap) -> tuple[int | None, ...]:
         if "values_at" not in m:
             return ()
         value, node = m["values_at"], m.nodes["values_at"]
-        if not isinstance(value, _Seq) or not value:
+        if not isinstance(value, MarkedSeq) or not value:
             self.ctx.fail("'values_at' must be a list of update counts, e.g. [0, 1, 2, 3, 10, inf]", node)
         result: list[int | None] = []
         for item, item_node in zip(value, value.nodes):
@@ -514,7 +468,7 @@ class _Builder:
     def _agent(self, item: Any, node: yaml.Node, vectorised: bool) -> AgentSpec:
         ctx = self.ctx
         if isinstance(item, str):
-            item_map = _Map({"agent": item})
+            item_map = MarkedMap({"agent": item})
             item_map.node, item_map.nodes, item_map.key_nodes = node, {"agent": node}, {"agent": node}
             item = item_map
         m = _mapping(ctx, item, node, "an agent entry ({label, agent, params})")
@@ -595,7 +549,7 @@ class _Builder:
                     and run.values_at:  # fmt: skip
                 ctx.fail(f"metric '{metric}' needs an environment: '{label}' only sweeps the model", node)
 
-    def _file(self, m: _Map, default: str, suffix: str) -> str:
+    def _file(self, m: MarkedMap, default: str, suffix: str) -> str:
         name = _text(self.ctx, m, "file", "", default=default)
         if not _FILE_NAME.match(name) or name.startswith("."):
             self.ctx.fail(
@@ -611,7 +565,7 @@ class _Builder:
         self.files.add(name)
         return name
 
-    def plot_step(self, m: _Map) -> PlotStep:
+    def plot_step(self, m: MarkedMap) -> PlotStep:
         ctx = self.ctx
         _check_keys(ctx, m, PLOT_KEYS, "a 'plot' step")
         metric = _text(ctx, m, "metric", "a 'plot' step")
@@ -623,7 +577,7 @@ class _Builder:
         ylim = None
         if m.get("ylim") is not None:
             value, node = m["ylim"], m.nodes["ylim"]
-            if not isinstance(value, _Seq) or len(value) != 2:
+            if not isinstance(value, MarkedSeq) or len(value) != 2:
                 ctx.fail("'ylim' must be [low, high]", node)
             low, high = (_number(ctx, v, n, "'ylim'") for v, n in zip(value, value.nodes))
             if not low < high:
@@ -641,7 +595,7 @@ class _Builder:
             file=self._file(m, default_file, ".png"),
         )  # fmt: skip
 
-    def animate_step(self, m: _Map) -> AnimateStep:
+    def animate_step(self, m: MarkedMap) -> AnimateStep:
         ctx = self.ctx
         _check_keys(ctx, m, ANIMATE_KEYS, "an 'animate' step")
         curves = _labels(ctx, m, "curves", self.labels, self.labels)
@@ -651,7 +605,7 @@ class _Builder:
         return AnimateStep(curves=curves, file=self._file(m, "paths", ".gif"),
                            fps=_integer(ctx, m, "fps", 4, 1, 60))  # fmt: skip
 
-    def check_step(self, m: _Map) -> CheckStep:
+    def check_step(self, m: MarkedMap) -> CheckStep:
         ctx = self.ctx
         _check_keys(ctx, m, CHECK_KEYS, "a 'check' step")
         claim = _text(ctx, m, "claim", "a 'check' step (the published result, in words)")
@@ -683,7 +637,7 @@ class _Builder:
         window = last = at = None
         if m.get("window") is not None:
             value, node = m["window"], m.nodes["window"]
-            if not isinstance(value, _Seq) or len(value) != 2:
+            if not isinstance(value, MarkedSeq) or len(value) != 2:
                 ctx.fail("'window' must be [first, last] (x values, both included)", node)
             first, final = (_number(ctx, v, n, "'window'") for v, n in zip(value, value.nodes))
             if first > final:
@@ -712,12 +666,12 @@ class _Builder:
             source=_text(ctx, m, "source", "", default=""),
         )  # fmt: skip
 
-    def _published(self, m: _Map, measure: str) -> tuple[dict[str, Any], yaml.Node | None]:
+    def _published(self, m: MarkedMap, measure: str) -> tuple[dict[str, Any], yaml.Node | None]:
         ctx = self.ctx
         if m.get("published") is None:
             return {}, None
         value, node = m["published"], m.nodes["published"]
-        if not isinstance(value, _Map):
+        if not isinstance(value, MarkedMap):
             ctx.fail("'published' maps curve labels to the published numbers, e.g. {Sarsa: -25}", node)
         result: dict[str, Any] = {}
         for label, item in value.items():
@@ -725,7 +679,7 @@ class _Builder:
             _known_label(ctx, label, value.key_nodes[label], self.labels)
             item_node = value.nodes[label]
             if measure == "values":
-                if not isinstance(item, _Seq) or not item or not all(isinstance(r, _Seq) for r in item):
+                if not isinstance(item, MarkedSeq) or not item or not all(isinstance(r, MarkedSeq) for r in item):
                     ctx.fail("a published 'values' grid is a list of rows of numbers", item_node)
                 grid = [[_number(ctx, v, n, "a value") for v, n in zip(row, row.nodes)] for row in item]
                 run = self.runs[label]
@@ -738,7 +692,7 @@ class _Builder:
                 result[label] = _number(ctx, item, item_node, f"published value of '{label}'")
         return result, node
 
-    def _per_label(self, m: _Map, key: str, curves: tuple[str, ...], required: bool) -> dict[str, float]:
+    def _per_label(self, m: MarkedMap, key: str, curves: tuple[str, ...], required: bool) -> dict[str, float]:
         ctx = self.ctx
         if m.get(key) is None:
             if required:
@@ -747,7 +701,7 @@ class _Builder:
                 )
             return {}
         value, node = m[key], m.nodes[key]
-        if isinstance(value, _Map):
+        if isinstance(value, MarkedMap):
             result = {}
             for label, item in value.items():
                 _known_label(ctx, str(label), value.key_nodes[label], list(curves))

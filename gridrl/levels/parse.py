@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from gridrl.levels.marked_yaml import MarkedLoader, MarkedMap, MarkedSeq
 from gridrl.levels.model import (
     Arm,
     BanditLevel,
@@ -55,73 +56,6 @@ NONSTATIONARY_KEYS = ("walk_std",)
 _FLOAT_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
-# --------------------------------------------------------------------------- YAML with marks
-
-
-class _Map(dict):
-    """A YAML mapping that remembers the node of each value (for line numbers)."""
-
-    nodes: dict[Any, yaml.Node]
-    key_nodes: dict[Any, yaml.Node]
-
-
-class _Seq(list):
-    """A YAML sequence that remembers the node of each item."""
-
-    nodes: list[yaml.Node]
-
-
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader whose containers keep their nodes and which refuses duplicate keys."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        # PyYAML's scalar constructors raise plain ValueError/KeyError/... for values such
-        # as "2020-13-45" or "!!int abc"; give them the node's position like any YAML error.
-        try:
-            return super().construct_object(node, deep=deep)
-        except yaml.YAMLError:
-            raise
-        except (ValueError, KeyError, IndexError, AttributeError, TypeError, OverflowError) as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read the value {node.value!r} ({exc})", node.start_mark
-            ) from None
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    result = _Map()
-    result.nodes, result.key_nodes = {}, {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a mapping key must be a plain value", key_node.start_mark
-            ) from None
-        if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.nodes[key] = value_node
-        result.key_nodes[key] = key_node
-    return result
-
-
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
-    result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    result.nodes = list(node.value)
-    return result
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-
-
 # --------------------------------------------------------------------------- context
 
 
@@ -147,7 +81,7 @@ def _suggest(word: str, options: tuple[str, ...]) -> str:
     return f" Did you mean '{close[0]}'?" if close else ""
 
 
-def _check_keys(ctx: _Context, mapping: _Map, allowed: tuple[str, ...], what: str) -> None:
+def _check_keys(ctx: _Context, mapping: MarkedMap, allowed: tuple[str, ...], what: str) -> None:
     for key in mapping:
         if key not in allowed:
             ctx.fail(
@@ -157,12 +91,12 @@ def _check_keys(ctx: _Context, mapping: _Map, allowed: tuple[str, ...], what: st
             )
 
 
-def _mapping(ctx: _Context, value: Any, node: yaml.Node | None, what: str) -> _Map:
+def _mapping(ctx: _Context, value: Any, node: yaml.Node | None, what: str) -> MarkedMap:
     if value is None:
-        empty = _Map()
+        empty = MarkedMap()
         empty.nodes, empty.key_nodes = {}, {}
         return empty
-    if not isinstance(value, _Map):
+    if not isinstance(value, MarkedMap):
         ctx.fail(f"{what} must be a mapping of keys to values, got {_describe(value)}", node)
     return value
 
@@ -182,7 +116,7 @@ def _describe(value: Any) -> str:
 
 def _number(
     ctx: _Context,
-    mapping: _Map,
+    mapping: MarkedMap,
     key: str,
     default: float,
     *,
@@ -210,7 +144,7 @@ def _number(
 
 
 def _integer(
-    ctx: _Context, mapping: _Map, key: str, default: int | None, *, low: int, high: int
+    ctx: _Context, mapping: MarkedMap, key: str, default: int | None, *, low: int, high: int
 ) -> int | None:
     """A whole number from ``mapping[key]`` within [low, high]; ``default`` if absent or null."""
     value = mapping.get(key)
@@ -239,7 +173,7 @@ def _range_text(low: float | None, high: float | None) -> str:
     return f"at most {show(high)}"
 
 
-def _flag(ctx: _Context, mapping: _Map, key: str, default: bool) -> bool:
+def _flag(ctx: _Context, mapping: MarkedMap, key: str, default: bool) -> bool:
     value = mapping.get(key)
     if value is None:
         return default
@@ -248,7 +182,7 @@ def _flag(ctx: _Context, mapping: _Map, key: str, default: bool) -> bool:
     return value
 
 
-def _text(ctx: _Context, mapping: _Map, key: str, default: str) -> str:
+def _text(ctx: _Context, mapping: MarkedMap, key: str, default: str) -> str:
     value = mapping.get(key)
     if value is None:
         return default
@@ -264,7 +198,7 @@ def _raw_scalar(value: Any, node: yaml.Node | None) -> str:
     return str(value)
 
 
-def _char(ctx: _Context, mapping: _Map, key: str) -> str | None:
+def _char(ctx: _Context, mapping: MarkedMap, key: str) -> str | None:
     if key not in mapping:
         return None
     node = mapping.nodes[key]
@@ -325,7 +259,7 @@ def parse_level(text: str, source: str = "<string>", default_name: str = "untitl
     if len(text) > MAX_FILE_BYTES:
         ctx.fail(f"the level text is longer than the {MAX_FILE_BYTES // 2**20} MiB limit")
     document = _load_yaml(ctx, text)
-    if not isinstance(document, _Map):
+    if not isinstance(document, MarkedMap):
         ctx.fail(
             "a level file is a YAML mapping (kind: ..., name: ..., layout: ...), "
             f"but this file holds {_describe(document)}"
@@ -342,7 +276,7 @@ def parse_level(text: str, source: str = "<string>", default_name: str = "untitl
 
 def _load_yaml(ctx: _Context, text: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=MarkedLoader)  # noqa: S506 - MarkedLoader is a SafeLoader
     except yaml.constructor.ConstructorError as exc:
         problem = str(exc.problem or exc)
         if "could not determine a constructor for the tag" in problem:
@@ -372,7 +306,7 @@ def _fail_marked(ctx: _Context, problem: str, exc: yaml.MarkedYAMLError) -> NoRe
     ctx.fail_at(problem, mark.line + 1, mark.column + 1)
 
 
-def _level_kind(ctx: _Context, document: _Map) -> str:
+def _level_kind(ctx: _Context, document: MarkedMap) -> str:
     kind = document.get("kind")
     if kind is None:
         if "layout" in document:
@@ -392,7 +326,7 @@ def _level_kind(ctx: _Context, document: _Map) -> str:
 # --------------------------------------------------------------------------- gridworld
 
 
-def _grid_level(ctx: _Context, document: _Map, name: str, description: str) -> GridLevel:
+def _grid_level(ctx: _Context, document: MarkedMap, name: str, description: str) -> GridLevel:
     if "layout" not in document:
         ctx.fail("a gridworld level needs a 'layout': one line of tile characters per row")
     rows, row_lines = _layout(ctx, document["layout"], document.nodes["layout"])
@@ -407,7 +341,7 @@ def _grid_level(ctx: _Context, document: _Map, name: str, description: str) -> G
 
 def _layout(ctx: _Context, value: Any, node: yaml.Node) -> tuple[tuple[str, ...], list[int]]:
     """The rows of the layout and the 1-based file line of each row."""
-    if isinstance(value, _Seq):
+    if isinstance(value, MarkedSeq):
         rows = []
         for item, item_node in zip(value, value.nodes):
             if not isinstance(item, str) or isinstance(item_node, (yaml.MappingNode, yaml.SequenceNode)):
@@ -457,7 +391,7 @@ def _layout(ctx: _Context, value: Any, node: yaml.Node) -> tuple[tuple[str, ...]
     return tuple(rows), row_lines
 
 
-def _legend(ctx: _Context, document: _Map) -> tuple[TileKind, ...]:
+def _legend(ctx: _Context, document: MarkedMap) -> tuple[TileKind, ...]:
     legend = _mapping(ctx, document.get("legend"), document.nodes.get("legend"), "'legend'")
     kinds = []
     seen: set[str] = set()
@@ -475,7 +409,7 @@ def _legend(ctx: _Context, document: _Map) -> tuple[TileKind, ...]:
     return tuple(kinds)
 
 
-def _tile_kind(ctx: _Context, char: str, props: _Map, key_node: yaml.Node) -> TileKind:
+def _tile_kind(ctx: _Context, char: str, props: MarkedMap, key_node: yaml.Node) -> TileKind:
     base = base_tile(char)
     kind = replace(
         base,
@@ -511,7 +445,7 @@ def _clashes(kind: TileKind) -> str | None:
     return None
 
 
-def _wind(ctx: _Context, props: _Map, default: tuple[int, int]) -> tuple[int, int]:
+def _wind(ctx: _Context, props: MarkedMap, default: tuple[int, int]) -> tuple[int, int]:
     value = props.get("wind")
     node = props.nodes.get("wind")
     if value is None:
@@ -527,7 +461,7 @@ def _wind(ctx: _Context, props: _Map, default: tuple[int, int]) -> tuple[int, in
     return (int(value[0]), int(value[1]))
 
 
-def _dynamics(ctx: _Context, dyn: _Map) -> Dynamics:
+def _dynamics(ctx: _Context, dyn: MarkedMap) -> Dynamics:
     _check_keys(ctx, dyn, DYNAMICS_KEYS, "'dynamics'")
     default = Dynamics()
     return Dynamics(
@@ -562,7 +496,7 @@ def _check_tiles(ctx: _Context, level: GridLevel, row_lines: list[int]) -> None:
         )
 
 
-def _check_targets(ctx: _Context, level: GridLevel, document: _Map) -> None:
+def _check_targets(ctx: _Context, level: GridLevel, document: MarkedMap) -> None:
     """Teleport and exit targets must name one cell (or a start tile) that is not a wall."""
     legend = document.get("legend") or {}
     key_nodes = {
@@ -597,7 +531,7 @@ def target_problem(level: GridLevel, target: str) -> str | None:
 # --------------------------------------------------------------------------- bandit
 
 
-def _bandit_level(ctx: _Context, document: _Map, name: str, description: str) -> BanditLevel:
+def _bandit_level(ctx: _Context, document: MarkedMap, name: str, description: str) -> BanditLevel:
     has_arms, has_testbed = document.get("arms") is not None, document.get("testbed") is not None
     if has_arms == has_testbed:
         ctx.fail(
@@ -620,7 +554,7 @@ def _bandit_level(ctx: _Context, document: _Map, name: str, description: str) ->
 
 
 def _arms(ctx: _Context, value: Any, node: yaml.Node) -> tuple[Arm, ...]:
-    if not isinstance(value, _Seq) or not value:
+    if not isinstance(value, MarkedSeq) or not value:
         ctx.fail("'arms' must be a non-empty list, e.g. - {distribution: bernoulli, p: 0.3}", node)
     if len(value) > MAX_ARMS:
         ctx.fail(f"a bandit has at most {MAX_ARMS} arms, got {len(value)}", node)
@@ -636,7 +570,7 @@ def _arms(ctx: _Context, value: Any, node: yaml.Node) -> tuple[Arm, ...]:
     return tuple(arms)
 
 
-def _arm(ctx: _Context, spec: _Map, index: int, node: yaml.Node) -> Arm:
+def _arm(ctx: _Context, spec: MarkedMap, index: int, node: yaml.Node) -> Arm:
     distribution = spec.get("distribution")
     if distribution is None:
         distribution = "bernoulli" if "p" in spec else "gaussian"
@@ -674,7 +608,7 @@ def _testbed(ctx: _Context, value: Any, node: yaml.Node) -> Testbed:
     )
 
 
-def _nonstationary(ctx: _Context, document: _Map) -> Nonstationary | None:
+def _nonstationary(ctx: _Context, document: MarkedMap) -> Nonstationary | None:
     value = document.get("nonstationary")
     if value is None or value is False:
         return None
