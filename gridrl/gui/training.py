@@ -221,9 +221,8 @@ class Trainer:
     def _note_duration(self, seconds: float) -> None:
         """Track how long units take; slow units (on average, so that one hiccup of the
         machine does not count) move to the worker thread, and back when they are fast."""
-        # The average starts from 0, not from the first sample: a single hiccup (a garbage
-        # collection, a lazy import on the first unit) must not move training to the worker.
-        self.unit_seconds = 0.7 * self.unit_seconds + 0.3 * seconds
+        first = self.unit_seconds == 0
+        self.unit_seconds = seconds if first else 0.7 * self.unit_seconds + 0.3 * seconds
         if self.unit_seconds > SLOW_UNIT:
             self.slow = True
         elif self.unit_seconds < SLOW_UNIT / 4:
