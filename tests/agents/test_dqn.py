@@ -20,12 +20,17 @@ from gridrl.agents.common.exploration import epsilon_greedy_probs
 from gridrl.agents.common.replay import ReplayBuffer
 from gridrl.agents.dqn import dqn_loss, td_target
 from gridrl.envs import TabularModel
-from gridrl.levels import load_level, parse_level
+from gridrl.levels import level_path, load_level, parse_level
 from gridrl.session import load_agent_state, save_agent_state
-from learning_helpers import frozen_lake_no_slip
 
 #: The learning runs use DQN's defaults: 4 envs, so one step is 4 transitions.
 CHECK_EVERY = 100  # steps between looks at the greedy policy
+
+
+def frozen_lake_4x4_no_slip():
+    text = level_path("frozen_lake_4x4").read_text()
+    assert "slip: 0.6666666666666666" in text
+    return parse_level(text.replace("slip: 0.6666666666666666", "slip: 0"), source="<test>")
 
 
 def greedy_path_length(agent, limit: int = 100) -> int | None:
@@ -63,7 +68,7 @@ def test_corridor_greedy_policy_walks_the_shortest_path():
 
 
 def test_frozen_lake_without_slip_greedy_path_is_shortest():
-    steps = steps_to_shortest_path(frozen_lake_no_slip(), shortest=6, budget=1000)
+    steps = steps_to_shortest_path(frozen_lake_4x4_no_slip(), shortest=6, budget=1000)
     assert steps is not None, "greedy policy not a 6-step path to G after 1000 steps (x4 envs)"
 
 
