@@ -15,6 +15,7 @@ app: every handler, update and draw runs guarded; an unexpected error is logged 
 
 from __future__ import annotations
 
+import gc
 import html
 
 import logging
@@ -125,6 +126,11 @@ class App:
         from gridrl.gui.scene_edit import offer_recovery  # noqa: PLC0415
 
         self.guard(offer_recovery, self)
+        # Everything built so far (modules, fonts, widgets) lives as long as the window:
+        # keep it out of the garbage collector's full passes, which otherwise scan it all
+        # and can stall a frame for tens of milliseconds.
+        gc.collect()
+        gc.freeze()
 
     def _make_ui(self) -> pygame_gui.UIManager:
         """The widget manager, themed from THEME, with the fonts tooltips use preloaded."""
@@ -359,6 +365,7 @@ class App:
         for scene in reversed(self.scenes):
             self.guard(scene.exit)
         pygame.display.quit()
+        gc.unfreeze()
 
     def save_screenshot(self, path: str | Path) -> Path:
         path = Path(path)

@@ -52,8 +52,10 @@ NOT_CURVES = frozenset({
     "improvements", "evaluation_converged", "evaluation_sweeps", "mean_reward",
     "optimal_fraction", "episodes", "steps",
 })  # fmt: skip
-#: A unit slower than this (seconds) moves training to the worker thread.
+#: Two units in a row slower than this (seconds) move training to the worker thread ...
 SLOW_UNIT = 0.03
+#: ... and so does one unit slower than this.
+HUGE_UNIT = 0.5
 #: Deep agents compute insight with a forward pass; refresh it at most this often.
 DEEP_INSIGHT_INTERVAL = 0.1
 
@@ -101,7 +103,7 @@ class Trainer:
         self._future: Future | None = None
         self._future_session: Session | None = None
         self.slow = getattr(self, "slow", False)  # units run in the worker thread (see update)
-        self.unit_seconds = getattr(self, "unit_seconds", 0.0)  # recent duration of one unit
+        self.unit_seconds = getattr(self, "unit_seconds", 0.0)  # duration of the last unit
         self.unit_started = 0.0
         self.last_event: Event | None = None
         self.last_update: dict[int, tuple[str, dict[str, Any], int]] = {}
@@ -219,13 +221,17 @@ class Trainer:
     # ------------------------------------------------------------------ the worker thread
 
     def _note_duration(self, seconds: float) -> None:
-        """Track how long units take; slow units (on average, so that one hiccup of the
-        machine does not count) move to the worker thread, and back when they are fast."""
-        first = self.unit_seconds == 0
-        self.unit_seconds = seconds if first else 0.7 * self.unit_seconds + 0.3 * seconds
-        if self.unit_seconds > SLOW_UNIT:
+        """Track how long units take: slow units move to the worker thread, and back when
+        they are fast again.
+
+        "Slow" means two units in a row over ``SLOW_UNIT`` (or one over ``HUGE_UNIT``): a
+        single hiccup -- a garbage collection, the machine busy elsewhere -- must not move
+        units of a few microseconds to the worker, where they run at most one per frame.
+        """
+        previous, self.unit_seconds = self.unit_seconds, seconds
+        if min(previous, seconds) > SLOW_UNIT or seconds > HUGE_UNIT:
             self.slow = True
-        elif self.unit_seconds < SLOW_UNIT / 4:
+        elif max(previous, seconds) < SLOW_UNIT / 4:
             self.slow = False
 
     @property

@@ -81,6 +81,25 @@ def test_trainer_rate_at_slow_speeds():
     assert ran == 10
 
 
+def test_one_slow_unit_does_not_move_training_to_the_worker():
+    """A garbage collection or a busy machine can make one unit slow; only two in a row (or
+    one far beyond a frame) mean the agent's units are slow."""
+    t = Trainer(load_level("cliff_walking"), "q-learning")
+    t._note_duration(0.2)  # a hiccup
+    assert not t.slow
+    t._note_duration(0.0001)
+    assert not t.slow
+    t._note_duration(0.05)
+    t._note_duration(0.05)  # two in a row
+    assert t.slow
+    t._note_duration(0.001)  # one fast unit is not enough to come back ...
+    assert t.slow
+    t._note_duration(0.001)  # ... two are
+    assert not t.slow
+    t._note_duration(1.0)  # far beyond any frame: at once
+    assert t.slow
+
+
 def test_catalog_lists_without_importing_torch():
     if "torch" in sys.modules:
         pytest.skip("torch already imported by another test in this process")
