@@ -42,11 +42,8 @@ import torch
 from torch import nn
 
 from gridrl.agents.base import Event, hp
-from gridrl.agents.common.deep import DeepAgent, mlp
-from gridrl.agents.common.policy import (
-    CategoricalPolicy,
-    explained_variance,
-)
+from gridrl.agents.common.deep import DeepAgent
+from gridrl.agents.common.policy import CategoricalPolicy, explained_variance, sample_actions
 from gridrl.agents.common.rollout import Batch, Rollout
 from gridrl.levels import Level
 
@@ -84,15 +81,13 @@ class ActorCritic(DeepAgent):
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
         c = self.config
-        self.actor = CategoricalPolicy(self.obs_dim, self.n_actions, hidden=c.hidden)
-        self.critic = mlp(self.obs_dim, 1, hidden=c.hidden, out_gain=1.0)
-        self.optimizer = torch.optim.Adam([*self.actor.parameters(), *self.critic.parameters()], lr=c.lr)
+        self.actor = CategoricalPolicy(self.obs_dim, self.n_actions, hidden=c.hidden, one_hot=self.one_hot)
+        self.critic = self.mlp(1, out_gain=1.0)
+        self.optimizer = self.adam("actor_critic", [self.actor, self.critic], lr=c.lr)
         self.rollout = Rollout(c.num_steps, self.num_envs)
-
-    def V(self, states: np.ndarray) -> np.ndarray:
-        """V_phi(s) of state indices, numpy (no gradient)."""
-        with torch.no_grad():
-            return self.critic(self.obs_all_t[torch.as_tensor(states)]).squeeze(1).numpy().astype(np.float64)
+        # log pi_theta(.|s) and V_phi(s) between updates, for acting: see StateTable.
+        self.logp_table = self.state_table(self.actor.log_probs)
+        self.V_table = self.state_table(lambda obs: self.critic(obs).squeeze(1))
 
     def rebuild_environment(self) -> None:
         """A live edit of the level restarts every environment: to the rollout, the episodes
@@ -102,24 +97,24 @@ class ActorCritic(DeepAgent):
             cut = ~(self.rollout.terminated[t - 1] | self.rollout.truncated[t - 1])
             self.rollout.truncated[t - 1] |= cut
             final = self.rollout.final_values[t - 1]
-            self.rollout.final_values[t - 1] = np.where(cut, self.V(self.states), final)
+            self.rollout.final_values[t - 1] = np.where(cut, self.V_table[self.states], final)
         super().rebuild_environment()
 
     # ------------------------------------------------------------------ acting (lines 3-4)
 
     def act_and_learn(self) -> Event:
         before = self.states
-        actions, logp = self.actor.sample(self.obs_all_t[torch.as_tensor(before)], self.torch_rng)
-        values = self.V(before)
+        actions, logp = sample_actions(self.rng, self.logp_table[before])
+        values = self.V_table[before]
         result = self.env_step(actions)
         terminated, truncated = self.learning_ends(result)
         # V of the state an episode was cut off in (read by GAE only where truncated).
-        final_values = self.V(result["final_states"]) if truncated.any() else np.zeros(self.num_envs)
+        final_values = self.V_table[result["final_states"]] if truncated.any() else np.zeros(self.num_envs)
         self.rollout.add(before, actions, logp, values, result["rewards"], terminated, truncated,
                          final_values)  # fmt: skip
         event = self.step_event(before, actions, result)
         if self.rollout.full:
-            batch = self.rollout.flat(self.V(self.states), self.gamma, self.config.lam)  # lines 5-6
+            batch = self.rollout.flat(self.V_table[self.states], self.gamma, self.config.lam)  # lines 5-6
             self.rollout.clear()
             event.info = self.learn(batch)
             event.changed = np.arange(self.n_states)
@@ -150,16 +145,9 @@ class ActorCritic(DeepAgent):
     def learn(self, batch: Batch) -> dict[str, Any]:
         """One gradient step on L over the rollout (line 10)."""
         loss, info = self.loss(batch)
-        self.optimizer.zero_grad()
-        loss.backward()
-        params = [*self.actor.parameters(), *self.critic.parameters()]
-        if self.config.max_grad_norm is not None:
-            grad_norm = nn.utils.clip_grad_norm_(params, self.config.max_grad_norm)
-        else:
-            grad_norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in params]))
-        self.optimizer.step()
+        grad_norm = self.optimizer.step(loss, self.config.max_grad_norm)
         self.updates_done += 1
-        return info | {"updated": True, "grad_norm": float(grad_norm)}
+        return info | {"updated": True, "grad_norm": grad_norm}
 
     # ------------------------------------------------------------------ insight, save
 

@@ -64,7 +64,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gridrl.agents.base import Event, hp
-from gridrl.agents.common.deep import DeepAgent, layer_init
+from gridrl.agents.common.deep import DeepAgent, mlp
 from gridrl.agents.common.exploration import epsilon_greedy_probs
 from gridrl.agents.common.replay import ReplayBuffer
 from gridrl.levels import Level
@@ -99,38 +99,17 @@ class Config:
 # --------------------------------------------------------------------------- the network
 
 
-def q_network(obs_dim: int, n_actions: int, hidden: int) -> nn.Sequential:
+def q_network(obs_dim: int, n_actions: int, hidden: int, one_hot: bool = False) -> nn.Sequential:
     """Q(s, .; theta): an observation in, one value per action out (Mnih et al.'s architecture
     with the convolutions dropped: our states are cells, not Atari frames): two ReLU layers.
 
     The output layer starts tiny (gain 0.01), so Q starts near 0 everywhere, as the table of
     tabular Q-learning does. With a full-size output the initial Q is random noise of size
     ~1, and max_a' over it, bootstrapped through states that loop on themselves (bumping a
-    wall), inflates every value before the first reward is ever seen.
+    wall), inflates every value before the first reward is ever seen. ``one_hot``: the input
+    is a cell index (see :class:`~gridrl.agents.common.deep.OneHotLinear`).
     """
-    return nn.Sequential(
-        layer_init(nn.Linear(obs_dim, hidden)), nn.ReLU(),
-        layer_init(nn.Linear(hidden, hidden)), nn.ReLU(),
-        layer_init(nn.Linear(hidden, n_actions), gain=0.01),
-    )  # fmt: skip
-
-
-class CellForward:
-    """A Q-network evaluated on cell indices s instead of one-hot vectors e_s.
-
-    The first layer on a one-hot input is a column lookup, W e_s + b = W[:, s] + b, so this
-    computes exactly what ``net(onehot(s))`` does without multiplying by all the zeros (on a
-    121-cell level that multiplication is most of the network's arithmetic, forward and
-    backward). The parameters are the network's own: training either way trains the same net.
-    """
-
-    def __init__(self, net: nn.Sequential) -> None:
-        self.first, self.rest = net[0], net[1:]
-
-    def __call__(self, s: torch.Tensor | None = None) -> torch.Tensor:
-        """Q(s, .) for cell indices ``s``; for every cell if ``s`` is None."""
-        W_T = self.first.weight.t()
-        return self.rest((W_T if s is None else W_T[s]) + self.first.bias)
+    return mlp(obs_dim, n_actions, hidden, out_gain=0.01, activation=nn.ReLU, one_hot=one_hot)
 
 
 def soft_update(target: list[torch.Tensor], online: list[torch.Tensor], tau: float) -> None:
@@ -188,8 +167,7 @@ def dqn_loss(
 
     with l the Huber function (1/2 x^2 for |x| <= 1, |x| - 1/2 beyond) or 1/2 x^2 (``huber``
     false). ``q`` and ``q_target`` map a batch of inputs (``obs``, ``obs_next``) to Q values
-    (B, A): networks on observations, or the agent's forward pass on cell indices
-    (:class:`CellForward`). ``Q_next_target``, if given, is Q^(s', .) already computed (the
+    (B, A), e.g. the networks themselves. ``Q_next_target``, if given, is Q^(s', .) already computed (the
     agent looks it up in its table of Q^ over all cells, which changes only when the target
     network moves); else ``q_target(obs_next)`` computes it.
 
@@ -232,17 +210,10 @@ class DQN(DeepAgent):
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)  # seeds torch: the networks below are reproducible
         c = self.config
-        self.q = q_network(self.obs_dim, self.n_actions, c.hidden)  # line 2
+        self.q = q_network(self.obs_dim, self.n_actions, c.hidden, self.one_hot)  # line 2
         self.q_target = copy.deepcopy(self.q)  # line 3: theta- = theta
         self.q_target.requires_grad_(False)
-        self.optimizer = _adam(self.q.parameters(), c.lr)
-        # Q(s, .) of a batch of state indices: a lookup for one-hot input, else the network
-        # on the encoded observations (coordinates, or a bandit's one constant feature).
-        if not self.is_bandit and c.obs == "onehot":
-            self.Q_of, self.Q_target_of = CellForward(self.q), CellForward(self.q_target)
-        else:
-            self.Q_of = lambda s: self.q(self.obs_all_t if s is None else self.obs_all_t[s])
-            self.Q_target_of = lambda s: self.q_target(self.obs_all_t if s is None else self.obs_all_t[s])
+        self.optimizer = self.adam("q", [self.q], c.lr)
         self.params, self.target_params = list(self.q.parameters()), list(self.q_target.parameters())
         self.replay = ReplayBuffer(c.buffer_size)  # line 1
         self.steps_done = 0
@@ -277,14 +248,14 @@ class DQN(DeepAgent):
     def Q_table(self) -> np.ndarray:
         """Q(s, a; theta) for every state s, (S, A): one forward pass, cached until Q changes."""
         if self._Q_table is None:
-            self._Q_table = self.Q_of(None).numpy().astype(np.float64)
+            self._Q_table = self.q(self.obs_all_t).numpy().astype(np.float64)
         return self._Q_table
 
     @torch.no_grad()
     def Q_target_table(self) -> np.ndarray:
         """Q^(s, a; theta-) for every state, cached until the target network moves."""
         if self._Q_target_table is None:
-            self._Q_target_t = self.Q_target_of(None)
+            self._Q_target_t = self.q_target(self.obs_all_t)
             self._Q_target_table = self._Q_target_t.numpy().astype(np.float64)
         return self._Q_target_table
 
@@ -328,19 +299,15 @@ class DQN(DeepAgent):
         self.Q_target_table()  # fills self._Q_target_t, Q^ of every cell
         for _ in range(c.gradient_steps):
             batch = self.replay.sample(self.rng, c.batch_size)  # line 11
-            s_next = torch.from_numpy(batch.s_next)
+            s, s_next = torch.from_numpy(batch.s), torch.from_numpy(batch.s_next)
             loss, info = dqn_loss(
-                self.Q_of, self.Q_target_of,
-                torch.from_numpy(batch.s), torch.from_numpy(batch.a),
-                torch.from_numpy(batch.r).float(), s_next,
+                self.q, self.q_target,
+                self.obs_all_t[s], torch.from_numpy(batch.a),
+                torch.from_numpy(batch.r).float(), self.obs_all_t[s_next],
                 torch.from_numpy(batch.terminated), self.gamma, c.double, c.huber,
                 Q_next_target=self._Q_target_t[s_next],
             )  # fmt: skip
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()  # line 14
-            if c.max_grad_norm > 0:
-                info["grad_norm"] = float(nn.utils.clip_grad_norm_(self.params, c.max_grad_norm))
-            self.optimizer.step()
+            info["grad_norm"] = self.optimizer.step(loss, c.max_grad_norm or None)  # line 14
         self._Q_table = None
         self.updates_done += 1
         info["updated"] = True
@@ -386,11 +353,3 @@ class DQN(DeepAgent):
         super().load_state_dict(state)
         self._Q_table = self._Q_target_table = None
 
-
-def _adam(params: Any, lr: float) -> torch.optim.Adam:
-    """Adam with the fused CPU kernel where this torch has it (same maths, fewer small ops)."""
-    params = list(params)
-    try:
-        return torch.optim.Adam(params, lr=lr, fused=True)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(params, lr=lr)

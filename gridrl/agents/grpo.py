@@ -50,7 +50,7 @@ from torch import nn
 
 from gridrl.agents.base import Event, hp
 from gridrl.agents.common.deep import DeepAgent
-from gridrl.agents.common.policy import CategoricalPolicy
+from gridrl.agents.common.policy import CategoricalPolicy, sample_actions
 from gridrl.levels import Level
 
 #: Added to std(R) in line 7: keeps A finite for nearly-tied groups (a numerical guard only).
@@ -187,9 +187,10 @@ class GRPO(DeepAgent):
             cap = level.max_steps if c.max_episode_steps is None else c.max_episode_steps
             self.envs.max_steps = min(cap, level.max_steps)
             self.start_cells = np.asarray(self.envs.model.grid.start_cells, dtype=np.int64)
-        self.policy = CategoricalPolicy(self.obs_dim, self.n_actions, hidden=c.hidden)
+        self.policy = CategoricalPolicy(self.obs_dim, self.n_actions, hidden=c.hidden, one_hot=self.one_hot)
         self.ref_policy = copy.deepcopy(self.policy).requires_grad_(False)  # line 1: pi_ref <- pi
-        self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=c.lr)
+        self.optimizer = self.adam("policy", [self.policy], lr=c.lr)
+        self.logp_table = self.state_table(self.policy.log_probs)  # pi_old, for acting
         self.zero_signal_groups = 0  # groups whose R_i all tied (line 7 gave A = 0)
         self.last_returns = np.zeros(0)
         self.last_advantages = np.zeros(0)
@@ -228,7 +229,7 @@ class GRPO(DeepAgent):
     def act_and_learn(self) -> Event:
         """Line 5 one step at a time; when every episode of the group has ended, lines 6-12."""
         before = self.states
-        actions, logp_old = self.policy.sample(self.obs_all_t[torch.as_tensor(before)], self.torch_rng)
+        actions, logp_old = sample_actions(self.rng, self.logp_table[before])
         active = self.active.copy()
         self.buf_states.append(before.copy())
         self.buf_actions.append(actions)
@@ -280,9 +281,7 @@ class GRPO(DeepAgent):
                 logp.reshape(shape), logp_old, logp_ref, A_t, mask, c.clip_coef, c.beta,
                 entropy.reshape(shape), c.ent_coef,
             )  # lines 9-11
-            self.optimizer.zero_grad()
-            loss.backward()
-            self.optimizer.step()  # line 12
+            self.optimizer.step(loss)  # line 12
         with torch.no_grad():
             logp_new = self.policy.evaluate(obs, actions)[0].reshape(shape)
         rho0 = torch.exp(logp_new - logp_old)[:, 0][mask[:, 0] > 0].numpy().astype(np.float64)

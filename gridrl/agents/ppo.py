@@ -43,7 +43,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from gridrl.agents.base import HyperparameterError, hp
 from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples
@@ -184,8 +183,7 @@ class PPO(OnPolicyAgent):
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
         c = self.config
-        params = list(self.actor.parameters()) + list(self.critic.parameters())
-        self.optimizer = torch.optim.Adam(params, lr=c.lr, eps=1e-5)
+        self.optimizer = self.adam("actor_critic", [self.actor, self.critic], lr=c.lr, eps=1e-5)
         self.beta = float(c.beta)
 
     @property
@@ -213,7 +211,6 @@ class PPO(OnPolicyAgent):
         KL(pi_old || pi) over the batch where the update ended (what beta adapts to).
         """
         c = self.config
-        params = list(self.actor.parameters()) + list(self.critic.parameters())
         infos: list[dict[str, float]] = []
         epochs, stopped = 0, False
         for _ in range(c.update_epochs):
@@ -225,11 +222,7 @@ class PPO(OnPolicyAgent):
                     objective=c.objective, clip_coef=c.clip_coef, beta=self.beta,
                     clip_vloss=c.clip_vloss, vf_coef=c.vf_coef, ent_coef=c.ent_coef,
                 )  # fmt: skip
-                self.optimizer.zero_grad()
-                loss.backward()
-                if c.max_grad_norm is not None:
-                    nn.utils.clip_grad_norm_(params, c.max_grad_norm)
-                self.optimizer.step()
+                self.optimizer.step(loss, c.max_grad_norm)
                 infos.append(info)
                 epoch_kl.append(info["approx_kl"])
             epochs += 1

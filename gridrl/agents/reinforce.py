@@ -51,12 +51,13 @@ import torch
 from torch import nn
 
 from gridrl.agents.base import Event, hp
-from gridrl.agents.common.deep import DeepAgent, mlp
+from gridrl.agents.common.deep import DeepAgent
 from gridrl.agents.common.gae import discounted_returns
 from gridrl.agents.common.policy import (
     CategoricalPolicy,
     explained_variance,
     jacobian,
+    sample_actions,
 )
 from gridrl.levels import Level
 
@@ -113,12 +114,13 @@ class Reinforce(DeepAgent):
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
         c = self.config
-        self.policy = CategoricalPolicy(self.obs_dim, self.n_actions, hidden=c.hidden)
-        self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=c.lr)
+        self.policy = CategoricalPolicy(self.obs_dim, self.n_actions, hidden=c.hidden, one_hot=self.one_hot)
+        self.optimizer = self.adam("policy", [self.policy], lr=c.lr)
+        self.logp_table = self.state_table(self.policy.log_probs)  # pi_theta, for acting
         self.value: nn.Module | None = None
         if c.baseline == "value":
-            self.value = mlp(self.obs_dim, 1, hidden=c.hidden)
-            self.value_optimizer = torch.optim.Adam(self.value.parameters(), lr=c.vf_lr)
+            self.value = self.mlp(1)
+            self.value_optimizer = self.adam("value", [self.value], lr=c.vf_lr)
         N, M = self.num_envs, c.batch_episodes
         #: How many episodes of each batch environment i contributes: M split evenly.
         self.quota = np.array([M // N + (i < M % N) for i in range(N)])
@@ -132,7 +134,7 @@ class Reinforce(DeepAgent):
     def collect_step(self) -> tuple[Event, dict[str, Any]]:
         """One step of every environment, recorded into the episodes of the batch."""
         before = self.states
-        actions, _ = self.policy.sample(self.obs_all_t[torch.as_tensor(before)], self.torch_rng)
+        actions, _ = sample_actions(self.rng, self.logp_table[before])
         result = self.env_step(actions)
         terminated, truncated = self.learning_ends(result)
         ended = terminated | truncated
@@ -272,9 +274,7 @@ class Reinforce(DeepAgent):
         b = self.baseline(data)
         grads = self._episode_gradients(data, b)
         loss, info = self.loss(data, b)
-        self.optimizer.zero_grad()
-        loss.backward()
-        self.optimizer.step()  # line 8
+        self.optimizer.step(loss)  # line 8
         returns = np.array([discounted_returns(np.asarray(e.rewards), self.gamma)[0] for e in batch])
         info |= {
             "updated": True,
@@ -296,9 +296,7 @@ class Reinforce(DeepAgent):
             before = self.value(data["obs"]).squeeze(1).numpy()
         for _ in range(self.config.vf_iters):
             value_loss = ((self.value(data["obs"]).squeeze(1) - data["G"]) ** 2).mean()
-            self.value_optimizer.zero_grad()
-            value_loss.backward()
-            self.value_optimizer.step()
+            self.value_optimizer.step(value_loss)
         return {
             "value_loss": value_loss.item(),
             "explained_variance": explained_variance(before, data["G"].numpy()),

@@ -49,7 +49,7 @@ from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from gridrl.agents.base import HyperparameterError, hp
 from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples
-from gridrl.agents.common.policy import categorical_kl, entropy, flat_grad
+from gridrl.agents.common.policy import categorical_kl, entropy, flat_grad, flatten
 from gridrl.agents.common.rollout import Batch
 from gridrl.levels import Level
 
@@ -131,11 +131,11 @@ def fisher_vector_product(
     F = mean_t E_a~pi_old[grad log pi(a|s_t) grad log pi(a|s_t)^T] of the policy. F v is the
     gradient of (grad KL_bar . v): one extra backward pass, never the P x P matrix itself.
     """
-    grad_kl = parameters_to_vector(torch.autograd.grad(mean_kl, params, create_graph=True))
+    grad_kl = flatten(torch.autograd.grad(mean_kl, params, create_graph=True))
 
     def Fv(v: torch.Tensor) -> torch.Tensor:
         Hv = torch.autograd.grad(torch.dot(grad_kl, v), params, retain_graph=True)
-        return parameters_to_vector(Hv).detach() + damping * v
+        return flatten(Hv).detach() + damping * v
 
     return Fv
 
@@ -192,7 +192,7 @@ class TRPO(OnPolicyAgent):
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
-        self.vf_optimizer = torch.optim.Adam(self.critic.parameters(), lr=self.config.vf_lr, eps=1e-5)
+        self.vf_optimizer = self.adam("critic", [self.critic], lr=self.config.vf_lr, eps=1e-5)
 
     def natural_step(self, obs: torch.Tensor, mb: Samples) -> tuple[torch.Tensor, torch.Tensor, float, dict[str, Any]]:
         """Lines 7-8: theta_old, the full step sqrt(2 delta / x^T F x) x, L(theta_old) and CG's numbers."""
@@ -257,9 +257,7 @@ class TRPO(OnPolicyAgent):
             for idx in np.array_split(self.rng.permutation(len(mb)), c.num_minibatches):
                 idx_t = torch.as_tensor(idx)
                 loss = ((self.critic(obs[idx_t]).squeeze(-1) - mb.returns[idx_t]) ** 2).mean()
-                self.vf_optimizer.zero_grad()
-                loss.backward()
-                self.vf_optimizer.step()
+                self.vf_optimizer.step(loss)
         return float(loss.detach())
 
     def networks(self) -> dict[str, nn.Module]:

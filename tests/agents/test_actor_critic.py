@@ -75,11 +75,11 @@ def test_truncation_bootstraps_from_the_cell_it_was_cut_off_in():
     assert r.truncated[2].all() and not r.truncated[:2].any()
     final = events[2].next_state  # env 0's cell when time ran out
     assert final in (r.states[2, 0], r.states[2, 0] + 1, r.states[2, 0] - 1)
-    assert r.final_values[2, 0] == pytest.approx(agent.V(np.array([final]))[0], abs=1e-6)
+    assert r.final_values[2, 0] == pytest.approx(agent.V_table[np.array([final])][0], abs=1e-6)
     # The new episode's start is where the env is now, and that is not what bootstraps.
     assert agent.states[0] == 0
     if final != 0:
-        assert r.final_values[2, 0] != pytest.approx(agent.V(np.array([0]))[0], abs=1e-6)
+        assert r.final_values[2, 0] != pytest.approx(agent.V_table[np.array([0])][0], abs=1e-6)
 
 
 def test_a_live_edit_cuts_the_episodes_under_way():
@@ -90,7 +90,7 @@ def test_a_live_edit_cuts_the_episodes_under_way():
     assert not (agent.rollout.terminated[3] | agent.rollout.truncated[3]).any()
     agent.set_level(dataclasses.replace(load_level("corridor"), layout=("S...#...G",)))
     assert agent.rollout.truncated[3].all()  # cut off where they were, and bootstrapped there
-    np.testing.assert_allclose(agent.rollout.final_values[3], agent.V(cells), atol=1e-6)
+    np.testing.assert_allclose(agent.rollout.final_values[3], agent.V_table[cells], atol=1e-6)
     assert (agent.states == 0).all()
     for _ in range(6):
         agent.step()  # the update sees the cut, learns, and goes on
@@ -128,7 +128,7 @@ def test_update_diagnostics():
 
 def test_explained_variance_rises_as_the_critic_learns():
     agent = make_agent("actor-critic", load_level("corridor"), {"num_envs": 8, "num_steps": 8}, seed=0)
-    ev = [agent.update().info["explained_variance"] for _ in range(50)]
+    ev = [agent.update().info["explained_variance"] for _ in range(80)]
     # An untrained V predicts the returns worse than their mean; a trained one most of them.
     assert np.mean(ev[:5]) < 0.0
     assert np.mean(ev[-10:]) > 0.8

@@ -3,7 +3,13 @@
 This module imports torch, so it is imported only by the deep agents' own modules, which the
 registry imports only when such an agent is made.
 
-* :func:`mlp` -- the small networks every agent uses, with CleanRL's orthogonal init.
+* :func:`mlp` -- the small networks every agent uses, with CleanRL's orthogonal init; on
+  one-hot observations a :class:`OneHotMLP` fed state indices, which reads a column of its
+  first layer instead of multiplying by zeros and runs once per distinct cell of a batch.
+* :class:`FlatAdam` -- the optimiser every agent uses: Adam over parameters kept in one
+  flat vector, so that a step is a handful of operations however many tensors there are.
+* :class:`StateTable` -- a network's outputs for state indices, computed once per state
+  between updates: acting reads pi(.|s) and V(s) from it instead of a forward pass per step.
 * :class:`DeepAgent` -- N vectorised environments (gridworld or bandit), observation encoding,
   episode bookkeeping across the N copies, seeding and determinism, insight for every state
   from one batched forward pass, and save/load of the networks.
@@ -16,6 +22,7 @@ until environment 0 finishes an episode.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -31,15 +38,79 @@ from gridrl.levels import BanditLevel, Level
 MAX_STEPS_PER_UNIT = 1_000_000
 
 
-def seed_torch(seed: int) -> torch.Generator:
-    """Seed torch for this agent and make CPU kernels deterministic; returns a generator.
+def seed_torch(seed: int) -> None:
+    """Seed torch for this agent's initial weights and make CPU kernels deterministic.
 
     One thread: the networks here are tiny, and a thread pool costs more than it saves.
+    (Actions are sampled with the agent's numpy generator: see :class:`StateTable`.)
     """
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
-    return torch.Generator().manual_seed(seed)
+
+
+class FlatAdam:
+    """Adam (Kingma & Ba 2015, Algorithm 1) over the parameters of ``modules``, kept in one
+    flat vector.
+
+    Every parameter tensor becomes a view into one vector theta, and its gradient a view into
+    one vector g, which backward adds into in place. Zeroing g, clipping its norm and the Adam
+    update are then a handful of operations on whole vectors, instead of several per weight
+    and bias plus ``torch.optim``'s bookkeeping: on networks this small that overhead costs
+    more than the arithmetic (it was about half of a DQN update). The modules stay ordinary
+    modules -- forward passes, state dicts and loading are unchanged. The gradient must only
+    be zeroed by :meth:`step` (``module.zero_grad()`` would unlink it).
+
+    The update is torch.optim.Adam's (same bias correction and placement of eps):
+
+        m <- beta1 m + (1 - beta1) g            v <- beta2 v + (1 - beta2) g^2
+        theta <- theta - lr / (1 - beta1^t) * m / (sqrt(v / (1 - beta2^t)) + eps)
+    """
+
+    def __init__(
+        self, modules: Iterable[nn.Module], lr: float, eps: float = 1e-8, betas: tuple[float, float] = (0.9, 0.999)
+    ) -> None:
+        params = [p for module in modules for p in module.parameters()]
+        self.theta = torch.cat([p.detach().reshape(-1) for p in params])
+        self.g = torch.zeros_like(self.theta)
+        offset = 0
+        for p in params:
+            k = p.numel()
+            p.data = self.theta[offset : offset + k].view_as(p)
+            p.grad = self.g[offset : offset + k].view_as(p)
+            offset += k
+        self.lr, self.eps, (self.beta1, self.beta2) = lr, eps, betas
+        self.m = torch.zeros_like(self.theta)  # first moment estimate
+        self.v = torch.zeros_like(self.theta)  # second (raw) moment estimate
+        self.t = 0  # steps taken
+
+    def step(self, loss: torch.Tensor, max_grad_norm: float | None = None) -> float:
+        """One Adam step on ``loss``: zero g, backpropagate into it, scale g down to norm
+        ``max_grad_norm`` if it is longer (as ``clip_grad_norm_``; None = no clipping), and
+        update theta. Returns the norm of g before clipping."""
+        g = self.g
+        g.zero_()
+        loss.backward()
+        norm = torch.linalg.vector_norm(g)
+        if max_grad_norm is not None:
+            g.mul_(torch.clamp(max_grad_norm / (norm + 1e-6), max=1.0))
+        self.t += 1
+        with torch.no_grad():
+            self.m.lerp_(g, 1 - self.beta1)
+            self.v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
+            denom = (self.v / (1 - self.beta2**self.t)).sqrt_().add_(self.eps)
+            self.theta.addcdiv_(self.m, denom, value=-self.lr / (1 - self.beta1**self.t))
+        return float(norm)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Adam's moment estimates and step count (saved with the agent)."""
+        return {"m": self.m.numpy().copy(), "v": self.v.numpy().copy(), "t": np.array(self.t)}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        if state:
+            self.m.copy_(torch.as_tensor(np.asarray(state["m"])))
+            self.v.copy_(torch.as_tensor(np.asarray(state["v"])))
+            self.t = int(state["t"])
 
 
 def layer_init(layer: nn.Linear, gain: float = np.sqrt(2), bias: float = 0.0) -> nn.Linear:
@@ -49,25 +120,108 @@ def layer_init(layer: nn.Linear, gain: float = np.sqrt(2), bias: float = 0.0) ->
     return layer
 
 
-def mlp(n_in: int, n_out: int, hidden: int = 64, layers: int = 2, out_gain: float = 1.0) -> nn.Sequential:
-    """``layers`` hidden tanh layers of width ``hidden``, then a linear output with ``out_gain``.
+class OneHotLinear(nn.Linear):
+    """``nn.Linear(n_states, out)`` applied to one-hot vectors e_s, given as the indices s.
+
+    W e_s + b = W[:, s] + b: the layer reads one column instead of multiplying by n_states - 1
+    zeros, forward and backward (on a 100-cell level that product is most of a small
+    network's arithmetic). Same weights, same initialisation, same state dict as the
+    ``nn.Linear`` it stands for: only the input is given as an index tensor.
+    """
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        return self.weight.t()[s] + self.bias
+
+
+class OneHotMLP(nn.Sequential):
+    """An MLP on state indices (its first layer a :class:`OneHotLinear`), run once per cell.
+
+    A batch of a few hundred samples on a maze of a hundred cells holds each cell many
+    times. The layers run on the distinct cells only and the rows are gathered back: the
+    same outputs, and -- the gather's backward sums the rows of each cell -- the same
+    gradient, for a fraction of the arithmetic. Small batches (acting) skip the sort.
+    """
+
+    #: Batches up to this size run as they are.
+    DEDUPLICATE_ABOVE = 256
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        if len(s) <= self.DEDUPLICATE_ABOVE:
+            return super().forward(s)
+        cells, rows = torch.unique(s, return_inverse=True)
+        return super().forward(cells)[rows]
+
+
+def mlp(
+    n_in: int,
+    n_out: int,
+    hidden: int = 64,
+    layers: int = 2,
+    out_gain: float = 1.0,
+    activation: type[nn.Module] = nn.Tanh,
+    one_hot: bool = False,
+) -> nn.Sequential:
+    """``layers`` hidden layers of width ``hidden`` (tanh unless ``activation`` says otherwise),
+    then a linear output with ``out_gain``. With ``one_hot`` the input is a state index and
+    the first layer a :class:`OneHotLinear` over ``n_in`` states (a :class:`OneHotMLP`).
 
     Policy heads use a small output gain (0.01: a near-uniform initial policy); value heads 1.
     """
     modules: list[nn.Module] = []
     size = n_in
-    for _ in range(layers):
-        modules += [layer_init(nn.Linear(size, hidden)), nn.Tanh()]
+    for i in range(layers):
+        linear = OneHotLinear if one_hot and i == 0 else nn.Linear
+        modules += [layer_init(linear(size, hidden)), activation()]
         size = hidden
     modules.append(layer_init(nn.Linear(size, n_out), gain=out_gain))
-    return nn.Sequential(*modules)
+    return OneHotMLP(*modules) if one_hot else nn.Sequential(*modules)
+
+
+class StateTable:
+    """``fn(obs(s))`` for state indices s, each state's row computed once between updates.
+
+    Acting needs pi(.|s) (and V(s)) of the N current states at every step, but the networks
+    change only at an update -- every T steps, or after a batch of episodes. In between, the
+    table answers from the rows it already has. On a level of at most ``WHOLE_TABLE`` cells
+    the first lookup after a change computes every row in one batched forward pass (which
+    costs about as much as a pass over a few states); on a bigger one, only the rows of the
+    states asked for that it has not seen since the change. The numbers are the network's
+    own (its float32 output, as float64). :meth:`DeepAgent.networks_changed` empties it.
+    """
+
+    #: Levels with at most this many cells get the whole table at once.
+    WHOLE_TABLE = 4096
+
+    def __init__(self, fn: Callable[[torch.Tensor], torch.Tensor], obs_all: torch.Tensor) -> None:
+        self.fn, self.obs_all = fn, obs_all
+        self.rows: np.ndarray | None = None
+        self.known = np.zeros(len(obs_all), dtype=bool)
+
+    def clear(self) -> None:
+        self.known[:] = False
+
+    @torch.no_grad()
+    def __getitem__(self, states: np.ndarray) -> np.ndarray:
+        """The rows of ``states`` (int array), (len(states), ...) float64."""
+        missing = states[~self.known[states]]
+        if missing.size:
+            missing = np.arange(len(self.known)) if len(self.known) <= self.WHOLE_TABLE else np.unique(missing)
+            out = self.fn(self.obs_all[torch.from_numpy(missing)]).double().numpy()
+            if self.rows is None:
+                self.rows = np.zeros((len(self.obs_all), *out.shape[1:]))
+            self.rows[missing] = out
+            self.known[missing] = True
+        return self.rows[states]
 
 
 class DeepAgent(Agent):
     """Base of the neural agents: vectorised envs, encoded observations, bookkeeping.
 
     The Config should have ``num_envs`` (else 1), ``obs`` ("onehot" or "coords", gridworlds
-    only; default "onehot") and ``gamma`` (None = the level's). A subclass implements
+    only; default "onehot") and ``gamma`` (None = the level's). The networks read
+    ``obs_all_t[s]`` for states s: with one-hot observations that is s itself (their first
+    layer is a :class:`OneHotLinear`, built by :meth:`mlp`), else the encoded features.
+    A subclass implements
     :meth:`act_and_learn` (one environment step of every copy, learning when its batch is
     full), :meth:`evaluate_states` (pi, and V / Q where it has them, for given observations)
     and :meth:`networks` (the modules to save).
@@ -77,7 +231,7 @@ class DeepAgent(Agent):
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
-        self.torch_rng = seed_torch(seed)
+        seed_torch(seed)
         c = self.config
         self.num_envs = int(getattr(c, "num_envs", 1))
         self.is_bandit = isinstance(level, BanditLevel)
@@ -86,15 +240,21 @@ class DeepAgent(Agent):
         if isinstance(level, BanditLevel):
             self.envs: Any = BanditVectorEnv(level, num_envs=self.num_envs)
             self.n_states, self.n_actions = 1, level.n_arms
-            self.obs_all = np.ones((1, 1), dtype=np.float32)  # one state, one constant feature
+            self.one_hot = False
+            self.obs_all_t = torch.ones((1, 1))  # one state, one constant feature
         else:
-            mode = getattr(c, "obs", "onehot")
             self.envs = GridWorldVectorEnv(level, num_envs=self.num_envs, obs="index")
-            self.encoder = ObservationEncoder(mode, *level.shape)
             self.n_states, self.n_actions = level.n_cells, 4
-            self.obs_all = self.encoder.batch(np.arange(self.n_states))
-        self.obs_dim = self.obs_all.shape[1]
-        self.obs_all_t = torch.as_tensor(self.obs_all)
+            self.one_hot = getattr(c, "obs", "onehot") == "onehot"
+            if self.one_hot:
+                self.obs_all_t = torch.arange(self.n_states)
+            else:
+                encoder = ObservationEncoder(c.obs, *level.shape)
+                self.obs_all_t = torch.as_tensor(encoder.batch(np.arange(self.n_states)))
+        #: Input size of the networks: the one-hot length or the number of features.
+        self.obs_dim = self.n_states if self.one_hot else self.obs_all_t.shape[1]
+        self.tables: list[StateTable] = []
+        self.optimizers: dict[str, FlatAdam] = {}
         states, _ = self.envs.reset(seed=seed)
         self.states = np.asarray(states)  # (N,) state index of every copy
         self.visits = np.zeros(self.n_states, dtype=np.int64)
@@ -127,11 +287,28 @@ class DeepAgent(Agent):
         """The modules that hold what the agent learned (saved and loaded by name)."""
         raise NotImplementedError
 
+    def adam(self, name: str, modules: Iterable[nn.Module], lr: float, eps: float = 1e-8) -> FlatAdam:
+        """A :class:`FlatAdam` over ``modules``, whose state is saved with the agent as ``name``."""
+        optimizer = FlatAdam(modules, lr, eps)
+        self.optimizers[name] = optimizer
+        return optimizer
+
+    def state_table(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> StateTable:
+        """A :class:`StateTable` of ``fn`` (e.g. ``actor.log_probs``), emptied at every update."""
+        table = StateTable(fn, self.obs_all_t)
+        self.tables.append(table)
+        return table
+
+    def networks_changed(self) -> None:
+        """The weights moved (an update, a load): every cached row is stale."""
+        for table in self.tables:
+            table.clear()
+
     # ------------------------------------------------------------------ environment helpers
 
-    def encode(self, states: np.ndarray) -> np.ndarray:
-        """Observations (N, obs_dim) float32 of state indices."""
-        return self.obs_all[np.asarray(states, dtype=np.int64)]
+    def mlp(self, n_out: int, **kwargs: Any) -> nn.Sequential:
+        """:func:`mlp` from this agent's observations (``hidden`` from the config)."""
+        return mlp(self.obs_dim, n_out, self.config.hidden, one_hot=self.one_hot, **kwargs)
 
     def env_step(self, actions: np.ndarray) -> dict[str, Any]:
         """Step every copy; count visits; close finished episodes.
@@ -195,7 +372,10 @@ class DeepAgent(Agent):
     # ------------------------------------------------------------------ units
 
     def step(self) -> Event:
-        return self.act_and_learn()
+        event = self.act_and_learn()
+        if event.info.get("updated"):
+            self.networks_changed()
+        return event
 
     def update(self) -> Event:
         """Steps until a learning update happens; the event sums their steps and episodes."""
@@ -210,7 +390,7 @@ class DeepAgent(Agent):
         curves: dict[str, list[np.ndarray]] = {}
         info: dict[str, Any] = {}
         for _ in range(MAX_STEPS_PER_UNIT):
-            event = self.act_and_learn()
+            event = self.step()
             steps += event.steps
             episodes += event.episodes
             changed.append(event.changed)
@@ -251,13 +431,22 @@ class DeepAgent(Agent):
         for name, module in self.networks().items():
             for key, tensor in module.state_dict().items():
                 state[f"{name}.{key}"] = tensor.detach().cpu().numpy().copy()
+        for name, optimizer in self.optimizers.items():
+            for key, value in optimizer.state_dict().items():
+                state[f"optimizer.{name}.{key}"] = value
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         modules = self.networks()
         grouped: dict[str, dict[str, torch.Tensor]] = {name: {} for name in modules}
+        adam_states: dict[str, dict[str, np.ndarray]] = {name: {} for name in self.optimizers}
         for key, value in state.items():
             if key in ("updates_done", "visits"):
+                continue
+            if key.startswith("optimizer."):  # saved before optimisers were: absent, fresh Adam
+                name, _, field = key.removeprefix("optimizer.").partition(".")
+                if name in adam_states:
+                    adam_states[name][field] = np.asarray(value)
                 continue
             name, _, param = key.partition(".")
             if name not in grouped:
@@ -265,6 +454,9 @@ class DeepAgent(Agent):
             grouped[name][param] = torch.as_tensor(np.asarray(value))
         for name, module in modules.items():
             module.load_state_dict(grouped[name])
+        for name, optimizer in self.optimizers.items():
+            optimizer.load_state_dict(adam_states[name])
+        self.networks_changed()
         self.updates_done = int(state.get("updates_done", self.updates_done))
         if "visits" in state:
             self.visits = np.asarray(state["visits"], dtype=np.int64).copy()

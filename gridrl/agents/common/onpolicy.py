@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from gridrl.agents.base import Event
-from gridrl.agents.common.deep import DeepAgent, mlp
-from gridrl.agents.common.policy import CategoricalPolicy, entropy, explained_variance
+from gridrl.agents.common.deep import DeepAgent
+from gridrl.agents.common.policy import CategoricalPolicy, entropy, explained_variance, sample_actions
 from gridrl.agents.common.rollout import Batch, Rollout
 from gridrl.levels import Level
 
@@ -62,9 +62,12 @@ class OnPolicyAgent(DeepAgent):
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
         c = self.config
-        self.actor = CategoricalPolicy(self.obs_dim, self.n_actions, c.hidden)  # near-uniform pi at first
-        self.critic = mlp(self.obs_dim, 1, c.hidden, out_gain=1.0)
+        self.actor = CategoricalPolicy(self.obs_dim, self.n_actions, c.hidden, one_hot=self.one_hot)  # near-uniform pi
+        self.critic = self.mlp(1, out_gain=1.0)
         self.rollout = Rollout(c.num_steps, self.num_envs)
+        # pi_old and V_old between updates, for acting: see StateTable.
+        self.logp_table = self.state_table(self.actor.log_probs)
+        self.V_table = self.state_table(lambda obs: self.critic(obs).squeeze(-1))
 
     # ------------------------------------------------------------------ hooks
 
@@ -81,22 +84,14 @@ class OnPolicyAgent(DeepAgent):
 
     # ------------------------------------------------------------------ acting
 
-    @torch.no_grad()
-    def value(self, states: np.ndarray) -> np.ndarray:
-        """V(s) of state indices, as float64."""
-        obs = self.obs_all_t[torch.as_tensor(np.asarray(states, dtype=np.int64))]
-        return self.critic(obs).squeeze(-1).double().numpy()
-
     def act_and_learn(self) -> Event:
         s = self.states.copy()
-        with torch.no_grad():  # line 3: run pi_old
-            obs = self.obs_all_t[torch.as_tensor(s)]
-            actions, logp = self.actor.sample(obs, self.torch_rng)
-            V = self.critic(obs).squeeze(-1).double().numpy()
+        actions, logp = sample_actions(self.rng, self.logp_table[s])  # line 3: run pi_old
+        V = self.V_table[s]
         result = self.env_step(actions)
         terminated, truncated = self.learning_ends(result)
         # A time limit is not a terminal state: bootstrap from V of the state it was cut in.
-        final_values = self.value(result["final_states"]) if truncated.any() else np.zeros(self.num_envs)
+        final_values = self.V_table[result["final_states"]] if truncated.any() else np.zeros(self.num_envs)
         self.rollout.add(s, actions, logp, V, result["rewards"], terminated, truncated, final_values)
         event = self.step_event(s, actions, result)
         if self.rollout.full:
@@ -106,7 +101,7 @@ class OnPolicyAgent(DeepAgent):
     def _update(self, event: Event) -> None:
         """Lines 4-7: GAE over the rollout, then the subclass's update; fills ``event``."""
         c = self.config
-        batch = self.rollout.flat(self.value(self.states), self.gamma, c.lam)  # line 4
+        batch = self.rollout.flat(self.V_table[self.states], self.gamma, c.lam)  # line 4
         self.rollout.clear()
         obs = self.obs_all_t[torch.as_tensor(batch.states)]
         with torch.no_grad():

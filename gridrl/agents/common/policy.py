@@ -3,13 +3,14 @@
 Every policy-gradient agent here (REINFORCE, actor-critic, PPO, TRPO, GRPO) needs the same
 three things from its policy network, for a batch of states at once:
 
-* sample a_t ~ pi_theta(.|s_t) and remember log pi_theta(a_t|s_t)    (acting),
+* log pi_theta(.|s) of the states being acted in, to sample a_t from  (acting,
+  :func:`sample_actions` on rows of a :class:`~gridrl.agents.common.deep.StateTable`),
 * log pi_theta(a_t|s_t) and the entropy H(pi_theta(.|s_t)) of given actions   (the losses),
 * pi_theta(.|s) for every state                                      (insight).
 
 :class:`CategoricalPolicy` does these over a softmax of logits: pi_theta(a|s) =
-exp(z_a(s)) / sum_b exp(z_b(s)) with z = an MLP of the observation. Sampling takes a
-``torch.Generator`` so that a run is a function of its seed alone.
+exp(z_a(s)) / sum_b exp(z_b(s)) with z = an MLP of the observation. Sampling uses the
+agent's numpy generator, so that a run is a function of its seed alone.
 
 Also here: :func:`explained_variance` (how well a critic predicts its targets),
 :func:`flat_grad` and :func:`jacobian` (gradients as flat vectors, for TRPO's natural
@@ -36,9 +37,9 @@ class CategoricalPolicy(nn.Module):
     action is tried before the agent has any reason to prefer one (CleanRL's initialisation).
     """
 
-    def __init__(self, obs_dim: int, n_actions: int, hidden: int = 64, layers: int = 2) -> None:
+    def __init__(self, obs_dim: int, n_actions: int, hidden: int = 64, layers: int = 2, one_hot: bool = False) -> None:
         super().__init__()
-        self.net = mlp(obs_dim, n_actions, hidden=hidden, layers=layers, out_gain=0.01)
+        self.net = mlp(obs_dim, n_actions, hidden=hidden, layers=layers, out_gain=0.01, one_hot=one_hot)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """Logits z_theta(s), (B, A)."""
@@ -52,20 +53,25 @@ class CategoricalPolicy(nn.Module):
         """pi_theta(.|s), (B, A): what insight shows for every state."""
         return torch.softmax(self(obs), dim=-1)
 
-    @torch.no_grad()
-    def sample(self, obs: torch.Tensor, generator: torch.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """a ~ pi_theta(.|s) for a batch of states, and log pi_theta(a|s); numpy (B,) each."""
-        logp_all = self.log_probs(obs)
-        actions = torch.multinomial(logp_all.exp(), 1, generator=generator).squeeze(1)
-        logp = logp_all.gather(1, actions[:, None]).squeeze(1)
-        return actions.numpy(), logp.numpy().astype(np.float64)
-
     def evaluate(self, obs: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """log pi_theta(a_t|s_t) and H(pi_theta(.|s_t)) = -sum_a pi log pi, (B,) each, with grad."""
         logp_all = self.log_probs(obs)
         logp = logp_all.gather(1, actions.long()[:, None]).squeeze(1)
         entropy = -(logp_all.exp() * logp_all).sum(dim=1)
         return logp, entropy
+
+
+def sample_actions(rng: np.random.Generator, logp_all: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """a ~ pi(.|s) for every row of ``logp_all`` = log pi(.|s), (B, A); and log pi(a|s), (B,).
+
+    Inverse-CDF sampling: a is the first action whose cumulative probability exceeds u ~
+    U[0, total), with total the row's sum (1 up to rounding). An action of probability 0 is
+    never drawn.
+    """
+    cdf = np.cumsum(np.exp(logp_all), axis=1)
+    u = rng.random(len(cdf)) * cdf[:, -1]
+    actions = (u[:, None] >= cdf).sum(axis=1)
+    return actions, logp_all[np.arange(len(actions)), actions]
 
 
 def explained_variance(values: np.ndarray, returns: np.ndarray) -> float:
@@ -81,12 +87,16 @@ def explained_variance(values: np.ndarray, returns: np.ndarray) -> float:
     return float(1.0 - np.var(returns - values) / var_returns)
 
 
+def flatten(tensors: tuple[torch.Tensor, ...] | list[torch.Tensor]) -> torch.Tensor:
+    """The tensors' entries one after another in one vector (any strides: a gradient of a
+    :class:`~gridrl.agents.common.deep.OneHotLinear` weight is a transposed view)."""
+    return torch.cat([t.reshape(-1) for t in tensors])
+
+
 def flat_grad(loss: torch.Tensor, params: list[nn.Parameter]) -> torch.Tensor:
     """d loss / d theta flattened into one vector (zeros for parameters the loss ignores)."""
     grads = torch.autograd.grad(loss, params, allow_unused=True)
-    return torch.cat([
-        (torch.zeros_like(p) if g is None else g).reshape(-1) for g, p in zip(grads, params)
-    ])  # fmt: skip
+    return flatten([torch.zeros_like(p) if g is None else g for g, p in zip(grads, params)])
 
 
 
