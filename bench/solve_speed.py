@@ -50,7 +50,7 @@ from gridrl.levels import GridLevel, level_path, load_level, parse_level
 #: millisecond or so, on either side) is paid for fewer, bigger batches. Chosen by trying a
 #: few such settings on these levels with seeds 0-2.
 OURS_PARAMS: dict[str, dict[str, Any]] = {
-    "ppo": {"num_envs": 64, "num_steps": 16, "num_minibatches": 1, "lr": 0.005},
+    "ppo": {"num_envs": 128, "num_steps": 16, "num_minibatches": 1, "lr": 0.005},
     "actor-critic": {"num_envs": 64, "num_steps": 16, "lr": 0.01},
     "dqn": {"num_envs": 64, "batch_size": 512, "train_freq": 2, "exploration_steps": 300, "learning_starts": 20},
 }

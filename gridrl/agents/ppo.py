@@ -215,10 +215,9 @@ class PPO(OnPolicyAgent):
         epochs, stopped = 0, False
         for _ in range(c.update_epochs):
             epoch_kl = []
-            for idx in np.array_split(self.rng.permutation(len(mb)), c.num_minibatches):
-                idx_t = torch.as_tensor(idx)
+            for idx in self.minibatches(len(mb)):
                 loss, info = ppo_loss(
-                    self.actor(obs[idx_t]), self.critic(obs[idx_t]).squeeze(-1), mb[idx_t],
+                    self.actor(obs[idx]), self.critic(obs[idx]).squeeze(-1), mb[idx],
                     objective=c.objective, clip_coef=c.clip_coef, beta=self.beta,
                     clip_vloss=c.clip_vloss, vf_coef=c.vf_coef, ent_coef=c.ent_coef,
                 )  # fmt: skip

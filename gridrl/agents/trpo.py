@@ -254,9 +254,8 @@ class TRPO(OnPolicyAgent):
         c = self.config
         loss = torch.zeros(())
         for _ in range(c.vf_epochs):
-            for idx in np.array_split(self.rng.permutation(len(mb)), c.num_minibatches):
-                idx_t = torch.as_tensor(idx)
-                loss = ((self.critic(obs[idx_t]).squeeze(-1) - mb.returns[idx_t]) ** 2).mean()
+            for idx in self.minibatches(len(mb)):
+                loss = ((self.critic(obs[idx]).squeeze(-1) - mb.returns[idx]) ** 2).mean()
                 self.vf_optimizer.step(loss)
         return float(loss.detach())
 

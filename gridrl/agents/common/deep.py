@@ -91,16 +91,16 @@ class FlatAdam:
         g = self.g
         g.zero_()
         loss.backward()
-        norm = torch.linalg.vector_norm(g)
-        if max_grad_norm is not None:
-            g.mul_(torch.clamp(max_grad_norm / (norm + 1e-6), max=1.0))
+        norm = float(torch.linalg.vector_norm(g))
+        if max_grad_norm is not None and norm + 1e-6 > max_grad_norm:
+            g.mul_(max_grad_norm / (norm + 1e-6))
         self.t += 1
         with torch.no_grad():
             self.m.lerp_(g, 1 - self.beta1)
             self.v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
             denom = (self.v / (1 - self.beta2**self.t)).sqrt_().add_(self.eps)
             self.theta.addcdiv_(self.m, denom, value=-self.lr / (1 - self.beta1**self.t))
-        return float(norm)
+        return norm
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Adam's moment estimates and step count (saved with the agent)."""

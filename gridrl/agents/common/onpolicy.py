@@ -56,7 +56,7 @@ class OnPolicyAgent(DeepAgent):
     V_old(s), r, terminated, truncated (and V of the state a truncated episode was cut in,
     for the bootstrap) in a :class:`Rollout`. When it holds T steps, GAE turns it into
     advantages and :meth:`learn` updates the networks. The Config needs ``num_envs``,
-    ``num_steps``, ``lam``, ``hidden``, ``norm_adv``, ``obs`` and ``gamma``.
+    ``num_steps``, ``num_minibatches``, ``lam``, ``hidden``, ``norm_adv``, ``obs`` and ``gamma``.
     """
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
@@ -130,6 +130,13 @@ class OnPolicyAgent(DeepAgent):
         event.backup.update(self.explain_sample(rho[i], mb.A_hat[i], info))
         event.equation = self.equation
         event.changed = np.unique(batch.states)
+
+    def minibatches(self, n: int) -> list[torch.Tensor | slice]:
+        """One epoch's minibatches: a random split of the n samples into ``num_minibatches``
+        parts (one part: the whole batch as it is, since its order does not matter)."""
+        if self.config.num_minibatches == 1:
+            return [slice(None)]
+        return [torch.as_tensor(idx) for idx in np.array_split(self.rng.permutation(n), self.config.num_minibatches)]
 
     # ------------------------------------------------------------------ insight, save
 
