@@ -7,12 +7,13 @@ SB3) reaches the goal in the BFS-shortest number of steps. The greedy policy is 
 sides too: one batched forward pass over all cells). Wall time includes building the agent.
 
 Pairs: our ``ppo`` vs SB3 ``PPO``, our ``actor-critic`` vs SB3 ``A2C``, our ``dqn`` vs SB3
-``DQN``. Each SB3 agent gets our agent's hyperparameters (``OURS_PARAMS`` over the defaults), translated (same N envs, T steps,
-minibatches, epochs, lr, gamma, lambda, clipping, entropy and value weights, grad-norm clip,
-two hidden layers of the same width and activation (tanh; ReLU for DQN), Adam on both
-sides; for DQN the same buffer, batch, learning start, train frequency, target period, tau
-and epsilon schedule, with SB3's transition counts converted from our vectorised steps). So
-the step counts should be comparable and the wall-time ratio measures the implementations.
+``DQN``. Each SB3 agent gets our agent's hyperparameters (``OURS_PARAMS`` over the
+defaults), translated (same N envs, T steps, minibatches, epochs, lr, gamma, lambda,
+clipping, entropy and value weights, grad-norm clip, two hidden layers of the same width and
+activation (tanh; ReLU for DQN), Adam on both sides; for DQN the same buffer, batch,
+learning start, train frequency, target period, tau and epsilon schedule, with SB3's
+transition counts converted from our vectorised steps). So the step counts should be
+comparable and the wall-time ratio measures the implementations.
 
 Levels: FrozenLake 8x8 without slip (frozen_lake_8x8.yaml with ``slip: 0``) and four_rooms.
 Medians over 3 seeds; a run that hits ``--cap`` seconds is "not solved within cap" and the
@@ -23,6 +24,7 @@ only our agents run.
 
     python bench/solve_speed.py                       # everything, cap 60 s per run
     python bench/solve_speed.py --agents dqn --levels four_rooms --seeds 0 --cap 30
+    python bench/solve_speed.py --defaults            # the agents' own defaults on both sides
 """
 
 from __future__ import annotations
@@ -239,7 +241,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cap", type=float, default=60.0, help="seconds per run, each side (default 60)")
     p.add_argument("--check-every", type=int, default=500, help="transitions between greedy checks")
     p.add_argument("--no-sb3", action="store_true", help="run our agents only")
+    p.add_argument("--defaults", action="store_true",
+                   help="both sides with the agents' own defaults (few envs, small batches) instead of OURS_PARAMS")  # fmt: skip
     args = p.parse_args(argv)
+    if args.defaults:
+        for name in OURS_PARAMS:
+            OURS_PARAMS[name] = {}
 
     have_sb3 = not args.no_sb3
     if have_sb3:
