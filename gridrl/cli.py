@@ -427,6 +427,20 @@ def _render_frames(session: Any, unit: str, count: int, max_frames: int, draw: A
     return frames
 
 
+def add_training_arguments(parser: argparse.ArgumentParser, agent_help: str, agent_required: bool,
+                           runs_help: str) -> None:  # fmt: skip
+    """The level, agent, hyperparameters, budget, runs and seed that ``train`` and ``render`` share."""
+    parser.add_argument("level", metavar="LEVEL", help="level file or bundled name")
+    parser.add_argument("--agent", required=agent_required, help=agent_help)
+    parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="a hyperparameter; repeat for more")
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=int, help="number of environment steps (bandits: pulls)")
+    budget.add_argument("--episodes", type=int, help="number of episodes (DP: run to convergence)")
+    budget.add_argument("--updates", type=int, help="number of updates (DP: sweeps)")
+    parser.add_argument("--runs", type=int, default=1, help=runs_help)
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gridrl",
@@ -460,17 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: gridrl train cliff_walking --agent q-learning --set epsilon=0.1 "
         "--set alpha=0.5 --episodes 500 --out out/cliff",
     )
-    train.add_argument("level", metavar="LEVEL", help="level file or bundled name")
-    train.add_argument("--agent", required=True, help="agent name (see 'gridrl agents')")
-    train.add_argument(
-        "--set", action="append", metavar="NAME=VALUE", help="a hyperparameter; repeat for more"
-    )
-    budget = train.add_mutually_exclusive_group()
-    budget.add_argument("--steps", type=int, help="number of environment steps (bandits: pulls)")
-    budget.add_argument("--episodes", type=int, help="number of episodes (DP: run to convergence)")
-    budget.add_argument("--updates", type=int, help="number of updates (DP: sweeps)")
-    train.add_argument("--runs", type=int, default=1, help="independent runs (bandits: vectorised)")
-    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_training_arguments(train, agent_help="agent name (see 'gridrl agents')", agent_required=True,
+                           runs_help="independent runs (bandits: vectorised)")  # fmt: skip
     train.add_argument("--out", metavar="DIR", help="folder for snapshot.json and metrics.json")
     train.set_defaults(func=cmd_train)
 
@@ -485,17 +490,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--overlays values,policy,visits --out cliff.png;  gridrl render corridor --agent "
         "value-iteration --out sweeps.gif",
     )
-    render.add_argument("level", metavar="LEVEL", help="level file or bundled name")
-    render.add_argument("--agent", help="agent name (see 'gridrl agents'); without it: the bare level")
-    render.add_argument(
-        "--set", action="append", metavar="NAME=VALUE", help="a hyperparameter; repeat for more"
-    )
-    budget = render.add_mutually_exclusive_group()
-    budget.add_argument("--steps", type=int, help="number of environment steps (bandits: pulls)")
-    budget.add_argument("--episodes", type=int, help="number of episodes (DP: run to convergence)")
-    budget.add_argument("--updates", type=int, help="number of updates (DP: sweeps)")
-    render.add_argument("--runs", type=int, default=1, help="bandits: independent runs averaged in the curves")
-    render.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_training_arguments(
+        render, agent_help="agent name (see 'gridrl agents'); without it: the bare level",
+        agent_required=False, runs_help="bandits: independent runs averaged in the curves",
+    )  # fmt: skip
     render.add_argument(
         "--overlays", default=DEFAULT_RENDER_OVERLAYS, metavar="LIST",
         help=f"comma-separated, from {', '.join(RENDER_OVERLAYS)}; or all, none "

@@ -44,8 +44,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from gridrl.agents.base import HyperparameterError, hp
-from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples
+from gridrl.agents.base import hp
+from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples, check_minibatches
 from gridrl.agents.common.policy import approx_kl, categorical_kl, entropy
 from gridrl.agents.common.rollout import Batch
 from gridrl.levels import Level
@@ -81,11 +81,7 @@ class Config:
     obs: str = hp("onehot", "observation: one-hot cell or (row, col) coordinates", choices=("onehot", "coords"))
 
     def __post_init__(self) -> None:
-        if self.num_minibatches > self.num_envs * self.num_steps:
-            raise HyperparameterError(
-                f"num_minibatches ({self.num_minibatches}) must be at most the batch size "
-                f"num_envs * num_steps = {self.num_envs * self.num_steps}"
-            )
+        check_minibatches(self)
 
 
 # --------------------------------------------------------------------------- the losses

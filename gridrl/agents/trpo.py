@@ -47,8 +47,8 @@ import torch
 from torch import nn
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
-from gridrl.agents.base import HyperparameterError, hp
-from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples
+from gridrl.agents.base import hp
+from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples, check_minibatches
 from gridrl.agents.common.policy import categorical_kl, entropy, flat_grad, flatten
 from gridrl.agents.common.rollout import Batch
 from gridrl.levels import Level
@@ -76,11 +76,7 @@ class Config:
     obs: str = hp("onehot", "observation: one-hot cell or (row, col) coordinates", choices=("onehot", "coords"))
 
     def __post_init__(self) -> None:
-        if self.num_minibatches > self.num_envs * self.num_steps:
-            raise HyperparameterError(
-                f"num_minibatches ({self.num_minibatches}) must be at most the batch size "
-                f"num_envs * num_steps = {self.num_envs * self.num_steps}"
-            )
+        check_minibatches(self)
 
 
 # --------------------------------------------------------------------------- the math

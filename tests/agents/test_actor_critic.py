@@ -15,29 +15,9 @@ import numpy as np
 import pytest
 
 from gridrl.agents import HyperparameterError, make_agent
-from gridrl.envs import GridWorldEnv
 from gridrl.levels import BUNDLED_DIR, load_level, parse_level
 from gridrl.session import load_agent_state, save_agent_state
-
-
-def frozen_lake_no_slip():
-    text = (BUNDLED_DIR / "frozen_lake_4x4.yaml").read_text()
-    assert "slip: 0.6666666666666666" in text
-    return parse_level(text.replace("slip: 0.6666666666666666", "slip: 0"), source="<frozen lake, no slip>")
-
-
-def greedy_path(agent, limit: int = 100) -> list[int] | None:
-    """States visited following argmax_a pi(a|s) from the start (deterministic level), or None."""
-    env = GridWorldEnv(agent.level)
-    s, _ = env.reset(seed=0)
-    pi = agent.insight().pi
-    path = [int(s)]
-    for _ in range(limit):
-        s, _, terminated, _, _ = env.step(int(np.argmax(pi[s])))
-        path.append(int(s))
-        if terminated:
-            return path
-    return None
+from learning_helpers import frozen_lake_no_slip, greedy_path
 
 
 def solves_in(n: int):

@@ -19,32 +19,12 @@ from gridrl.agents import HyperparameterError, make_agent
 from gridrl.agents.common.exploration import epsilon_greedy_probs
 from gridrl.agents.common.replay import ReplayBuffer
 from gridrl.agents.dqn import dqn_loss, td_target
-from gridrl.envs import TabularModel
-from gridrl.levels import level_path, load_level, parse_level
+from gridrl.levels import load_level, parse_level
 from gridrl.session import load_agent_state, save_agent_state
+from learning_helpers import frozen_lake_no_slip, greedy_path_length
 
 #: The learning runs use DQN's defaults: 4 envs, so one step is 4 transitions.
 CHECK_EVERY = 100  # steps between looks at the greedy policy
-
-
-def frozen_lake_4x4_no_slip():
-    text = level_path("frozen_lake_4x4").read_text()
-    assert "slip: 0.6666666666666666" in text
-    return parse_level(text.replace("slip: 0.6666666666666666", "slip: 0"), source="<test>")
-
-
-def greedy_path_length(agent, limit: int = 100) -> int | None:
-    """Steps the greedy policy argmax_a Q(s, a) (from insight) takes from the start to the goal
-    on a deterministic level; None if it falls in a hole or never arrives."""
-    model = TabularModel.from_level(agent.level)
-    assert (model.prob[..., 0] == 1.0).all(), "greedy_path_length needs a deterministic level"
-    Q = agent.insight().Q
-    s = int(model.grid.start_cells[0])
-    for n in range(1, limit + 1):
-        s = int(model.next_state[s, int(np.argmax(Q[s])), 0])
-        if model.terminal[s]:
-            return n if model.grid.chars[s] == "G" else None
-    return None
 
 
 def steps_to_shortest_path(level, shortest: int, budget: int, seed: int = 0) -> int | None:
@@ -68,7 +48,7 @@ def test_corridor_greedy_policy_walks_the_shortest_path():
 
 
 def test_frozen_lake_without_slip_greedy_path_is_shortest():
-    steps = steps_to_shortest_path(frozen_lake_4x4_no_slip(), shortest=6, budget=1000)
+    steps = steps_to_shortest_path(frozen_lake_no_slip(), shortest=6, budget=1000)
     assert steps is not None, "greedy policy not a 6-step path to G after 1000 steps (x4 envs)"
 
 

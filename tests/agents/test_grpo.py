@@ -10,7 +10,6 @@ Then the units, masking, insight, determinism, save/load and validation.
 from __future__ import annotations
 
 import math
-import re
 from functools import cache
 from pathlib import Path
 
@@ -26,8 +25,8 @@ from gridrl.agents.grpo import (
     grpo_loss,
     kl_estimator,
 )
-from gridrl.envs import GridWorldEnv
 from gridrl.levels import load_level, parse_level
+from learning_helpers import frozen_lake_no_slip, greedy_path
 
 UP, RIGHT, DOWN, LEFT = 0, 1, 2, 3
 LEVELS = Path(__file__).resolve().parents[2] / "levels"
@@ -36,26 +35,6 @@ LEVELS = Path(__file__).resolve().parents[2] / "levels"
 CORRIDOR_UPDATES = 30  # groups of 16 episodes; seeds 0-9 all greedy-optimal by 30
 FROZEN_UPDATES = 60  # groups of 16; early groups often all fall in holes: zero signal
 BANDIT_STEPS = 30  # groups of 16 pulls; seeds 0-9 had pi(high) > 0.8 after at most 6
-
-
-def frozen_lake_no_slip():
-    text = (LEVELS / "frozen_lake_4x4.yaml").read_text()
-    return parse_level(re.sub(r"slip: .*", "slip: 0", text), source="<frozen lake, no slip>")
-
-
-def greedy_path(agent, limit: int = 50) -> list[int] | None:
-    """States visited following argmax_a pi(a|s) of insight from the start, or None if the
-    greedy policy does not reach a terminal cell within ``limit`` steps."""
-    env = GridWorldEnv(agent.level)
-    s, _ = env.reset(seed=0)
-    pi = agent.insight().pi
-    path = [int(s)]
-    for _ in range(limit):
-        s, _, terminated, _, _ = env.step(int(np.argmax(pi[s])))
-        path.append(int(s))
-        if terminated:
-            return path
-    return None
 
 
 @cache

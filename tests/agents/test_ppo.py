@@ -21,8 +21,8 @@ from gridrl.agents import HyperparameterError, make_agent
 from gridrl.agents.common.onpolicy import Samples
 from gridrl.agents.common.policy import approx_kl, categorical_kl
 from gridrl.agents.ppo import PPO, adapt_beta, ppo_loss
-from gridrl.envs import GridWorldEnv
-from gridrl.levels import level_path, load_level, parse_level
+from gridrl.levels import load_level, parse_level
+from learning_helpers import frozen_lake_no_slip, greedy_path_length
 
 UP, RIGHT, DOWN, LEFT = 0, 1, 2, 3
 EPS = 0.2
@@ -32,26 +32,6 @@ EPS = 0.2
 CORRIDOR_UPDATES = 12  # 1536 steps
 FROZEN_UPDATES = 20  # 2560 steps
 BANDIT_UPDATES = 10  # 1280 pulls
-
-
-def frozen_lake_no_slip():
-    text = level_path("frozen_lake_4x4").read_text()
-    text = text.replace("slip: 0.6666666666666666", "slip: 0")
-    assert "slip: 0\n" in text
-    return parse_level(text, source="frozen_lake_4x4 without slip")
-
-
-def greedy_path_length(agent, limit: int = 100) -> int | None:
-    """Steps following argmax_a pi(a|s) from the start to a *rewarding* terminal; None otherwise."""
-    env = GridWorldEnv(agent.level)
-    s, _ = env.reset(seed=0)
-    pi = agent.insight().pi
-    for n in range(1, limit + 1):
-        s, r, terminated, _, info = env.step(int(np.argmax(pi[s])))
-        assert info["prob"] == 1.0, "greedy_path_length needs a deterministic level"
-        if terminated:
-            return n if r > 0 else None
-    return None
 
 
 @cache

@@ -23,34 +23,14 @@ from gridrl.agents.trpo import (
     fisher_vector_product,
     line_search,
 )
-from gridrl.envs import GridWorldEnv
-from gridrl.levels import level_path, load_level, parse_level
+from gridrl.levels import load_level
+from learning_helpers import frozen_lake_no_slip, greedy_path_length
 
 # Learning budgets (updates of num_envs * num_steps = 4 * 32 = 128 steps each, seed 0).
 # Seed 0 first reaches the optimum after 7 (corridor), 8 (frozen lake), 8 (bandit) updates.
 CORRIDOR_UPDATES = 15  # 1920 steps
 FROZEN_UPDATES = 20  # 2560 steps
 BANDIT_UPDATES = 15  # 1920 pulls
-
-
-def frozen_lake_no_slip():
-    text = level_path("frozen_lake_4x4").read_text()
-    text = text.replace("slip: 0.6666666666666666", "slip: 0")
-    assert "slip: 0\n" in text
-    return parse_level(text, source="frozen_lake_4x4 without slip")
-
-
-def greedy_path_length(agent, limit: int = 100) -> int | None:
-    """Steps following argmax_a pi(a|s) from the start to a *rewarding* terminal; None otherwise."""
-    env = GridWorldEnv(agent.level)
-    s, _ = env.reset(seed=0)
-    pi = agent.insight().pi
-    for n in range(1, limit + 1):
-        s, r, terminated, _, info = env.step(int(np.argmax(pi[s])))
-        assert info["prob"] == 1.0, "greedy_path_length needs a deterministic level"
-        if terminated:
-            return n if r > 0 else None
-    return None
 
 
 @cache

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from gridrl.agents.base import Event
+from gridrl.agents.base import Event, HyperparameterError
 from gridrl.agents.common.deep import DeepAgent
 from gridrl.agents.common.policy import CategoricalPolicy, entropy, explained_variance, sample_actions
 from gridrl.agents.common.rollout import Batch, Rollout
@@ -24,6 +24,15 @@ from gridrl.levels import Level
 
 #: Added to std(A_hat) when normalising advantages (a numerical guard only).
 EPS_STD = 1e-8
+
+
+def check_minibatches(config: Any) -> None:
+    """A Config's ``num_minibatches`` must fit in its batch of ``num_envs * num_steps`` samples."""
+    batch = config.num_envs * config.num_steps
+    if config.num_minibatches > batch:
+        raise HyperparameterError(
+            f"num_minibatches ({config.num_minibatches}) must be at most the batch size num_envs * num_steps = {batch}"
+        )
 
 
 @dataclass
