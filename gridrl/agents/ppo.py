@@ -46,7 +46,7 @@ import torch
 
 from gridrl.agents.base import hp
 from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples, check_minibatches
-from gridrl.agents.common.policy import approx_kl, categorical_kl, entropy
+from gridrl.agents.common.policy import approx_kl, categorical_kl, entropy, log_softmax
 from gridrl.agents.common.rollout import Batch
 from gridrl.levels import Level
 
@@ -126,7 +126,7 @@ def ppo_loss(
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
-    logp_all = torch.log_softmax(logits, dim=-1)
+    logp_all = log_softmax(logits)
     logp = logp_all.gather(-1, mb.actions.unsqueeze(-1)).squeeze(-1)
     log_rho = logp - mb.logp_old
     rho = log_rho.exp()  # rho_t = pi / pi_old

@@ -49,7 +49,7 @@ from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from gridrl.agents.base import hp
 from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples, check_minibatches
-from gridrl.agents.common.policy import categorical_kl, entropy, flat_grad, flatten
+from gridrl.agents.common.policy import categorical_kl, entropy, flat_grad, flatten, log_softmax
 from gridrl.agents.common.rollout import Batch
 from gridrl.levels import Level
 
@@ -84,7 +84,7 @@ class Config:
 
 def surrogate(logits: torch.Tensor, mb: Samples) -> tuple[torch.Tensor, torch.Tensor]:
     """L = mean_t rho_t A_hat_t (TRPO eq. 14's objective) and every rho_t, for ``logits`` (B, A)."""
-    logp = torch.log_softmax(logits, dim=-1).gather(-1, mb.actions.unsqueeze(-1)).squeeze(-1)
+    logp = log_softmax(logits).gather(-1, mb.actions.unsqueeze(-1)).squeeze(-1)
     rho = (logp - mb.logp_old).exp()
     return (rho * mb.A_hat).mean(), rho
 
@@ -218,7 +218,7 @@ class TRPO(OnPolicyAgent):
             vector_to_parameters(theta, params)
             logits = self.actor(obs)
             L, _ = surrogate(logits, mb)
-            kl = categorical_kl(mb.logp_old_all, torch.log_softmax(logits, dim=-1)).mean()
+            kl = categorical_kl(mb.logp_old_all, log_softmax(logits)).mean()
             return float(L), float(kl)
 
         return evaluate
@@ -241,7 +241,7 @@ class TRPO(OnPolicyAgent):
         with torch.no_grad():
             logits = self.actor(obs)
             L, rho = surrogate(logits, mb)
-            info["entropy"] = float(entropy(torch.log_softmax(logits, dim=-1)).mean())
+            info["entropy"] = float(entropy(log_softmax(logits)).mean())
             info["policy_loss"] = float(-L)
         return info, rho
 
