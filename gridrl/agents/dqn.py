@@ -244,18 +244,18 @@ class DQN(DeepAgent):
 
     # ------------------------------------------------------------------ acting and learning
 
-    @torch.no_grad()
     def Q_table(self) -> np.ndarray:
         """Q(s, a; theta) for every state s, (S, A): one forward pass, cached until Q changes."""
         if self._Q_table is None:
-            self._Q_table = self.q(self.obs_all_t).numpy().astype(np.float64)
+            with torch.no_grad():
+                self._Q_table = self.q(self.obs_all_t).numpy().astype(np.float64)
         return self._Q_table
 
-    @torch.no_grad()
     def Q_target_table(self) -> np.ndarray:
         """Q^(s, a; theta-) for every state, cached until the target network moves."""
         if self._Q_target_table is None:
-            self._Q_target_t = self.q_target(self.obs_all_t)
+            with torch.no_grad():
+                self._Q_target_t = self.q_target(self.obs_all_t)
             self._Q_target_table = self._Q_target_t.numpy().astype(np.float64)
         return self._Q_target_table
 

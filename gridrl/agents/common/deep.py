@@ -200,13 +200,13 @@ class StateTable:
     def clear(self) -> None:
         self.known[:] = False
 
-    @torch.no_grad()
     def __getitem__(self, states: np.ndarray) -> np.ndarray:
         """The rows of ``states`` (int array), (len(states), ...) float64."""
         missing = states[~self.known[states]]
         if missing.size:
             missing = np.arange(len(self.known)) if len(self.known) <= self.WHOLE_TABLE else np.unique(missing)
-            out = self.fn(self.obs_all[torch.from_numpy(missing)]).double().numpy()
+            with torch.no_grad():  # only here: entering it costs more than a lookup
+                out = self.fn(self.obs_all[torch.from_numpy(missing)]).double().numpy()
             if self.rows is None:
                 self.rows = np.zeros((len(self.obs_all), *out.shape[1:]))
             self.rows[missing] = out
