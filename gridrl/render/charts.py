@@ -126,11 +126,13 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
         lo, hi = lo - pad, hi + pad
         if nonnegative:
             lo = max(lo, 0.0)
-    ticks = nice_ticks(lo, hi, 5)
+    top_pad = size + 6 if (y_label or len(arrays) > 1) else 4
+    # As many y ticks as fit without their labels touching (a small chart gets two or three).
+    room = area.h - top_pad - size - 6
+    ticks = nice_ticks(lo, hi, int(max(2, min(5, room // (2 * size)))))
     lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
     labels = [txt.nice_number(t) for t in ticks]
     label_w = max(txt.font(size).size(s)[0] for s in labels) + 6
-    top_pad = size + 6 if (y_label or len(arrays) > 1) else 4
     plot = pygame.Rect(area.x + label_w, area.y + top_pad, area.w - label_w - 4, area.h - top_pad - size - 6)
     if plot.w < 10 or plot.h < 10:
         return
@@ -144,11 +146,16 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
         return plot.x + np.asarray(i, dtype=float) / span * plot.w
 
     grid = mix(THEME["panel"], THEME["panel_border"], 0.6)
-    for t, s in zip(ticks, labels):
+    label_every = 1  # nice_ticks may still give more ticks than asked: label every k-th
+    if len(ticks) > 1:
+        spacing = abs(float(y_of(ticks[1])) - float(y_of(ticks[0])))
+        label_every = max(1, int(np.ceil((size + 2) / max(spacing, 1e-9))))
+    for i, (t, s) in enumerate(zip(ticks, labels)):
         y = float(y_of(t))
         pygame.draw.line(surface, THEME["text_muted"] if t == 0 and lo < 0 < hi else grid,
                          (plot.x, y), (plot.right, y))  # fmt: skip
-        txt.blit(surface, s, size, muted, (plot.x - 5, y), "midright")
+        if i % label_every == 0:
+            txt.blit(surface, s, size, muted, (plot.x - 5, y), "midright")
     for t in nice_ticks(1, max(n_max, 2), 5):  # x counts from 1 (episode 1 is index 0)
         if t < 1 or t > max(n_max, 1) or t != int(t):
             continue
