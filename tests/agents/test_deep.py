@@ -10,7 +10,7 @@ from torch import nn
 
 from gridrl.agents import make_agent
 from gridrl.agents.common.deep import FlatAdam, OneHotLinear, OneHotMLP, mlp
-from gridrl.agents.common.policy import sample_actions
+from gridrl.agents.common.policy import log_softmax, sample_actions
 from gridrl.levels import load_level
 
 S, H = 30, 16
@@ -131,3 +131,9 @@ def test_sample_actions_draws_each_action_with_its_probability():
         assert (freq[pi[row] == 0] == 0).all()  # an action of probability 0 is never drawn
     actions, logp_a = sample_actions(rng, logp)
     np.testing.assert_array_equal(logp_a, logp[np.arange(3), actions])
+
+
+@pytest.mark.parametrize("shape", [(2048, 4), (3, 5), (4,), (2, 3, 4)])
+def test_log_softmax_matches_torch(shape):
+    logits = torch.randn(shape, generator=torch.Generator().manual_seed(0)) * 5
+    torch.testing.assert_close(log_softmax(logits), torch.log_softmax(logits, dim=-1))
