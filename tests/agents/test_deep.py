@@ -1,5 +1,6 @@
 """The deep agents' shared machinery: the one-hot first layer, the per-cell MLP, FlatAdam
-against torch.optim.Adam, the state tables acting reads, and saving the optimiser's state."""
+against torch.optim.Adam, the state tables acting reads, saving the optimiser's state, the
+numpy action sampler and the transposed log-softmax."""
 
 from __future__ import annotations
 
