@@ -167,9 +167,9 @@ def dqn_loss(
 
     with l the Huber function (1/2 x^2 for |x| <= 1, |x| - 1/2 beyond) or 1/2 x^2 (``huber``
     false). ``q`` and ``q_target`` map a batch of inputs (``obs``, ``obs_next``) to Q values
-    (B, A), e.g. the networks themselves. ``Q_next_target``, if given, is Q^(s', .) already computed (the
-    agent looks it up in its table of Q^ over all cells, which changes only when the target
-    network moves); else ``q_target(obs_next)`` computes it.
+    (B, A), e.g. the networks themselves. ``Q_next_target``, if given, is Q^(s', .) already
+    computed (the agent looks it up in its table of Q^ over all cells, which changes only
+    when the target network moves); else ``q_target(obs_next)`` computes it.
 
     ``info``: ``loss``; ``q_mean``, the mean Q(s_j, a_j); ``td_error_abs``, the mean
     |delta_j| = |y_j - Q(s_j, a_j)|; ``target_mean``, the mean y_j.
