@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
@@ -11,7 +11,11 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from gridrl.envs.gridworld import RENDER_MODES, check_render_mode
 from gridrl.levels import BanditLevel, BernoulliArm, load_level
+
+if TYPE_CHECKING:
+    from gridrl.render.frames import Screen
 
 
 class BanditArms:
@@ -88,19 +92,35 @@ class BanditEnv(gym.Env):
     Never terminated; ``truncated`` after the level's ``steps`` pulls (one run).
     ``info["optimal"]`` says whether the pulled arm had the highest true value.
 
+    ## Rendering
+    ``render_mode="ansi"``: one line per arm (true mean, pulls, average reward) under the
+    last pull. ``"rgb_array"``: the app's arms chart (:mod:`gridrl.render.frames`) as an
+    ``(H, W, 3)`` uint8 frame: the average reward of each arm so far as a bar, its true mean
+    as a mark, the share of pulls, and the last arm and reward in the caption. ``"human"``:
+    that frame in a pygame window, redrawn by every ``reset`` and ``step`` and kept in view at
+    least 1/``metadata["render_fps"]`` s; ``close()`` closes it. :meth:`get_keys_to_action`
+    maps the digit keys 1, 2, ..., 9, 0 to the first ten arms.
+
     ## Arguments
-    ``level`` (default ``"bernoulli_3"``).
+    ``level`` (default ``"bernoulli_3"``), ``render_mode`` (above, or None).
     """
 
-    metadata = {"render_modes": [], "render_fps": 4}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 8}
 
-    def __init__(self, level: str | Path | BanditLevel = "bernoulli_3") -> None:
+    def __init__(self, level: str | Path | BanditLevel = "bernoulli_3", render_mode: str | None = None) -> None:
+        self.render_mode = check_render_mode(render_mode)
         self.level = _bandit_level(level)
         self.arms = BanditArms(self.level)
         self.observation_space = spaces.Discrete(1)
         self.action_space = spaces.Discrete(self.arms.k)
         self.true_means: np.ndarray | None = None
         self.t = 0
+        # For rendering: pulls and total reward of each arm this run, the last (arm, reward),
+        # and the render layer's Screen (made on the first frame).
+        self._pulls = np.zeros(self.arms.k, dtype=np.int64)
+        self._reward_sums = np.zeros(self.arms.k)
+        self._last: tuple[int, float] | None = None
+        self._screen: Screen | None = None
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -108,6 +128,11 @@ class BanditEnv(gym.Env):
         super().reset(seed=seed)
         self.true_means = self.arms.draw_means(self.np_random, 1)
         self.t = 0
+        self._pulls[:] = 0
+        self._reward_sums[:] = 0.0
+        self._last = None
+        if self.render_mode == "human":
+            self._frame(paced=True)
         return 0, {"true_means": self.true_means[0].copy()}
 
     def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
@@ -118,7 +143,70 @@ class BanditEnv(gym.Env):
         reward = float(self.arms.pull(self.np_random, self.true_means, a)[0])
         self.true_means = self.arms.walk(self.np_random, self.true_means)
         self.t += 1
+        self._pulls[a[0]] += 1
+        self._reward_sums[a[0]] += reward
+        self._last = (int(a[0]), reward)
+        if self.render_mode == "human":
+            self._frame(paced=True)
         return 0, reward, False, self.t >= self.level.steps, {"optimal": optimal}
+
+    def _arm_name(self, a: int) -> str:
+        return self.level.arms[a].name if self.level.arms else str(a + 1)
+
+    def _caption(self) -> str:
+        """The last pull in words: ``"pull 7: arm high paid 1"``."""
+        if self._last is None:
+            return "no pull yet"
+        return f"pull {self.t}: arm {self._arm_name(self._last[0])} paid {self._last[1]:.4g}"
+
+    def render(self) -> str | np.ndarray | None:
+        """The arms as text (``"ansi"``), as an RGB frame (``"rgb_array"``), or shown in the
+        window (``"human"``, returns None); None without a render mode."""
+        if self.render_mode is None:
+            return None
+        if self.render_mode == "ansi":
+            return self._text()
+        return self._frame(paced=False)
+
+    def _frame(self, paced: bool) -> np.ndarray | None:
+        """Draw the arms: the array (``"rgb_array"``), or shown in the window (``"human"``;
+        ``paced`` for reset and step, see :class:`gridrl.render.frames.Screen`)."""
+        # gymnasium's render API is the one call from envs up to the render layer (which needs
+        # only levels: no cycle). Imported here, on the first frame, so that importing
+        # gridrl.envs loads neither pygame nor the render layer.
+        from gridrl.render import frames
+
+        if self._screen is None:
+            self._screen = frames.Screen(self.render_mode, f"gridrl: {self.level.name}", self.metadata["render_fps"])
+        frame = frames.bandit_frame(self.level, self._true_means(), self._pulls, self._reward_sums, self._caption())
+        return self._screen.output(frame, paced)
+
+    def _true_means(self) -> np.ndarray | None:
+        return None if self.true_means is None else self.true_means[0]
+
+    def _text(self) -> str:
+        """The last pull, then per arm its true mean, pulls and average reward; ``>`` marks
+        the arm pulled last."""
+        true_means = self._true_means()
+        lines = [self._caption()]
+        width = max(len(self._arm_name(a)) for a in range(self.arms.k))
+        for a in range(self.arms.k):
+            mark = ">" if self._last is not None and self._last[0] == a else " "
+            true = "?" if true_means is None else f"{true_means[a]:+.3f}"
+            n = int(self._pulls[a])
+            average = f"{self._reward_sums[a] / n:+.3f}" if n else "-"
+            lines.append(f"{mark} {self._arm_name(a):<{width}}  q* {true:>6}  pulls {n:>5}  average {average:>6}")
+        return "\n".join(lines) + "\n"
+
+    def close(self) -> None:
+        """Close the ``"human"`` window, if one is open."""
+        if self._screen is not None:
+            self._screen.close()
+            self._screen = None
+
+    def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
+        """Digit keys 1, 2, ..., 9, 0 -> the first ten arms, for ``gymnasium.utils.play.play(env)``."""
+        return {(ord(key),): a for a, key in enumerate("1234567890"[: self.arms.k])}
 
 
 class BanditVectorEnv(VectorEnv):

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
+import numpy as np
 from gymnasium import spaces
 
 from gridrl.envs.model import N_ACTIONS, TabularModel
 from gridrl.envs.observation import ObservationEncoder, ObsMode
-from gridrl.levels import GridLevel, load_level
+from gridrl.levels import Action, GridLevel, load_level
+
+if TYPE_CHECKING:
+    from gridrl.render.frames import Screen
+
+#: The render modes of GridWorldEnv and BanditEnv.
+RENDER_MODES = ("ansi", "human", "rgb_array")
+#: Cells of the episode kept for the drawn trail (the board draws at most its last 80).
+TRAIL_KEPT = 80
+
+
+def check_render_mode(render_mode: str | None) -> str | None:
+    """``render_mode`` if it is one of :data:`RENDER_MODES` or None; else a ValueError."""
+    if render_mode is not None and render_mode not in RENDER_MODES:
+        allowed = ", ".join(repr(m) for m in RENDER_MODES)
+        raise ValueError(f"render_mode must be one of {allowed} or None, got {render_mode!r}")
+    return render_mode
 
 
 class GridWorldEnv(gym.Env):
@@ -44,11 +62,19 @@ class GridWorldEnv(gym.Env):
     ``max_steps`` (a time limit, not a terminal state: bootstrap from it). The env truncates
     by itself, so it needs no ``TimeLimit`` wrapper.
 
+    ## Rendering
+    ``render_mode="ansi"``: the layout as text, the agent as ``@``. ``"rgb_array"``: the app's
+    board (:mod:`gridrl.render.frames`) as an ``(H, W, 3)`` uint8 frame, with the agent, the
+    trail of its latest moves (a teleport or exit starts the trail anew) and a caption (step,
+    reward, return). ``"human"``: that frame in a pygame window, redrawn by every ``reset`` and
+    ``step`` and kept in view at least 1/``metadata["render_fps"]`` s; ``close()`` closes it.
+    :meth:`get_keys_to_action` maps arrow keys and WASD for ``gymnasium.utils.play.play``.
+
     ## Arguments
-    ``level`` (default ``"corridor"``), ``obs`` (above), ``render_mode`` (``"ansi"`` or None).
+    ``level`` (default ``"corridor"``), ``obs`` (above), ``render_mode`` (above, or None).
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 8}
 
     def __init__(
         self,
@@ -59,21 +85,26 @@ class GridWorldEnv(gym.Env):
         loaded = load_level(level)
         if not isinstance(loaded, GridLevel):
             raise ValueError(f"GridWorldEnv needs a gridworld level; '{loaded.name}' is a bandit")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be 'ansi' or None, got {render_mode!r}")
+        self.render_mode = check_render_mode(render_mode)
         self.level = loaded
         self.model = TabularModel.from_level(loaded)
         self.encoder = ObservationEncoder(obs, *self.model.shape)
         self._index_obs = obs == "index"
         self.observation_space = self.encoder.space
         self.action_space = spaces.Discrete(N_ACTIONS)
-        self.render_mode = render_mode
         self.max_steps = loaded.max_steps
         self._starts = self.model.grid.start_cells
         self._cum = self.model.cumulative()
         self._table: dict[int, tuple[tuple[float, int, float, bool], ...]] = {}
         self.s: int | None = None
         self.t = 0
+        # Frames only: the episode's trail, its last reward and return, and the render layer's
+        # Screen (made on the first frame).
+        self._pixels = render_mode in ("human", "rgb_array")
+        self._trail: deque[int] = deque(maxlen=TRAIL_KEPT)
+        self._reward: float | None = None
+        self._return = 0.0
+        self._screen: Screen | None = None
 
     def _outcomes(self, s: int, a: int) -> tuple[tuple[float, int, float, bool], ...]:
         """(cumulative prob, s', r, terminated) of each possible outcome, cached as plain Python
@@ -105,6 +136,12 @@ class GridWorldEnv(gym.Env):
         else:
             self.s = self._check_start(start)
         self.t = 0
+        if self._pixels:
+            self._trail.clear()
+            self._trail.append(self.s)
+            self._reward, self._return = None, 0.0
+            if self.render_mode == "human":
+                self._frame(paced=True)
         return self.encoder.one(self.s), {"prob": 1.0}
 
     def _check_start(self, start: int | tuple[int, int]) -> int:
@@ -121,6 +158,20 @@ class GridWorldEnv(gym.Env):
         if self.model.wall[s] or self.model.terminal[s]:
             raise ValueError(f"start state {start} is a wall or terminal cell")
         return s
+
+    def _walked(self, s: int, s_next: int) -> bool:
+        """Whether the agent surely walked from ``s`` to ``s_next``: a move (with its wind) lands
+        there and no teleport or exit from ``s`` could. Only such steps join the drawn trail, so
+        a jump never looks like a step (a step that could also have been a jump, say a slip
+        onto a cell a teleport also reaches, just restarts the trail)."""
+        grid = self.model.grid
+        if grid.exit[s] >= 0:
+            return False
+        landed = grid.move(np.full(N_ACTIONS, s), np.arange(N_ACTIONS))[0]
+        portals = grid.teleport[landed]
+        if s_next not in landed[portals < 0]:
+            return False
+        return not any(s_next in grid.targets[i] for i in set(portals[portals >= 0].tolist()))
 
     def step(self, action: int) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         if self.s is None:
@@ -139,18 +190,60 @@ class GridWorldEnv(gym.Env):
                 previous = chosen[0]
             p = chosen[0] - previous
         _, s_next, r, terminated = chosen
+        if self._pixels:
+            if not self._walked(self.s, s_next):
+                self._trail.clear()
+            self._trail.append(s_next)
+            self._reward = r
+            self._return += r
         self.s = s_next
         self.t += 1
         truncated = self.t >= self.max_steps and not terminated
         obs = s_next if self._index_obs else self.encoder.one(s_next)
+        if self.render_mode == "human":
+            self._frame(paced=True)
         return obs, r, terminated, truncated, {"prob": p}
 
-    def render(self) -> str | None:
-        """The board as text, the agent as '@' (``render_mode="ansi"``)."""
-        if self.render_mode != "ansi":
+    def render(self) -> str | np.ndarray | None:
+        """The board as text (``"ansi"``), as an RGB frame (``"rgb_array"``), or shown in the
+        window (``"human"``, returns None); None without a render mode."""
+        if self.render_mode is None:
             return None
-        cells = list(self.model.grid.chars)
-        if self.s is not None:
-            cells[self.s] = "@"
-        cols = self.model.shape[1]
-        return "\n".join("".join(cells[i : i + cols]) for i in range(0, len(cells), cols)) + "\n"
+        if self.render_mode == "ansi":
+            cells = list(self.model.grid.chars)
+            if self.s is not None:
+                cells[self.s] = "@"
+            cols = self.model.shape[1]
+            return "\n".join("".join(cells[i : i + cols]) for i in range(0, len(cells), cols)) + "\n"
+        return self._frame(paced=False)
+
+    def _frame(self, paced: bool) -> np.ndarray | None:
+        """Draw the board: the array (``"rgb_array"``), or shown in the window (``"human"``;
+        ``paced`` for reset and step, see :class:`gridrl.render.frames.Screen`)."""
+        # gymnasium's render API is the one call from envs up to the render layer (which needs
+        # only levels: no cycle). Imported here, on the first frame, so that importing
+        # gridrl.envs loads neither pygame nor the render layer.
+        from gridrl.render import frames
+
+        if self._screen is None:
+            self._screen = frames.Screen(self.render_mode, f"gridrl: {self.level.name}", self.metadata["render_fps"])
+        frame = frames.gridworld_frame(self.level, self.s, self._trail, self.t, self._reward, self._return)
+        return self._screen.output(frame, paced)
+
+    def close(self) -> None:
+        """Close the ``"human"`` window, if one is open."""
+        if self._screen is not None:
+            self._screen.close()
+            self._screen = None
+
+    def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
+        """Arrow keys and WASD -> actions, for ``gymnasium.utils.play.play(env)``."""
+        import pygame  # only for its key codes; play() imports it anyway
+
+        keys = {
+            Action.UP: (pygame.K_UP, pygame.K_w),
+            Action.RIGHT: (pygame.K_RIGHT, pygame.K_d),
+            Action.DOWN: (pygame.K_DOWN, pygame.K_s),
+            Action.LEFT: (pygame.K_LEFT, pygame.K_a),
+        }
+        return {(key,): int(action) for action, pair in keys.items() for key in pair}

@@ -384,8 +384,8 @@ def test_render_ansi_shows_the_agent():
     assert lines[2] == "@..........." and lines[3] == "SCCCCCCCCCCG"
     assert text.count("@") == 1
     assert GridWorldEnv("cliff_walking").render() is None
-    with pytest.raises(ValueError):
-        GridWorldEnv("corridor", render_mode="human")
+    with pytest.raises(ValueError, match="render_mode must be one of"):
+        GridWorldEnv("corridor", render_mode="text")
 
 
 def test_model_is_exposed_and_matches_a_fresh_one():
