@@ -1,5 +1,5 @@
 """Headless commands: ``gridrl levels``, ``validate``, ``agents``, ``train``, ``render``,
-``lesson``, ``compare`` (DESIGN.md §5).
+``lesson``, ``compare``, ``app``, ``edit`` (docs/ARCHITECTURE.md, "Commands and outputs").
 
 Every command reports bad input as a message and an exit code, never a traceback
 (``--debug`` shows one for unexpected errors). Heavy modules are imported by the command
@@ -14,10 +14,11 @@ import os
 import sys
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from gridrl import __version__
 from gridrl.agents import (
     HyperparameterError,
     LevelMismatchError,
@@ -34,7 +35,7 @@ from gridrl.levels import (
     level_warnings,
     load_level,
 )
-from gridrl.progress import ProgressBar
+from gridrl.progress import QUIET_HELP, progress_bar
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -83,16 +84,36 @@ class UsageError(Exception):
     """Bad command-line input: printed as a message, exit status 2."""
 
 
+AGENTS_WIDTH = 100  # ``gridrl agents`` wraps its text to this many columns
+
+
 def cmd_agents(args: argparse.Namespace) -> int:
-    """Every registered agent, the levels it fits, and its hyperparameters."""
+    """Every registered agent, the levels it fits, and its hyperparameters: ``name = default``,
+    range and help in columns as wide as the agent's longest entry, the help wrapped under itself."""
     for name in agent_names():
         cls = agent_class(name)
-        print(f"{name}  ({' and '.join(cls.level_kinds)})  {cls.summary}")
-        for h in cls.spec():
-            default = "none" if h.default is None else h.default
-            print(f"    {h.name} = {default!s:<8} {h.range_text():<34} {h.help}")
+        print(_hanging(f"{name}  ({' and '.join(cls.level_kinds)})  ", cls.summary))
+        rows = [(f"{h.name} = {_setting_text(h.default)}", h.range_text(), h.help) for h in cls.spec()]
+        setting_width = max((len(r[0]) for r in rows), default=0)
+        range_width = max((len(r[1]) for r in rows), default=0)
+        for setting, range_text, help_text in rows:
+            print(_hanging(f"    {setting:<{setting_width}}  {range_text:<{range_width}}  ", help_text))
         print()
     return EXIT_OK
+
+
+def _setting_text(value: Any) -> str:
+    """A default as ``--set`` takes it: ``none``, ``true``/``false``, else the value."""
+    if value is None or isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def _hanging(prefix: str, text: str) -> str:
+    """``prefix`` then ``text`` wrapped to AGENTS_WIDTH, continuation lines indented under ``text``."""
+    width = max(AGENTS_WIDTH, len(prefix) + 30)
+    return textwrap.fill(text, width, initial_indent=prefix, subsequent_indent=" " * len(prefix),
+                         break_long_words=False, break_on_hyphens=False) or prefix.rstrip()  # fmt: skip
 
 
 def parse_sets(pairs: Sequence[str]) -> dict[str, str]:
@@ -125,10 +146,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         for seed in seeds
     ]
     unit, count = _budget(args, sessions[0])
-    progress = ProgressBar(count * len(sessions), f"{unit}s")
     start = time.perf_counter()
-    for i, session in enumerate(sessions):
-        session.run(unit, count, progress=lambda done, base=i * count: progress(base + done))
+    with progress_bar(count * len(sessions), unit, args.quiet) as progress:
+        for i, session in enumerate(sessions):
+            session.run(unit, count, progress=lambda done, base=i * count: progress(base + done))
     elapsed = time.perf_counter() - start
     print(_train_summary(sessions, unit, count, elapsed, args))
     if args.out:
@@ -343,12 +364,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     unit, count = _budget(args, session)
     start = time.perf_counter()
     if kind == ".png":
-        session.run(unit, count, progress=ProgressBar(count, f"{unit}s"))
+        with progress_bar(count, unit, args.quiet) as progress:
+            session.run(unit, count, progress=progress)
         surface = draw(session.agent.insight(), _render_caption(session), session.history)
         save_png(surface, out)
         note = ""
     else:
-        frames = _render_frames(session, unit, count, args.frames, draw)
+        with progress_bar(count, unit, args.quiet) as progress:
+            frames = _render_frames(session, unit, count, args.frames, draw, progress)
         record_gif(frames, out, args.fps)
         note = f", {len(frames)} frames at {args.fps} fps"
     elapsed = time.perf_counter() - start
@@ -385,13 +408,14 @@ def _render_caption(session: Any) -> str:
     return " \u00b7 ".join(parts)
 
 
-def _render_frames(session: Any, unit: str, count: int, max_frames: int, draw: Any) -> list[Any]:
+def _render_frames(session: Any, unit: str, count: int, max_frames: int, draw: Any,
+                   progress: Callable[[int], None]) -> list[Any]:  # fmt: skip
     """Train ``count`` units, drawing a frame every ``ceil(count / max_frames)`` units (and the
     first and last). Steps show the agent and its trail; dynamic programming run to
-    convergence (``episode``) shows every sweep, up to ``max_frames``."""
+    convergence (``episode``) shows every sweep, up to ``max_frames``. ``progress(i)`` after
+    each unit."""
     agent = session.agent
     frames = [draw(agent.insight(), _render_caption(session), session.history)]
-    progress = ProgressBar(count, f"{unit}s")
     dp_sweeps = unit == "episode" and "sweeps" in agent.insight().extras
     if dp_sweeps:  # one frame per sweep: watch the values spread back from the goal
         for i in range(count):
@@ -429,7 +453,7 @@ def _render_frames(session: Any, unit: str, count: int, max_frames: int, draw: A
 
 def add_training_arguments(parser: argparse.ArgumentParser, agent_help: str, agent_required: bool,
                            runs_help: str) -> None:  # fmt: skip
-    """The level, agent, hyperparameters, budget, runs and seed that ``train`` and ``render`` share."""
+    """The level, agent, hyperparameters, budget, runs, seed and --quiet that ``train`` and ``render`` share."""
     parser.add_argument("level", metavar="LEVEL", help="level file or bundled name")
     parser.add_argument("--agent", required=agent_required, help=agent_help)
     parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="a hyperparameter; repeat for more")
@@ -439,6 +463,77 @@ def add_training_arguments(parser: argparse.ArgumentParser, agent_help: str, age
     budget.add_argument("--updates", type=int, help="number of updates (DP: sweeps)")
     parser.add_argument("--runs", type=int, default=1, help=runs_help)
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Open the training window; with ``--agent`` that agent is already chosen."""
+    params = parse_sets(args.set or [])
+    if args.agent is None and (params or args.seed != 0):
+        raise UsageError("--set and --seed need --agent (which agent are they for?)")
+    if args.agent is not None:
+        try:
+            agent_class(args.agent)
+        except KeyError as err:
+            raise UsageError(err.args[0]) from None
+    return _open_window(args, lambda scene: scene.use_agent(args.agent, params, args.seed) if args.agent else None)
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    """Open the level editor on LEVEL, or on a new 5x5 grid."""
+    if args.level is None:
+        return _open_window(args, lambda scene: scene.cmd_new_level("5x5"))
+    return _open_window(args, lambda scene: scene.cmd_edit_mode())
+
+
+def _open_window(args: argparse.Namespace, prepare: Any) -> int:
+    size = parse_size(args.size)
+    if args.frames is not None and args.frames < 1:
+        raise UsageError(f"--frames must be at least 1, got {args.frames}")
+    from gridrl.gui.launch import open_window  # pygame comes with the window, not with the CLI
+
+    return open_window(args.level, size, prepare, headless=args.headless, frames=args.frames,
+                       screenshot=args.screenshot)  # fmt: skip
+
+
+def add_window_commands(commands: Any) -> None:
+    """``app`` and ``edit``: the desktop window (``main.py`` runs ``app``)."""
+    app = commands.add_parser(
+        "app",
+        help="open the training window (pick a level and an agent, watch it learn)",
+        description="Open gridrl's desktop app on a level, optionally with an agent and its "
+        "hyperparameters already chosen. F1 in the window lists every shortcut.",
+        epilog="examples: gridrl app;  gridrl app four_rooms --agent ppo --set lr=0.003;  "
+        "gridrl app --headless --frames 60 --screenshot app.png",
+    )
+    app.add_argument("level", nargs="?", metavar="LEVEL",
+                     help="a bundled level's name or a level YAML file (default: Cliff Walking)")
+    app.add_argument("--agent", help="start with this agent (see 'gridrl agents')")
+    app.add_argument("--set", action="append", metavar="NAME=VALUE",
+                     help="a hyperparameter of --agent; repeat for more")
+    app.add_argument("--seed", type=int, default=0, help="random seed of --agent (default 0)")
+    _add_window_arguments(app)
+    app.set_defaults(func=cmd_app)
+
+    edit = commands.add_parser(
+        "edit",
+        help="open the level editor (on a level, or on a new 5x5 grid)",
+        description="Open gridrl's level editor: paint tiles, set rewards and dynamics, undo, "
+        "save. A bundled level is saved as a copy in your own levels folder.",
+        epilog="examples: gridrl edit;  gridrl edit my_maze.yaml;  gridrl edit four_rooms",
+    )
+    edit.add_argument("level", nargs="?", metavar="LEVEL",
+                      help="a bundled level's name or a level YAML file (default: a new 5x5 grid)")
+    _add_window_arguments(edit)
+    edit.set_defaults(func=cmd_edit)
+
+
+def _add_window_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--size", default="1280x800", metavar="WxH", help="window size in pixels (default 1280x800)")
+    parser.add_argument("--headless", action="store_true",
+                        help="no window (SDL's dummy video driver); use with --frames / --screenshot")
+    parser.add_argument("--frames", type=int, metavar="N", help="run N frames, then exit")
+    parser.add_argument("--screenshot", metavar="FILE.png", help="save the last frame as a PNG")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -447,6 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="gridrl: build gridworld and bandit levels and watch agents learn them.",
         epilog="LEVEL is a path to a .yaml file or the name of a bundled level (see 'gridrl levels').",
     )
+    parser.add_argument("--version", action="version", version=f"gridrl {__version__}")
     parser.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -509,6 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
     from gridrl.lessons.commands import add_commands as add_lesson_commands
 
     add_lesson_commands(commands)
+    add_window_commands(commands)
     return parser
 
 

@@ -1,45 +1,21 @@
-"""A small progress bar for long headless work: redrawn in place on a terminal, silent otherwise."""
+"""Progress bars for long headless work: tqdm on a terminal or in a notebook, nothing otherwise."""
 
 from __future__ import annotations
 
-import sys
-import time
-from typing import TextIO
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+QUIET_HELP = "draw no progress bar (one is drawn only when stderr is a terminal)"
 
 
-class ProgressBar:
-    """``[#########.........]  45%  450/1000 episodes  0:03 left``, on stderr when it is a TTY."""
+@contextmanager
+def progress_bar(total: int, unit: str, quiet: bool = False) -> Iterator[Callable[[int], None]]:
+    """A bar of ``total`` ``unit``\\ s, as the callback ``progress(done)`` (units finished so far).
 
-    def __init__(self, total: int, label: str, stream: TextIO | None = None, width: int = 30) -> None:
-        self.total = max(total, 1)
-        self.label = label
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = self.stream.isatty()
-        self.width = width
-        self.start = time.perf_counter()
-        self._last_draw = 0.0
+    Drawn on stderr only when it is a terminal (tqdm's ``disable=None``) or in a notebook;
+    ``quiet`` turns it off. Closed, and its line cleared, on leaving, exception or Ctrl-C included.
+    """
+    from tqdm.auto import tqdm  # imported by the commands that train, not by ``gridrl --help``
 
-    def __call__(self, done: int) -> None:
-        """Report ``done`` units finished; redraws at most 10 times a second."""
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if done < self.total and now - self._last_draw < 0.1:
-            return
-        self._last_draw = now
-        fraction = min(done / self.total, 1.0)
-        filled = int(self.width * fraction)
-        elapsed = now - self.start
-        left = elapsed / fraction - elapsed if fraction > 0 else 0.0
-        bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(
-            f"\r[{bar}] {fraction:4.0%}  {done}/{self.total} {self.label}  {_clock(left)} left "
-        )
-        if done >= self.total:
-            self.stream.write(f"\r{' ' * (self.width + 60)}\r")
-        self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds + 0.5), 60)
-    return f"{minutes}:{secs:02d}"
+    with tqdm(total=total, unit=unit, disable=True if quiet else None, dynamic_ncols=True, leave=False) as bar:
+        yield lambda done: bar.update(done - bar.n)

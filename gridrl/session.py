@@ -1,7 +1,7 @@
 """One training run: level + agent + seed + history. The GUI and the CLI both drive this.
 
 The session records what every unit returned (episode returns and lengths, per-update
-diagnostics, bandit reward curves) and writes the two JSON files of DESIGN.md §5.
+diagnostics, bandit reward curves) and writes the two JSON files described in docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -23,6 +23,11 @@ from gridrl.levels import (
     compile_grid,
     load_level,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from gridrl.render.notebook import Animation
 
 #: Diagnostics kept per update (loss, entropy, TD error, ...), at most this many, oldest dropped.
 MAX_UPDATE_HISTORY = 100_000
@@ -110,7 +115,7 @@ class Session:
     # ------------------------------------------------------------------ outputs
 
     def snapshot(self) -> dict[str, Any]:
-        """What the agent knows, in the ``snapshot.json`` format of DESIGN.md §5."""
+        """What the agent knows, in the ``snapshot.json`` format (docs/ARCHITECTURE.md)."""
         insight = self.agent.insight()
         base = {"level": self.level.name, "agent": self.agent_name}
         if isinstance(self.level, BanditLevel):
@@ -133,7 +138,7 @@ class Session:
         }
 
     def metrics(self) -> dict[str, Any]:
-        """Learning curves, in the ``metrics.json`` format of DESIGN.md §5."""
+        """Learning curves, in the ``metrics.json`` format (docs/ARCHITECTURE.md)."""
         h = self.history
         if isinstance(self.level, BanditLevel):
             return {"mean_reward": h.mean_reward, "optimal_action": h.optimal_action}
@@ -148,6 +153,40 @@ class Session:
         atomic_write_text(written[1], json.dumps(self.metrics()))
         save_agent_state(self.agent, written[2])
         return written
+
+    # ------------------------------------------------------------------ Jupyter
+    # The render layer sits above the session and imports pygame, so these import it inside
+    # the method: pygame loads only when a notebook's display hook asks for a picture.
+
+    def _repr_png_(self) -> bytes:
+        """The board with values and policy arrows (a bandit: its arms) as the app draws it."""
+        from gridrl.render.notebook import draw_session, png_bytes
+
+        return png_bytes(draw_session(self))
+
+    def animate(
+        self,
+        count: int = 200,
+        unit: str = "step",
+        *,
+        every: int = 1,
+        fps: int = 8,
+        size: tuple[int, int] | None = None,
+        overlays: Iterable[str] | None = None,
+        max_frames: int = 200,
+    ) -> Animation:
+        """Train ``count`` more units, drawing a frame every ``every`` units: the agent walking
+        its trail (unit ``step`` on a gridworld), the values and arrows changing.
+
+        Returns an Animation that a notebook shows inline as a GIF; ``.save(path)`` writes it.
+        Memory is bounded: at most ``max_frames`` frames (plus the GIF), the stride growing to
+        fit, so a long run still shows its whole course. ``size`` defaults to the level's shape,
+        ``overlays`` (from ``gridrl.render.OVERLAYS``) to the app's values and policy.
+        """
+        from gridrl.render.notebook import animate_session
+
+        return animate_session(self, count, unit, every=every, fps=fps, size=size, overlays=overlays,
+                               max_frames=max_frames)  # fmt: skip
 
 
 def _plain(array: Any) -> Any:

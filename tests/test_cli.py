@@ -1,7 +1,8 @@
-"""The headless commands (DESIGN.md §5): ``gridrl levels``, ``gridrl validate``, and main.py."""
+"""The headless commands (docs/ARCHITECTURE.md, "Commands and outputs"): ``gridrl levels``, ``gridrl validate``, and main.py."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -309,6 +310,59 @@ def test_agents_lists_every_agent_with_its_hyperparameters(capsys) -> None:
     assert "epsilon = 0.1" in out and "a number in [0, 1]" in out
 
 
+def _agent_blocks(out: str) -> dict[str, list[str]]:
+    """``gridrl agents``' output: agent name -> its lines (header first)."""
+    return {block.split()[0]: block.splitlines() for block in out.strip().split("\n\n")}
+
+
+def test_agents_columns_line_up_for_every_agent(capsys) -> None:
+    """Range and help start at the same column on every parameter line of an agent, however
+    long a default is (max_sweeps = 10000, normalize_advantages = false); wrapped help goes
+    under the help column; nothing is wider than 100 columns."""
+    assert main(["agents"]) == 0
+    for name, lines in _agent_blocks(capsys.readouterr().out).items():
+        assert all(len(line) <= 100 for line in lines), name
+        first = next(i for i, line in enumerate(lines) if line.startswith("    ") and line[4] != " ")
+        starts = set()
+        for line in lines[first:]:  # the header (and its wrapped summary) are above
+            indent = len(line) - len(line.lstrip())
+            if indent == 4:  # "    name = default  range  help": three fields, two or more spaces apart
+                fields = [m.start() for m in re.finditer(r"\S+(?: \S+)*", line)]
+                assert len(fields) >= 3, line
+                starts.add((fields[1], fields[2]))
+            else:  # help text wrapped under itself
+                assert starts and indent == next(iter(starts))[1], (name, line)
+        assert len(starts) == 1, (name, starts)
+
+
+def test_agents_says_what_a_text_hyperparameter_takes(capsys) -> None:
+    from gridrl.agents import agent_class
+
+    assert main(["agents"]) == 0
+    lines = _agent_blocks(capsys.readouterr().out)["policy-evaluation"]
+    policy = next(line for line in lines if line.startswith("    policy = uniform"))
+    assert "number" not in policy
+    spec = {h.name: h for h in agent_class("policy-evaluation").spec()}
+    assert f"  {spec['policy'].range_text()}  " in policy
+
+
+def test_range_text_of_a_text_hyperparameter() -> None:
+    from dataclasses import dataclass
+
+    from gridrl.agents.base import hp, hyperparameters
+
+    @dataclass(frozen=True)
+    class Config:
+        plain: str = hp("x", "any text")
+        policy: str = hp("uniform", "the policy", takes="uniform, or a snapshot.json path")
+        mode: str = hp("a", "a choice", choices=("a", "b"))
+        note: str | None = hp(None, "optional text", optional=True)
+
+    texts = {h.name: h.range_text() for h in hyperparameters(Config)}
+    assert texts == {"plain": "text", "policy": "uniform, or a snapshot.json path",
+                     "mode": "one of a, b", "note": "text (or none)"}  # fmt: skip
+
+
 def test_train_writes_the_documented_files(tmp_path, capsys) -> None:
     out_dir = tmp_path / "cliff"
     code = main(["train", "cliff_walking", "--agent", "q-learning", "--set", "epsilon=0.1",
@@ -365,3 +419,30 @@ def test_train_bad_input_is_a_message_and_exit_2(argv, message, capsys) -> None:
 def test_train_progress_bar_is_silent_when_not_a_terminal(capsys) -> None:
     assert main(["train", "corridor", "--agent", "q-learning", "--episodes", "5"]) == 0
     assert "[" not in capsys.readouterr().err  # no bar drawn into a pipe
+
+
+class FakeTerminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "corridor", "--agent", "q-learning", "--episodes", "40"],
+    ["render", "corridor", "--agent", "q-learning", "--episodes", "40", "--size", "320x240"],
+])  # fmt: skip
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_bar_on_a_terminal_unless_quiet(argv, quiet, tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    extra = ["--out", str(tmp_path / "board.png")] if argv[0] == "render" else []
+    assert main(argv + extra + ["--quiet"] * quiet) == 0
+    drawn = terminal.getvalue()
+    if quiet:
+        assert drawn == ""
+    else:
+        assert re.search(r"\| *\d+/40 \[", drawn), drawn  # tqdm's "  0%|   | 0/40 [00:00<?, ?episode/s]"
+        after = drawn.rsplit("]", 1)[1]
+        assert after.startswith("\r ") and after.endswith("\r") and not after.strip()  # closed: line blanked

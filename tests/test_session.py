@@ -1,8 +1,10 @@
-"""Session: history, the snapshot/metrics JSON of DESIGN.md §5, and saving the learned state."""
+"""Session: history, the snapshot/metrics JSON of docs/ARCHITECTURE.md, and saving the learned state."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -120,3 +122,10 @@ def test_live_edit_of_a_bandit_keeps_the_estimates() -> None:
     session.set_level(edited)
     np.testing.assert_array_equal(session.agent.insight().Q, Q)
     assert session.agent.insight().extras["true_means"][2] == pytest.approx(0.1)
+
+
+def test_importing_the_session_loads_neither_pygame_nor_torch() -> None:
+    """The Jupyter methods import the render layer only when a picture is asked for."""
+    code = "import sys, gridrl.session; print(sorted({m.split('.')[0] for m in sys.modules} & {'pygame', 'torch'}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

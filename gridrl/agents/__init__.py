@@ -53,7 +53,7 @@ def agent_class(name: str) -> type[Agent]:
     if name not in REGISTRY:
         hint = difflib.get_close_matches(name, list(REGISTRY), n=1)
         raise KeyError(
-            f"unknown agent '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
+            f"unknown agent '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else ".")
             + f" Agents: {', '.join(REGISTRY)}."
         )
     module, cls = REGISTRY[name].split(":")

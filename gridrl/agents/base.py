@@ -43,13 +43,16 @@ def hp(
     low_open: bool = False,
     choices: tuple[str, ...] | None = None,
     optional: bool = False,
+    takes: str | None = None,
 ) -> Any:
     """A Config field with its range and help text (``low_open`` excludes ``low`` itself).
 
     ``optional=True`` allows ``None`` (e.g. ``gamma=None`` means "the level's gamma").
+    ``takes`` says what a free-text field takes (e.g. "uniform, or a snapshot.json path");
+    without it the range text is just "text".
     """
     meta = {"help": help, "low": low, "high": high, "low_open": low_open, "choices": choices,
-            "optional": optional}  # fmt: skip
+            "optional": optional, "takes": takes}  # fmt: skip
     return field(default=default, metadata=meta)
 
 
@@ -66,12 +69,15 @@ class Hyperparameter:
     low_open: bool = False
     choices: tuple[str, ...] | None = None
     optional: bool = False
+    takes: str | None = None
 
     def range_text(self) -> str:
         if self.choices:
             return "one of " + ", ".join(self.choices)
         if self.type is bool:
             return "true or false"
+        if self.type is str:
+            return (self.takes or "text") + (" (or none)" if self.optional else "")
         kind = "a whole number" if self.type is int else "a number"
         if self.low is not None and self.high is not None:
             bounds = f"in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
@@ -142,7 +148,7 @@ def hyperparameters(config_class: type) -> tuple[Hyperparameter, ...]:
             Hyperparameter(
                 name=f.name, type=kind, default=default, help=meta.get("help", ""),
                 low=meta.get("low"), high=meta.get("high"), low_open=meta.get("low_open", False),
-                choices=meta.get("choices"), optional=meta.get("optional", False),
+                choices=meta.get("choices"), optional=meta.get("optional", False), takes=meta.get("takes"),
             )  # fmt: skip
         )
     return tuple(spec)

@@ -44,7 +44,8 @@ class Config(DPConfig):
     """Policy evaluation's hyperparameters: the policy to evaluate, and those of every DP agent."""
 
     policy: str = hp(
-        "uniform", "'uniform' (equiprobable), or a snapshot.json path: the greedy policy of its Q"
+        "uniform", "'uniform' (equiprobable), or a snapshot.json path: the greedy policy of its Q",
+        takes="uniform, or a snapshot.json path",
     )
 
 

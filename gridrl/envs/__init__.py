@@ -1,9 +1,9 @@
 """Environments: gymnasium envs for gridworld and bandit levels, and the exact tabular model.
 
-Importing this package registers ``gridrl/GridWorld-v0`` and ``gridrl/Bandit-v0``::
+Importing ``gridrl`` (or this package) registers ``gridrl/GridWorld-v0`` and ``gridrl/Bandit-v0``::
 
     import gymnasium as gym
-    import gridrl.envs
+    import gridrl
     env = gym.make("gridrl/GridWorld-v0", level="cliff_walking")
     vec = gym.make_vec("gridrl/GridWorld-v0", num_envs=64, vectorization_mode="vector_entry_point",
                        level="cliff_walking")
@@ -20,14 +20,20 @@ from gridrl.envs.observation import OBS_MODES, ObservationEncoder
 from gridrl.envs.vector import GridWorldVectorEnv
 
 
-def _register() -> None:
+#: Each gymnasium id of gridrl's environments (``level=`` picks the level) -> its entry point
+#: and vector entry point in this package.
+_ENTRY_POINTS = {
+    "gridrl/GridWorld-v0": ("gridworld:GridWorldEnv", "vector:GridWorldVectorEnv"),
+    "gridrl/Bandit-v0": ("bandit:BanditEnv", "bandit:BanditVectorEnv"),
+}
+ENV_IDS = tuple(_ENTRY_POINTS)
+
+
+def register_envs() -> None:
+    """Register :data:`ENV_IDS` with gymnasium (once; ``import gridrl`` does it)."""
     # The envs truncate by themselves at the level's max_steps (so no TimeLimit) and refuse
     # step() before reset() (so no OrderEnforcing); check_env runs on every level in the tests.
-    specs = {
-        "gridrl/GridWorld-v0": ("gridworld:GridWorldEnv", "vector:GridWorldVectorEnv"),
-        "gridrl/Bandit-v0": ("bandit:BanditEnv", "bandit:BanditVectorEnv"),
-    }
-    for env_id, (entry, vector_entry) in specs.items():
+    for env_id, (entry, vector_entry) in _ENTRY_POINTS.items():
         if env_id not in gym.registry:
             gym.register(
                 id=env_id,
@@ -38,9 +44,9 @@ def _register() -> None:
             )
 
 
-_register()
+register_envs()
 
 __all__ = [
-    "BanditArms", "BanditEnv", "BanditVectorEnv", "GridWorldEnv", "GridWorldVectorEnv",
-    "N_ACTIONS", "OBS_MODES", "ObservationEncoder", "TabularModel",
+    "BanditArms", "BanditEnv", "BanditVectorEnv", "ENV_IDS", "GridWorldEnv", "GridWorldVectorEnv",
+    "N_ACTIONS", "OBS_MODES", "ObservationEncoder", "TabularModel", "register_envs",
 ]  # fmt: skip

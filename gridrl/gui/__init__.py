@@ -1,4 +1,4 @@
-"""The desktop app: a loop of scenes drawn with pygame-ce and pygame_gui (DESIGN.md §1).
+"""The desktop app: a loop of scenes drawn with pygame-ce and pygame_gui (docs/ARCHITECTURE.md).
 
 ``python main.py [LEVEL]`` or :func:`run` starts it. Importing this package imports neither
 pygame nor torch; :mod:`gridrl.gui.app` imports pygame, and torch is imported only when a

@@ -1,4 +1,4 @@
-"""The app: one loop of scenes (STYLE.md, "The app is a loop of scenes").
+"""The app: one loop of scenes (docs/ARCHITECTURE.md, "The app").
 
 Every frame, :meth:`App.tick`:
 
@@ -10,7 +10,8 @@ Every frame, :meth:`App.tick`:
 
 Dialogs and the help overlay are scenes pushed on the stack. No user action can crash the
 app: every handler, update and draw runs guarded; an unexpected error is logged (to
-``~/.local/state/gridrl/gui.log``, else stderr) and shown in a dialog, and the loop goes on.
+``gui.log`` in the user log folder, ``~/.local/state/gridrl`` on Linux; else stderr) and
+shown in a dialog, and the loop goes on.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import html
 
 import logging
 import logging.handlers
-import os
 import sys
 import time
 import traceback
@@ -28,6 +28,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
+import platformdirs
 import pygame
 import pygame_gui
 
@@ -46,13 +47,13 @@ _log_path: Path | None = None
 
 
 def setup_logging() -> Path | None:
-    """Log to a file in the user's state folder (or stderr if it can't be written); returns
-    the file's path (None: stderr)."""
+    """Log to ``gui.log`` in the platform's user log folder (Linux: ``$XDG_STATE_HOME/gridrl``,
+    by default ``~/.local/state/gridrl``), or stderr if it can't be written; returns the
+    file's path (None: stderr)."""
     global _log_path
     if log.handlers:
         return _log_path
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    path = base / "gridrl" / "gui.log"
+    path = platformdirs.user_log_path("gridrl", appauthor=False, opinion=False) / "gui.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2)
@@ -270,8 +271,9 @@ class App:
 
             self.push(HelpScene(self))
         elif command.name == "screenshot":
-            path = Path.home() / f"gridrl-{time.strftime('%Y%m%d-%H%M%S')}.png"
-            self.save_screenshot(path)
+            folder = platformdirs.user_pictures_path()  # ~/Pictures, or home if there is none
+            folder = folder if folder.is_dir() else Path.home()
+            self.save_screenshot(folder / f"gridrl-{time.strftime('%Y%m%d-%H%M%S')}.png")
 
     def resize(self, size: tuple[int, int]) -> None:
         w, h = max(MIN_SIZE[0], int(size[0])), max(MIN_SIZE[1], int(size[1]))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from gridrl.agents import REGISTRY, agent_class, agent_names
 
-#: Every agent of DESIGN.md §4, in the order the pickers show them.
+#: Every agent, in the order the pickers show them.
 PLANNED = (
     "policy-evaluation", "value-iteration", "policy-iteration", "monte-carlo", "sarsa",
     "expected-sarsa", "q-learning", "dqn", "reinforce", "actor-critic", "ppo", "trpo", "grpo",
@@ -24,7 +24,7 @@ PLANNED = (
 
 GRID, BANDIT = ("gridworld",), ("bandit",)
 #: Level kinds of each agent, so the picker can filter without importing the module.
-#: DESIGN.md §4: "the policy-gradient agents run on bandits too".
+#: The policy-gradient agents run on bandits too.
 KINDS: dict[str, tuple[str, ...]] = {
     "policy-evaluation": GRID, "value-iteration": GRID, "policy-iteration": GRID,
     "monte-carlo": GRID, "sarsa": GRID, "expected-sarsa": GRID, "q-learning": GRID, "dqn": GRID,
@@ -100,7 +100,7 @@ def _entry(name: str) -> AgentEntry:
 
 
 def catalog() -> list[AgentEntry]:
-    """Every registered or planned agent, registered ones in DESIGN.md's order first."""
+    """Every registered or planned agent, registered ones in the pickers' order first."""
     names = [n for n in PLANNED if n in REGISTRY]
     names += [n for n in agent_names() if n not in names]
     names += [n for n in PLANNED if n not in names]

@@ -67,7 +67,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Level editor", "Esc", "back to training (asks about unsaved edits)", "escape"),
     Shortcut("App", "Ctrl+O", "open a level file", "open_file"),
     Shortcut("App", "F1  or  ?", "this help", "help"),
-    Shortcut("App", "F12", "save a screenshot (PNG) to your home folder", "screenshot"),
+    Shortcut("App", "F12", "save a screenshot (PNG) to your Pictures folder", "screenshot"),
     Shortcut("App", "Ctrl+Q", "quit", "quit"),
 )
 

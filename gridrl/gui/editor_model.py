@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import platformdirs
+
 from gridrl.levels import (
     BUNDLED_DIR,
     BanditLevel,
@@ -50,9 +52,9 @@ TILE_FIELDS = ("wall", "start", "terminal", "reward", "teleport", "exit_reward",
 
 
 def data_dir() -> Path:
-    """The platform's user-data folder for gridrl (XDG_DATA_HOME or ~/.local/share)."""
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "gridrl"
+    """The platform's user-data folder for gridrl (Linux: ``$XDG_DATA_HOME/gridrl``, by
+    default ``~/.local/share/gridrl``)."""
+    return platformdirs.user_data_path("gridrl", appauthor=False)
 
 
 def user_levels_dir() -> Path:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from gridrl.progress import QUIET_HELP
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -82,7 +84,7 @@ def cmd_lesson_run(args: argparse.Namespace) -> int:
     from gridrl.lessons.runner import run_lesson
 
     print(f"{lesson.title}  ({lesson.figure})")
-    result = run_lesson(lesson, args.out, quick=args.quick, workers=args.workers,
+    result = run_lesson(lesson, args.out, quick=args.quick, workers=args.workers, progress=not args.quiet,
                         log=lambda text: print(f"  {text}"))  # fmt: skip
     _print_checks(result)
     out = Path(args.out)
@@ -134,8 +136,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         smooth=args.smooth, seed=args.seed,
     )  # fmt: skip
     print(lesson.title)
-    result = run_lesson(lesson, args.out, workers=args.workers, log=lambda text: print(f"  {text}"),
-                        command=_compare_command(args))  # fmt: skip
+    result = run_lesson(lesson, args.out, workers=args.workers, progress=not args.quiet,
+                        log=lambda text: print(f"  {text}"), command=_compare_command(args))  # fmt: skip
     _print_compare_summary(result)
     files = ", ".join(f for f, _ in result.images)
     print(
@@ -212,6 +214,7 @@ def add_commands(subparsers: Any) -> None:
     )
     run.add_argument("--gui", action="store_true", help="play the lesson in the desktop app instead")
     run.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    run.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     run.set_defaults(func=_guarded(cmd_lesson_run))
 
     compare = subparsers.add_parser(
@@ -239,6 +242,7 @@ def add_commands(subparsers: Any) -> None:
     compare.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     compare.add_argument("--out", required=True, metavar="DIR", help="folder for the plots and data")
     compare.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    compare.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     compare.set_defaults(func=_guarded(cmd_compare))
 
 

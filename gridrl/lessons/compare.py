@@ -87,12 +87,10 @@ def compare_lesson(
         raise UsageProblem(f"--seeds must be at least 1, got {seeds}")
     classes = {}
     for name in names:
-        if name not in REGISTRY:
-            hint = difflib.get_close_matches(name, list(REGISTRY), n=1)
-            raise UsageProblem(f"unknown agent '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
-                               + f" Agents: {', '.join(REGISTRY)}.")  # fmt: skip
         try:
             classes[name] = agent_class(name)
+        except KeyError as err:  # an unknown name, with a did-you-mean
+            raise UsageProblem(err.args[0]) from None
         except ModuleNotFoundError:
             raise UsageProblem(f"agent '{name}' is registered but not installed yet "
                                f"(gridrl/agents/{REGISTRY[name].split(':')[0]}.py is missing)") from None  # fmt: skip

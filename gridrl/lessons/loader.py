@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 import yaml
 
 from gridrl.agents import REGISTRY, HyperparameterError, agent_class, make_config
+from gridrl.data import bundled_dir
 from gridrl.lessons.model import (
     BANDIT_METRICS,
     GRID_METRICS,
@@ -41,8 +42,8 @@ from gridrl.lessons.model import (
 from gridrl.levels import BanditLevel, Level, LevelError, load_level, parse_level
 from gridrl.levels.marked_yaml import MarkedLoader, MarkedMap, MarkedSeq
 
-#: The bundled lessons ship beside the package, in the repository's top-level ``lessons/``.
-LESSONS_DIR = Path(__file__).resolve().parents[2] / "lessons"
+#: The bundled lessons: the repository's top-level ``lessons/``, shipped inside the package.
+LESSONS_DIR = bundled_dir("lessons")
 MAX_FILE_BYTES = 1024 * 1024
 MAX_SEEDS = 10_000
 MAX_RUNS = 1_000_000

@@ -38,7 +38,7 @@ from gridrl.lessons.model import (
 )
 from gridrl.lessons.stats import select, stack
 from gridrl.levels import BanditLevel, GridLevel, Level
-from gridrl.progress import ProgressBar
+from gridrl.progress import progress_bar
 
 
 class LessonUnavailable(RuntimeError):
@@ -177,10 +177,10 @@ def _probe(session: Any, probes: dict[str, list[float]], done: int) -> None:
     probes["x"].append(done)
 
 
-def run_tasks(tasks: list[Task], workers: int, bar: ProgressBar | None) -> list[dict[str, Any]]:
+def run_tasks(tasks: list[Task], workers: int, bar: Callable[[int], None] | None) -> list[dict[str, Any]]:
     """Execute ``tasks``: a process pool of ``workers``, or in this process for one worker/task.
 
-    The progress bar counts units: per unit in this process, per finished task in a pool.
+    ``bar(done)`` counts units: per unit in this process, per finished task in a pool.
     """
     results: list[dict[str, Any] | None] = [None] * len(tasks)
     if workers <= 1 or len(tasks) <= 1:
@@ -280,6 +280,35 @@ class LessonResult:
     def ok(self) -> bool:
         return all(c.ok for c in self.checks)
 
+    def __repr__(self) -> str:
+        """Short: the generated repr prints every seed's curves (and Jupyter stores it as text)."""
+        return f"LessonResult({self.lesson.name!r}, quick={self.quick}, curves={list(self.curves)}, ok={self.ok})"
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the title, the lesson's figures with their captions, and the verdict.
+
+        The figures are drawn again from the curves (``run_lesson`` may have had no ``out_dir``)
+        by :func:`gridrl.lessons.plots.plot_step`, into a temporary folder, and embedded."""
+        import base64
+        import html
+        import tempfile
+
+        from gridrl.lessons import plots
+
+        e = html.escape
+        parts = [f"<h3>{e(self.lesson.title)}</h3>", f"<p><em>Reproduces: {e(self.lesson.figure)}</em></p>"]
+        with tempfile.TemporaryDirectory() as tmp:
+            for step in self.lesson.steps:
+                if isinstance(step, PlotStep):
+                    caption = plots.plot_step(step, self.curves, Path(tmp))
+                    data = base64.b64encode((Path(tmp) / step.file).read_bytes()).decode("ascii")
+                    parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{e(caption)}">'
+                                 f"<figcaption>{e(caption)}</figcaption></figure>")  # fmt: skip
+        failed = sum(not c.ok for c in self.checks)
+        verdict = f"{failed} of {len(self.checks)} checks fail" if failed else f"all {len(self.checks)} checks pass"
+        parts.append(f"<p>{'Quick run: ' if self.quick else ''}{verdict} ({self.elapsed:.1f} s).</p>")
+        return "\n".join(parts)
+
 
 # --------------------------------------------------------------------------- checks
 
@@ -363,6 +392,7 @@ def run_lesson(
     """Run every step of ``lesson``; with ``out_dir``, write plots, data and the reports there.
 
     ``quick`` uses each run's reduced ``quick`` sizes and each check's ``quick_tolerance``.
+    ``progress`` draws a bar per run on a terminal or in a notebook (:mod:`gridrl.progress`).
     """
     if lesson.missing_agents:
         raise LessonUnavailable(lesson)
@@ -395,8 +425,8 @@ def run_lesson(
             runs = f" x {scale.runs:,} runs" if scale.runs > 1 else ""
             say(f"training {labels}: {scale.seeds} seed{'s' * (scale.seeds > 1)}{runs}, "
                 f"{scale.budget.text()} each, on {step.level.name}")  # fmt: skip
-            bar = ProgressBar(sum(t.count for t in tasks), f"{scale.budget.unit}s") if progress else None
-            outputs = run_tasks(tasks, workers, bar)
+            with progress_bar(sum(t.count for t in tasks), scale.budget.unit, quiet=not progress) as bar:
+                outputs = run_tasks(tasks, workers, bar)
             for spec in step.agents:
                 mine = [o for t, o in zip(tasks, outputs) if t.label == spec.label]
                 seeds = [t.seed for t in tasks if t.label == spec.label]

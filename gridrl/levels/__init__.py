@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+from gridrl.data import bundled_dir
 from gridrl.levels.grid import GridArrays, compile_grid, grid_warnings
 from gridrl.levels.model import (
     ACTION_DELTAS,
@@ -28,8 +29,8 @@ from gridrl.levels.model import (
 from gridrl.levels.parse import parse_level, read_level_file
 from gridrl.levels.save import atomic_write_text, level_to_yaml, save_level
 
-#: The bundled levels ship beside the package, in the repository's top-level ``levels/``.
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "levels"
+#: The bundled levels: the repository's top-level ``levels/``, shipped inside the package.
+BUNDLED_DIR = bundled_dir("levels")
 
 
 def bundled_level_names() -> list[str]:

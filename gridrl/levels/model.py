@@ -56,7 +56,7 @@ ACTION_DELTAS: tuple[tuple[int, int], ...] = ((-1, 0), (0, 1), (1, 0), (0, -1))
 
 @dataclass(frozen=True)
 class TileKind:
-    """What a layout character means. Every field has the meaning of DESIGN.md §2."""
+    """What a layout character means. Every field has the meaning the README's level format gives it."""
 
     char: str
     wall: bool = False
@@ -96,7 +96,7 @@ def base_tile(char: str) -> TileKind:
 
 @dataclass(frozen=True)
 class Dynamics:
-    """How moves play out on a gridworld (DESIGN.md §2, ``dynamics:``)."""
+    """How moves play out on a gridworld (the README's level format, ``dynamics:``)."""
 
     gamma: float = 0.99
     step_reward: float = 0.0

@@ -1,4 +1,4 @@
-"""Drawing a level and an agent's insight onto a pygame Surface (DESIGN.md §1 ``render/``).
+"""Drawing a level and an agent's insight onto a pygame Surface (docs/ARCHITECTURE.md, the ``render`` layer).
 
 * :mod:`gridrl.render.colors`: the theme and the colour maps (diverging for values,
   sequential for visit counts).

@@ -4,12 +4,14 @@
 board, colour legend, caption; with ``panels=True`` the learning curves or a bandit's arms
 too) on a new Surface. :func:`save_png` and :func:`record_gif` write files atomically: to a
 temporary file beside the target, then renamed over it, so a reader never sees half a file.
+:func:`encode_gif` makes a GIF in memory (the notebook animations, :mod:`gridrl.render.notebook`).
 
 Nothing here needs a display: only ``pygame.font`` is initialised (on first use).
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -243,36 +245,51 @@ def save_png(surface: pygame.Surface, path: str | Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def record_gif(frames: Sequence[pygame.Surface], path: str | Path, fps: int) -> None:
-    """Write ``frames`` as a looping animated GIF at ``fps`` frames per second, atomically.
+def gif_frame(surface: pygame.Surface, size: tuple[int, int] | None = None) -> Any:
+    """``surface`` (scaled to ``size`` if given and different) as a 256-colour Pillow image,
+    its own palette, no dithering (flat colours stay flat). About a quarter of the Surface's
+    memory, so callers that collect many frames can convert each as soon as it is drawn."""
+    from PIL import Image  # a dependency; imported here so pictures alone never need it
 
-    Each frame gets its own 256-colour palette (no dithering, so flat colours stay flat);
-    the last frame is held for 2 seconds. Frames of another size are scaled to the first's.
-    Needs Pillow.
-    """
-    try:
-        from PIL import Image
-    except ImportError as err:  # pragma: no cover - pillow is a dependency
-        raise RuntimeError("writing a GIF needs Pillow: pip install pillow") from err
-    if not frames:
-        raise ValueError("record_gif needs at least one frame")
-    fps = max(1, int(fps))
-    size = frames[0].get_size()
-    images = []
-    for frame in frames:
-        if frame.get_size() != size:
-            frame = pygame.transform.smoothscale(frame, size)
-        rgb = Image.frombytes("RGB", size, pygame.image.tobytes(frame, "RGB"))
-        images.append(rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE))
-    duration = max(20, round(1000 / fps))
+    if size is not None and surface.get_size() != tuple(size):
+        surface = pygame.transform.smoothscale(surface, size)
+    rgb = Image.frombytes("RGB", surface.get_size(), pygame.image.tobytes(surface, "RGB"))
+    return rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+
+
+def encode_gif(images: Sequence[Any], fps: int) -> bytes:
+    """:func:`gif_frame` images as the bytes of a looping GIF at ``fps`` frames per second;
+    the last frame is held for 2 seconds (so a loop's end is visible)."""
+    if not images:
+        raise ValueError("a GIF needs at least one frame")
+    duration = max(20, round(1000 / max(1, int(fps))))
     durations = [duration] * len(images)
     durations[-1] = max(duration, 2000)
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=list(images[1:]), duration=durations,
+                   loop=0, disposal=1)  # fmt: skip
+    return buffer.getvalue()
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file beside it, then renamed)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_beside(path, ".gif")
+    tmp = _temp_beside(path, path.suffix)
     try:
-        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations,
-                       loop=0, disposal=1)  # fmt: skip
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def record_gif(frames: Sequence[pygame.Surface], path: str | Path, fps: int) -> None:
+    """Write ``frames`` as a looping animated GIF at ``fps`` frames per second, atomically.
+
+    Frames of another size are scaled to the first's; see :func:`gif_frame` and
+    :func:`encode_gif` for the palette and the timing. Needs Pillow.
+    """
+    if not frames:
+        raise ValueError("record_gif needs at least one frame")
+    size = frames[0].get_size()
+    atomic_write_bytes(path, encode_gif([gif_frame(frame, size) for frame in frames], fps))

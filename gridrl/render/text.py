@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from pathlib import Path
 
 import pygame
 
-#: ``assets/fonts`` beside the package (like the bundled ``levels/``).
-FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
+from gridrl.data import bundled_dir
+
+#: The repository's top-level ``assets/fonts``, shipped inside the package.
+FONT_DIR = bundled_dir("assets") / "fonts"
 FONT_FILES = {False: FONT_DIR / "DejaVuSans.ttf", True: FONT_DIR / "DejaVuSans-Bold.ttf"}
 
 #: Text surfaces kept at most; the least recently used go first.
@@ -31,10 +32,11 @@ def font(size: int, bold: bool = False) -> pygame.font.Font:
     """The app's font at ``size`` pixels (cached); initialises pygame.font if needed."""
     size = max(int(size), 6)
     key = (size, bold)
+    if not pygame.font.get_init():  # first use, or pygame.quit() (gymnasium's play() ends so) closed them all
+        _fonts.clear()
+        pygame.font.init()
     found = _fonts.get(key)
     if found is None:
-        if not pygame.font.get_init():
-            pygame.font.init()
         path = FONT_FILES[bold]
         if path.exists():
             found = pygame.font.Font(path, size)

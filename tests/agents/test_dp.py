@@ -39,7 +39,7 @@ def active(model: TabularModel) -> np.ndarray:
 
 
 def write_snapshot(path: Path, agent: Agent) -> Path:
-    """A snapshot.json as ``gridrl train`` writes it (DESIGN.md §5), from an agent's insight."""
+    """A snapshot.json as ``gridrl train`` writes it (docs/ARCHITECTURE.md, "Commands and outputs"), from an agent's insight."""
     ins, model = agent.insight(), agent.model
     rows, cols = model.shape
     wall = model.wall.reshape(rows, cols)

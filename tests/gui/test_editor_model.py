@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 
+import platformdirs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -134,6 +136,18 @@ def test_recovery_round_trip(user_dirs):
     assert got == level and target == user_dirs / "levels" / "x.yaml"
     em.clear_recovery()
     assert em.read_recovery() is None
+
+
+def test_user_folders_are_the_platforms(user_dirs, monkeypatch):
+    """Saved levels and the recovery file live in platformdirs' user-data folder
+    ($XDG_DATA_HOME/gridrl on Linux, here in tmp); GRIDRL_USER_LEVELS moves the levels."""
+    assert em.data_dir() == platformdirs.user_data_path("gridrl", appauthor=False)
+    if sys.platform.startswith("linux"):
+        assert em.data_dir() == user_dirs / "data" / "gridrl"
+    assert em.recovery_path().parent == em.data_dir()
+    assert em.user_levels_dir() == user_dirs / "levels"
+    monkeypatch.delenv("GRIDRL_USER_LEVELS")
+    assert em.user_levels_dir() == em.data_dir() / "levels"
 
 
 # ----------------------------------------------------------------------------- property test

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
+import re
+import sys
 
 import pytest
 
@@ -37,6 +40,30 @@ def test_lesson_run_writes_the_figure_report_and_exit_0(capsys, tmp_path):
     assert (tmp_path / "figure_4_1_values.png").is_file() and (tmp_path / "index.html").is_file()
     checks = json.loads((tmp_path / "checks.json").read_text())
     assert len(checks) == 5 and all(c["ok"] for c in checks)
+
+
+class FakeTerminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("argv", [
+    ["lesson", "run", "4.1", "--workers", "1"],
+    ["compare", "corridor", "--agents", "sarsa,q-learning", "--seeds", "2", "--episodes", "20", "--workers", "1"],
+])  # fmt: skip
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_bars_on_a_terminal_unless_quiet(argv, quiet, capsys, tmp_path, monkeypatch):
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    code, _, _ = run(capsys, *argv, "--out", str(tmp_path), *["--quiet"] * quiet)
+    assert code == 0
+    drawn = terminal.getvalue()
+    if quiet:
+        assert drawn == ""
+    else:
+        assert re.search(r"\| *\d+/\d+ \[", drawn), drawn  # tqdm's "  0%|   | 0/40 [00:00<?, ?episode/s]"
 
 
 def test_lesson_run_bad_input_is_a_message_and_exit_2(capsys, tmp_path):

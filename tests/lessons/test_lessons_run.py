@@ -95,8 +95,12 @@ def test_lessons_are_deterministic_and_the_same_in_parallel(tmp_path):
     tasks = [Task(index=i, label="Sarsa", agent="sarsa", params={"epsilon": 0.1, "alpha": 0.5},
                   level=run.level, seed=i, runs=1, unit="step", count=1500,
                   step_metrics=("episodes_vs_steps",)) for i in range(3)]  # fmt: skip
-    serial = run_tasks(tasks, workers=1, bar=None)
-    parallel = run_tasks(tasks, workers=2, bar=None)
+    serial_done: list[int] = []
+    parallel_done: list[int] = []
+    serial = run_tasks(tasks, workers=1, bar=serial_done.append)
+    parallel = run_tasks(tasks, workers=2, bar=parallel_done.append)
+    assert serial_done == list(range(1, 4501))  # the bar hears of every step done, counted from the start
+    assert parallel_done == [1500, 3000, 4500]  # ... or of every task a worker finished
     again = [execute(t) for t in tasks]
     for a, b, c in zip(serial, parallel, again):
         for key in ("episode_returns", "episode_lengths", "episodes_vs_steps"):

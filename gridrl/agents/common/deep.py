@@ -339,7 +339,7 @@ class DeepAgent(Agent):
             "terminated": np.asarray(terminated), "truncated": np.asarray(truncated),
             "final_states": final_states, "episodes": episodes, "env0_done": bool(done[0]),
         }  # fmt: skip
-        if self.is_bandit:  # the bandit curves of DESIGN.md §5: one point per pull
+        if self.is_bandit:  # the bandit curves of metrics.json: one point per pull
             result["curves"] = {
                 "mean_reward": np.array([rewards.mean()]),
                 "optimal_fraction": np.array([np.mean(infos["optimal"])]),
@@ -423,7 +423,7 @@ class DeepAgent(Agent):
         )
 
     def _bandit_extras(self) -> dict[str, Any]:
-        """On a bandit: run 0's true arm values, for the bar view (DESIGN.md §5's snapshot)."""
+        """On a bandit: run 0's true arm values, for the bar view (snapshot.json's ``true_means``)."""
         return {"true_means": self.envs.true_means[0].copy()} if self.is_bandit else {}
 
     def state_dict(self) -> dict[str, Any]:

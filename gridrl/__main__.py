@@ -1,0 +1,7 @@
+"""``python -m gridrl ...`` is ``gridrl ...``."""
+
+import sys
+
+from gridrl.cli import main
+
+sys.exit(main())

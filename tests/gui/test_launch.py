@@ -1,0 +1,83 @@
+"""``gridrl app`` / ``gridrl edit`` / ``python -m gridrl``: the window from the command line, headless."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from gridrl.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _user_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+def test_app_opens_a_level_with_an_agent_and_its_settings(tmp_path, capsys):
+    shot = tmp_path / "app.png"
+    code = main(["app", "four_rooms", "--agent", "sarsa", "--set", "alpha=0.25", "--seed", "3",
+                 "--headless", "--frames", "3", "--size", "1024x768", "--screenshot", str(shot)])  # fmt: skip
+    assert code == 0
+    assert capsys.readouterr().out.strip() == "gridrl: 3 frames on four_rooms (Four Rooms) with sarsa"
+    assert Image.open(shot).size == (1024, 768)
+
+
+def test_app_applies_set_to_the_agent(monkeypatch):
+    """--set reaches the agent's config, and --seed its seed."""
+    from gridrl.gui import scene_train
+
+    seen = {}
+    use_agent = scene_train.TrainScene.use_agent
+
+    def spy(self, name, params, seed):
+        use_agent(self, name, params, seed)
+        seen.update(name=self.trainer.agent_name, alpha=self.trainer.session.agent.config.alpha, seed=seed)
+
+    monkeypatch.setattr(scene_train.TrainScene, "use_agent", spy)
+    assert main(["app", "corridor", "--agent", "q-learning", "--set", "alpha=0.25", "--seed", "7",
+                 "--headless", "--frames", "1"]) == 0  # fmt: skip
+    assert seen == {"name": "q-learning", "alpha": 0.25, "seed": 7}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["app", "--agent", "q-lerning"], "did you mean 'q-learning'"),
+        (["app", "--set", "alpha=0.1"], "--set and --seed need --agent"),
+        (["app", "--agent", "q-learning", "--set", "alpha"], "--set takes NAME=VALUE"),
+        (["app", "--agent", "q-learning", "--set", "alpha=-1"], "alpha"),
+        (["app", "ten_armed_testbed", "--agent", "q-learning"], "q-learning"),
+        (["app", "--size", "big"], "--size takes WIDTHxHEIGHT"),
+        (["app", "--frames", "0"], "--frames must be at least 1"),
+        (["edit", "--size", "10x10"], "--size must be between"),
+    ],
+)
+def test_bad_window_arguments_are_a_message_and_exit_2(argv, message, capsys):
+    assert main([*argv, "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gridrl: ") and message in err and "Traceback" not in err
+
+
+def test_edit_without_a_level_starts_a_new_grid(capsys):
+    assert main(["edit", "--headless", "--frames", "2"]) == 0
+    assert capsys.readouterr().out.strip() == "gridrl: 2 frames in the level editor on New level"
+
+
+def test_edit_opens_the_level_in_the_editor(capsys):
+    assert main(["edit", "windy_gridworld", "--headless", "--frames", "2"]) == 0
+    assert capsys.readouterr().out.strip() == "gridrl: 2 frames in the level editor on Windy Gridworld (Sutton & Barto Example 6.5)"
+
+
+def test_python_dash_m_gridrl_and_main_py_run_the_same_app():
+    for argv in ([sys.executable, "-m", "gridrl", "app"], [sys.executable, "main.py"]):
+        proc = subprocess.run([*argv, "corridor", "--agent", "value-iteration", "--headless", "--frames", "2"],
+                              cwd=REPO, capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == "gridrl: 2 frames on corridor (Corridor) with value-iteration"
