@@ -136,10 +136,8 @@ def _tile_colours(level: GridLevel) -> np.ndarray:
 
 def _matplotlib_gif(level: GridLevel, labels: list[str], paths: dict[str, list[int]], n_frames: int,
                     gif: Path, still: Path, fps: int) -> None:  # fmt: skip
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from PIL import Image
 
     from gridrl.lessons.plots import COLOURS
@@ -147,8 +145,9 @@ def _matplotlib_gif(level: GridLevel, labels: list[str], paths: dict[str, list[i
     rows, cols = level.shape
     grid = compile_grid(level)
     background = _tile_colours(level)
-    fig, axes = plt.subplots(len(labels), 1, figsize=(max(4.0, 0.45 * cols + 1), (0.45 * rows + 0.6) * len(labels)),
-                             dpi=90, squeeze=False)  # fmt: skip
+    fig = Figure(figsize=(max(4.0, 0.45 * cols + 1), (0.45 * rows + 0.6) * len(labels)), dpi=90)
+    canvas = FigureCanvasAgg(fig)  # drawn frame by frame into an RGBA buffer
+    axes = fig.subplots(len(labels), 1, squeeze=False)
     artists = []
     for ax, label, colour in zip(axes[:, 0], labels, COLOURS):
         ax.imshow(background, interpolation="nearest")
@@ -174,9 +173,8 @@ def _matplotlib_gif(level: GridLevel, labels: list[str], paths: dict[str, list[i
             line.set_data(rc[:, 1], rc[:, 0])
             dot.set_data([rc[-1, 1]], [rc[-1, 0]])
             title.set_text(f"{label}: step {i} of {len(path) - 1}")
-        fig.canvas.draw()
-        rgba = np.asarray(fig.canvas.buffer_rgba())
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba())
         images.append(Image.fromarray(rgba[:, :, :3].copy()))
-    plt.close(fig)
     images[-1].save(still)
     images[0].save(gif, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)

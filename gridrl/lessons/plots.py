@@ -1,7 +1,8 @@
 """The lesson's figures: learning curves with a 95% band, and value grids (Figure 4.1).
 
-matplotlib with the Agg backend (no window, works on a server or in CI). Every figure is
-written as PNG beside a CSV with exactly the numbers drawn.
+matplotlib figures made without pyplot (no window, no backend chosen for the whole process,
+so a notebook that runs a lesson keeps its inline plots). Every figure is written as PNG
+beside a CSV with exactly the numbers drawn.
 """
 
 from __future__ import annotations
@@ -11,11 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from gridrl.lessons.model import INF, PlotStep, metric_x
 from gridrl.lessons.stats import Band, band, smooth
@@ -44,7 +42,8 @@ def plot_step(step: PlotStep, curves: dict[str, Any], out: Path) -> str:
     if step.metric == "values":
         return plot_values(step, curves, out)
     bands = curve_bands(step, curves)
-    fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=DPI)
+    fig = Figure(figsize=(7.5, 4.5), dpi=DPI)
+    ax = fig.subplots()
     for i, (label, b) in enumerate(bands.items()):
         colour = COLOURS[i % len(COLOURS)]
         ax.plot(b.x, b.mean, color=colour, lw=1.4, label=label)
@@ -67,7 +66,6 @@ def plot_step(step: PlotStep, curves: dict[str, Any], out: Path) -> str:
         )
     fig.tight_layout()
     fig.savefig(out / step.file)
-    plt.close(fig)
     write_band_csv(out / Path(step.file).with_suffix(".csv").name, metric_x(step.metric), bands)
     n = {b.n for b in bands.values()}
     seeds = f"{n.pop()} seeds" if len(n) == 1 else "several seeds"
@@ -111,8 +109,8 @@ def plot_values(step: PlotStep, curves: dict[str, Any], out: Path) -> str:
     """One panel per recorded update count k: V_k on the grid with its numbers (Figure 4.1)."""
     labels = list(step.curves)
     ks = curves[labels[0]].run.values_at
-    fig, axes = plt.subplots(len(labels), len(ks), figsize=(2.3 * len(ks), 2.6 * len(labels)),
-                             dpi=DPI, squeeze=False)  # fmt: skip
+    fig = Figure(figsize=(2.3 * len(ks), 2.6 * len(labels)), dpi=DPI)
+    axes = fig.subplots(len(labels), len(ks), squeeze=False)
     rows_csv = []
     for r, label in enumerate(labels):
         curve = curves[label]
@@ -139,7 +137,6 @@ def plot_values(step: PlotStep, curves: dict[str, Any], out: Path) -> str:
     fig.suptitle(step.title)
     fig.tight_layout()
     fig.savefig(out / step.file)
-    plt.close(fig)
     with (out / Path(step.file).with_suffix(".csv").name).open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["curve", "k", "row", "col", "V"])

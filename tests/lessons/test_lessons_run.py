@@ -7,6 +7,9 @@ The full-size runs, against the published numbers, are bench/lessons_full.py.
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -107,3 +110,38 @@ def test_lessons_are_deterministic_and_the_same_in_parallel(tmp_path):
             assert np.array_equal(a["curves"][key], b["curves"][key])
             assert np.array_equal(a["curves"][key], c["curves"][key])
     assert not np.array_equal(serial[0]["curves"]["episode_lengths"], serial[1]["curves"]["episode_lengths"])
+
+
+def test_a_lesson_leaves_matplotlib_s_backend_alone(tmp_path):
+    """The figures are drawn without pyplot, so a notebook that runs a lesson keeps its inline
+    plots: the process-wide backend stays the one the user chose (here svg), in a fresh process."""
+    code = ("import matplotlib; from gridrl.lessons import load_lesson; from gridrl.lessons.runner import run_lesson\n"
+            f"run_lesson(load_lesson('figure_4_1'), {str(tmp_path)!r}, quick=True, workers=1, progress=False)\n"
+            "print(matplotlib.get_backend())")  # fmt: skip
+    env = {**os.environ, "MPLBACKEND": "svg"}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "svg"
+    assert (tmp_path / "figure_4_1_values.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_matplotlib_path_animation_draws_each_step(tmp_path):
+    """The fallback animation (used when pygame cannot draw): one frame per step of the
+    longest path, each frame different from the one before while the path grows."""
+    from PIL import Image, ImageChops
+
+    from gridrl.lessons.animate import _matplotlib_gif
+    from gridrl.levels import load_level
+
+    level = load_level("corridor")
+    paths = {"a": [0, 1, 2, 3], "b": [0, 1]}
+    gif, still = tmp_path / "p.gif", tmp_path / "p.png"
+    _matplotlib_gif(level, ["a", "b"], paths, 4, gif, still, fps=4)
+    frames = Image.open(gif)
+    assert frames.n_frames == 4
+    pictures = []
+    for i in range(4):
+        frames.seek(i)
+        pictures.append(frames.convert("RGB"))
+    assert all(ImageChops.difference(p, q).getbbox() for p, q in zip(pictures, pictures[1:]))
+    assert Image.open(still).size == pictures[0].size
