@@ -357,3 +357,11 @@ def test_bandit_bars_mark_the_greedy_arm_and_survive_nans() -> None:
     assert greedy[:, 0].mean() > others[others[:, 1] > 60][:, 0].mean()
     empty = pygame.Surface((300, 200))
     draw_bandit_bars(empty, empty.get_rect(), None, np.full(4, np.nan), np.full(4, np.nan), None)
+
+
+def test_the_cli_s_overlay_names_are_the_renderer_s():
+    """``gridrl render --overlays`` keeps its own copy (the CLI starts without pygame)."""
+    from gridrl.cli import RENDER_OVERLAYS
+    from gridrl.render import OVERLAYS
+
+    assert RENDER_OVERLAYS == tuple(OVERLAYS)
