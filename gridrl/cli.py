@@ -429,25 +429,23 @@ def _render_frames(session: Any, unit: str, count: int, max_frames: int, draw: A
                 frames.append(draw(agent.insight(), _render_caption(session), session.history))
             progress(i + 1)
         return frames
+    from gridrl.render.trail import Trail
+
     every = max(1, -(-count // (max_frames - 1)))
-    trail: list[int] = []
+    # The agent and its trail: only steps on a gridworld walk.
+    trail = Trail(session.level) if unit == "step" and isinstance(session.level, GridLevel) else None
     for i in range(count):
         event = session.advance(unit)
         progress(i + 1)
-        agent_state = None
         highlight = None
-        if unit == "step" and isinstance(session.level, GridLevel) and event.state is not None:
-            if not trail:
-                trail.append(int(event.state))
-            if event.done or event.next_state is None:
-                trail = []
-            else:
-                trail.append(int(event.next_state))
-                agent_state = int(event.next_state)
-            highlight = {int(s): 1.0 for s in event.changed}
+        if trail is not None:
+            trail.follow(event)
+            if event.state is not None:
+                highlight = {int(s): 1.0 for s in event.changed}
         if (i + 1) % every == 0 or i + 1 == count:
-            frames.append(draw(agent.insight(), _render_caption(session), session.history,
-                               agent_state=agent_state, trail=list(trail), highlight=highlight))  # fmt: skip
+            walker = {"agent_state": trail.agent, "trail": trail.cells} if trail is not None else {}
+            frames.append(draw(agent.insight(), _render_caption(session), session.history, highlight=highlight,
+                               **walker))  # fmt: skip
     return frames
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,11 +15,10 @@ from gridrl.levels import Action, GridLevel, load_level
 
 if TYPE_CHECKING:
     from gridrl.render.frames import Screen
+    from gridrl.render.trail import Trail
 
 #: The render modes of GridWorldEnv and BanditEnv.
 RENDER_MODES = ("ansi", "human", "rgb_array")
-#: Cells of the episode kept for the drawn trail (the board draws at most its last 80).
-TRAIL_KEPT = 80
 
 
 def check_render_mode(render_mode: str | None) -> str | None:
@@ -100,8 +98,13 @@ class GridWorldEnv(gym.Env):
         self.t = 0
         # Frames only: the episode's trail, its last reward and return, and the render layer's
         # Screen (made on the first frame).
-        self._pixels = render_mode in ("human", "rgb_array")
-        self._trail: deque[int] = deque(maxlen=TRAIL_KEPT)
+        self._trail: Trail | None = None
+        if render_mode in ("human", "rgb_array"):
+            # Imported only for frames, like gridrl.render.frames in _frame: importing
+            # gridrl.envs (or an env without pixels) loads neither pygame nor the render layer.
+            from gridrl.render.trail import Trail
+
+            self._trail = Trail(loaded)
         self._reward: float | None = None
         self._return = 0.0
         self._screen: Screen | None = None
@@ -136,9 +139,8 @@ class GridWorldEnv(gym.Env):
         else:
             self.s = self._check_start(start)
         self.t = 0
-        if self._pixels:
-            self._trail.clear()
-            self._trail.append(self.s)
+        if self._trail is not None:
+            self._trail.start(self.s)
             self._reward, self._return = None, 0.0
             if self.render_mode == "human":
                 self._frame(paced=True)
@@ -159,20 +161,6 @@ class GridWorldEnv(gym.Env):
             raise ValueError(f"start state {start} is a wall or terminal cell")
         return s
 
-    def _walked(self, s: int, s_next: int) -> bool:
-        """Whether the agent surely walked from ``s`` to ``s_next``: a move (with its wind) lands
-        there and no teleport or exit from ``s`` could. Only such steps join the drawn trail, so
-        a jump never looks like a step (a step that could also have been a jump, say a slip
-        onto a cell a teleport also reaches, just restarts the trail)."""
-        grid = self.model.grid
-        if grid.exit[s] >= 0:
-            return False
-        landed = grid.move(np.full(N_ACTIONS, s), np.arange(N_ACTIONS))[0]
-        portals = grid.teleport[landed]
-        if s_next not in landed[portals < 0]:
-            return False
-        return not any(s_next in grid.targets[i] for i in set(portals[portals >= 0].tolist()))
-
     def step(self, action: int) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         if self.s is None:
             raise gym.error.ResetNeeded("call reset() before step()")
@@ -190,10 +178,8 @@ class GridWorldEnv(gym.Env):
                 previous = chosen[0]
             p = chosen[0] - previous
         _, s_next, r, terminated = chosen
-        if self._pixels:
-            if not self._walked(self.s, s_next):
-                self._trail.clear()
-            self._trail.append(s_next)
+        if self._trail is not None:
+            self._trail.step(self.s, s_next)
             self._reward = r
             self._return += r
         self.s = s_next
@@ -227,7 +213,8 @@ class GridWorldEnv(gym.Env):
 
         if self._screen is None:
             self._screen = frames.Screen(self.render_mode, f"gridrl: {self.level.name}", self.metadata["render_fps"])
-        frame = frames.gridworld_frame(self.level, self.s, self._trail, self.t, self._reward, self._return)
+        trail = self._trail.cells if self._trail is not None else []
+        frame = frames.gridworld_frame(self.level, self.s, trail, self.t, self._reward, self._return)
         return self._screen.output(frame, paced)
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from gridrl.envs import GridWorldEnv
 from gridrl.levels import GridLevel
+from gridrl.render.trail import Trail
 
 ACTION_NAMES = ("up", "right", "down", "left")
 ARROWS = ("↑", "→", "↓", "←")
@@ -35,19 +36,20 @@ class ManualPlay:
     steps: int = 0
     episodes: int = 0
     returns: list[float] = field(default_factory=list)
-    trail: list[int] = field(default_factory=list)
+    _trail: Trail = field(init=False, repr=False)
     last: Move | None = None
     done: bool = False
 
     def __post_init__(self) -> None:
         self.env = GridWorldEnv(self.level)
+        self._trail = Trail(self.level)
         self._reset(self.seed)
 
     def _reset(self, seed: int | None = None) -> None:
         s, _ = self.env.reset(seed=seed)
         self.s = int(s)
         self.episode_return, self.steps, self.done = 0.0, 0, False
-        self.trail = [self.s]
+        self._trail.start(self.s)
 
     def restart(self) -> None:
         """A new episode from a start cell (the previous one is forgotten if unfinished)."""
@@ -58,6 +60,7 @@ class ManualPlay:
         """Follow a live edit: the same position if it is still a floor cell, else restart."""
         self.level = level
         self.env = GridWorldEnv(level)
+        self._trail.set_level(level)
         self.env.reset(seed=self.seed)
         if self.done or self.env.model.wall[self.s] or self.env.model.terminal[self.s]:
             self._reset()
@@ -73,13 +76,18 @@ class ManualPlay:
         self.s = int(s_next)
         self.episode_return += float(r)
         self.steps += 1
-        self.trail.append(self.s)
+        self._trail.step(s, self.s)
         self.last = Move(s, int(a), float(r), self.s, bool(terminated), bool(truncated))
         if terminated or truncated:
             self.done = True
             self.episodes += 1
             self.returns.append(self.episode_return)
         return self.last
+
+    @property
+    def trail(self) -> list[int]:
+        """The cells you walked this episode, oldest first (a teleport restarts it)."""
+        return self._trail.cells
 
     def status(self) -> list[str]:
         """Lines for the panel: the last move, its reward, the running return."""

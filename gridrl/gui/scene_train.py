@@ -941,7 +941,7 @@ class TrainScene(Scene):
             return (t.caption() or "") + busy
         h = t.session.history
         episodes = len(h.episode_returns)
-        parts = [f"episode {episodes + 1}" + (f", step {len(t.trail) - 1}" if len(t.trail) > 1 else "")]
+        parts = [f"episode {episodes + 1}" + (f", step {t.episode_steps}" if t.episode_steps else "")]
         if h.episode_returns:
             parts.append(f"last return {num(h.episode_returns[-1])}")
         eps = getattr(t.agent, "epsilon", None)

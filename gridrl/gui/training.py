@@ -26,6 +26,7 @@ from gridrl.agents.common.dp import DynamicProgramming
 from gridrl.gui import catalog
 from gridrl.gui.timeline import Snapshot, Timeline
 from gridrl.levels import BanditLevel, GridLevel, Level
+from gridrl.render.trail import Trail
 from gridrl.session import Session
 
 #: (label, units per second) of the speed slider.
@@ -42,8 +43,6 @@ DEFAULT_BANDIT_RUNS = 200
 FRAME_BUDGET = 0.008
 #: How long a changed cell stays highlighted.
 HIGHLIGHT_SECONDS = 0.8
-#: The trail keeps at most this many cells of the current episode.
-TRAIL_LENGTH = 400
 #: Series longer than this are halved (every other point dropped) to bound memory.
 SERIES_CAP = 200_000
 #: info keys that are counters or flags, not curves.
@@ -108,9 +107,7 @@ class Trainer:
         self.last_event: Event | None = None
         self.last_update: dict[int, tuple[str, dict[str, Any], int]] = {}
         self.highlight_glow: dict[int, tuple[float, float]] = {}  # s -> (start, seconds)
-        self.trail: list[int] = []
-        self.agent_state: int | None = None
-        self._episode_over = True
+        self._trail: Trail | None = Trail(self.level) if isinstance(self.level, GridLevel) else None
         self.series: dict[str, list[float]] = {}
         self._abs_td: list[float] = []
         self.timeline = Timeline()
@@ -123,6 +120,21 @@ class Trainer:
     @property
     def agent(self) -> Any:
         return self.session.agent
+
+    @property
+    def trail(self) -> list[int]:
+        """The cells the agent walked in its current episode, oldest first (a jump restarts it)."""
+        return self._trail.cells if self._trail is not None else []
+
+    @property
+    def agent_state(self) -> int | None:
+        """The agent's cell, or None (a bandit, dynamic programming, a whole-episode unit)."""
+        return self._trail.agent if self._trail is not None else None
+
+    @property
+    def episode_steps(self) -> int:
+        """Steps the agent took in its current episode."""
+        return self._trail.steps if self._trail is not None else 0
 
     @property
     def is_grid(self) -> bool:
@@ -308,23 +320,9 @@ class Trainer:
             self.last_update[int(b["s"])] = (event.equation, dict(b), self.units_run)
         elif self.is_bandit and b:
             self.last_update[0] = (event.equation, dict(b), self.units_run)
-        if self.is_grid and not self.is_dp:
-            self._follow_agent(event)
+        if self._trail is not None and not self.is_dp:
+            self._trail.follow(event)
         self._record_curves(event)
-
-    def _follow_agent(self, event: Event) -> None:
-        if event.unit == "episode" or event.state is None or event.next_state is None:
-            self.trail, self.agent_state, self._episode_over = [], None, True
-            return
-        if self._episode_over:
-            self.trail = [int(event.state)]
-            self._episode_over = False
-        self.trail.append(int(event.next_state))
-        if len(self.trail) > TRAIL_LENGTH:
-            del self.trail[: len(self.trail) - TRAIL_LENGTH]
-        self.agent_state = int(event.next_state)
-        if event.done:
-            self._episode_over = True
 
     def _series(self, name: str) -> list[float]:
         values = self.series.setdefault(name, [])
@@ -480,6 +478,8 @@ class Trainer:
         self.wait()
         self.session.set_level(level)
         self.level = level
+        if self._trail is not None and isinstance(level, GridLevel):
+            self._trail.set_level(level)
         self._dirty = True
         self._insight = None
 

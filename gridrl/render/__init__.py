@@ -6,6 +6,8 @@
   V, Q, pi, visits, the agent, trail, highlights) into a rect; also the colour legend.
 * :mod:`gridrl.render.charts`: learning curves and a bandit's arms.
 * :mod:`gridrl.render.offscreen`: the app's picture without a window, PNG and GIF files.
+* :mod:`gridrl.render.trail`: :class:`Trail`, the cells the agent walked this episode (a jump,
+  such as a teleport, restarts it); no pygame.
 
 Render imports levels and numpy/pygame only: no agents, no torch. Only ``pygame.font`` is
 initialised here (on first use); a window is the GUI's business.

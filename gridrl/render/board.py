@@ -47,6 +47,7 @@ from gridrl.render.colors import (
     sequential,
     sequential_index,
 )
+from gridrl.render.trail import TRAIL_LENGTH  # cells of the trail drawn at most
 
 OVERLAYS = ("values", "numbers", "q", "policy", "visits")
 
@@ -60,8 +61,6 @@ COUNT_MIN_CELL = 56
 ARROW_LEVELS = 20
 #: Visit bars are drawn in steps of 1/BAR_LEVELS of the longest.
 BAR_LEVELS = 24
-#: States of the trail drawn at most (older ones have faded out anyway).
-TRAIL_LENGTH = 80
 
 # Cell kinds: PLAIN cells carry values; the others are drawn as tiles.
 PLAIN, WALL, GOAL, HAZARD, PIT, TELEPORT = range(6)

@@ -18,7 +18,6 @@ from typing import Any
 import pygame
 
 from gridrl.levels import BanditLevel, GridLevel, Level
-from gridrl.render.board import TRAIL_LENGTH
 from gridrl.render.offscreen import (
     DEFAULT_OVERLAYS,
     atomic_write_bytes,
@@ -26,6 +25,7 @@ from gridrl.render.offscreen import (
     gif_frame,
     render_board_image,
 )
+from gridrl.render.trail import Trail
 
 #: Width in pixels of a notebook picture; the height follows the level's shape.
 WIDTH = 720
@@ -97,19 +97,6 @@ class Animation:
         return Path(path)
 
 
-def _follow(trail: list[int], event: Any, episode_over: bool) -> bool:
-    """Extend ``trail`` (the cells of the current episode, at most TRAIL_LENGTH) by a step
-    ``event``; return whether the episode ended, so the next step starts a new trail."""
-    if event.state is None or event.next_state is None:  # not a single step: no agent to show
-        trail.clear()
-        return True
-    if episode_over:
-        trail[:] = [int(event.state)]
-    trail.append(int(event.next_state))
-    del trail[:-TRAIL_LENGTH]
-    return bool(event.done)
-
-
 def animate_session(
     session: Any,
     count: int,
@@ -129,20 +116,19 @@ def animate_session(
     size = tuple(size) if size is not None else picture_size(session.level)
     # The stride grows until the frames fit the cap: they still span the whole training.
     stride = max(every, math.ceil(count / (max_frames - 1)))
-    walking = unit == "step" and isinstance(session.level, GridLevel)
-    trail: list[int] = []
-    episode_over = True
+    # The agent and its trail: only steps on a gridworld walk.
+    trail = Trail(session.level) if unit == "step" and isinstance(session.level, GridLevel) else None
     changed: set[int] = set()  # cells updated since the last frame, glowing in the next
     # Each frame is quantised as soon as it is drawn: memory ~ width x height bytes per frame.
     images = [gif_frame(draw_session(session, size, overlays))]
     for i in range(1, count + 1):
         event = session.advance(unit)
         changed.update(int(s) for s in event.changed)
-        if walking:
-            episode_over = _follow(trail, event, episode_over)
+        if trail is not None:
+            trail.follow(event)
         if i % stride == 0 or i == count:
-            frame = draw_session(session, size, overlays, agent_state=trail[-1] if trail else None,
-                                 trail=trail, highlight=dict.fromkeys(changed, 1.0))  # fmt: skip
+            walker = {"agent_state": trail.agent, "trail": trail.cells} if trail is not None else {}
+            frame = draw_session(session, size, overlays, highlight=dict.fromkeys(changed, 1.0), **walker)
             images.append(gif_frame(frame))
             changed.clear()
     return Animation(encode_gif(images, fps), len(images), fps, size)

@@ -24,7 +24,6 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from gridrl.envs import BanditEnv, GridWorldEnv
-from gridrl.envs.gridworld import TRAIL_KEPT
 from gridrl.levels import GridLevel, bundled_level_names, load_level
 from gridrl.render.board import TRAIL_LENGTH
 from gridrl.render.colors import THEME
@@ -179,7 +178,20 @@ def test_a_teleport_next_door_is_a_jump_too(make_level):
 
 
 def test_the_env_keeps_what_the_board_draws_of_the_trail():
-    assert TRAIL_KEPT == TRAIL_LENGTH
+    env = GridWorldEnv("cliff_walking", render_mode="rgb_array")
+    env.reset(options={"state": 24})
+    for i in range(TRAIL_LENGTH + 10):
+        env.step(RIGHT if i % 2 == 0 else LEFT)
+    assert len(env._trail.cells) == TRAIL_LENGTH
+
+
+def test_an_env_without_frames_loads_no_trail_nor_pygame():
+    code = ("import sys; from gridrl.envs import GridWorldEnv\n"
+            "env = GridWorldEnv('cliff_walking', render_mode='ansi'); env.reset(seed=0); env.step(1); env.render()\n"
+            "print('gridrl.render.trail' in sys.modules, 'pygame' in sys.modules)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"]
 
 
 def test_bandit_frame_shows_the_pulls():

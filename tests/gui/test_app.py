@@ -369,6 +369,8 @@ def test_arrow_keys_play_the_level_yourself(app):
     assert sc.view.trail[-1] == s
     key(app, pygame.K_DOWN)  # into the cliff: -100 and back to the start
     assert sc.manual.last.r == -100 and sc.manual.s == 36
+    app.run_frames(1)
+    assert sc.view.trail == [36], "the fall is a jump: the trail starts anew, no line across the board"
     assert sc.manual.episode_return == total - 100
     key(app, pygame.K_m)
     assert sc.manual is None

@@ -120,3 +120,22 @@ def test_live_hyperparameters_are_swapped_in():
     assert t.agent.config.alpha == 0.1 and np.array_equal(t.agent.Q, Q)
     assert "agent reset" in t.apply_params({"gamma": 0.5})
     assert t.agent.gamma == 0.5 and not t.agent.Q.any()
+
+
+def test_the_trail_jumps_when_the_agent_falls_off_the_cliff():
+    """Cliff Walking: the cliff teleports back to the start. The trail the app draws then
+    starts anew at S; no segment of it joins cells that one move does not (no wind here)."""
+    t = Trainer(load_level("cliff_walking"), "q-learning")
+    cols = t.level.shape[1]
+    falls = 0
+    for _ in range(2000):
+        event = t.advance("step")
+        cells = t.trail
+        assert cells[-1] == t.agent_state == event.next_state
+        for a, b in zip(cells, cells[1:]):
+            (r0, c0), (r1, c1) = divmod(a, cols), divmod(b, cols)
+            assert abs(r1 - r0) + abs(c1 - c0) <= 1, f"a line from {a} to {b} that no move made"
+        if event.reward == -100:
+            falls += 1
+            assert cells == [36] and t.episode_steps >= 1
+    assert falls >= 3
