@@ -34,8 +34,26 @@ MAX_UPDATE_HISTORY = 100_000
 
 
 @dataclass
+class PerPull:
+    """A bandit's learning curves as Figure 2.2 draws them: entry i is pull i + 1 of a run,
+    averaged over every run that reached it (the parallel runs, and the runs before them)."""
+
+    mean_reward: np.ndarray
+    reward_se: np.ndarray  # standard error of that mean: std over the runs / sqrt(runs)
+    optimal_action: np.ndarray  # fraction of the runs that pulled an optimal arm
+    optimal_se: np.ndarray
+    runs: np.ndarray  # how many runs reached each pull (the runs in progress count up to theirs)
+
+
+@dataclass
 class History:
-    """What happened so far. Bandit curves are per pull, averaged over the runs."""
+    """What happened so far. Bandit curves are per pull, averaged over the runs.
+
+    ``mean_reward`` and ``optimal_action`` keep one point per pull in the order trained
+    (metrics.json): a vectorised bandit agent's runs restart at the level's horizon, so past
+    it they repeat the run's shape. :meth:`per_pull` folds them onto the pull within the run
+    instead, from running sums of O(horizon) memory.
+    """
 
     episode_returns: list[float] = field(default_factory=list)
     episode_lengths: list[int] = field(default_factory=list)
@@ -44,6 +62,14 @@ class History:
     optimal_action: list[float] = field(default_factory=list)
     steps: int = 0
     units: dict[str, int] = field(default_factory=lambda: {"step": 0, "episode": 0, "update": 0})
+    #: Runs stepped at once by a vectorised bandit agent (the weight of one pass per pull).
+    runs: int = 1
+    # per pull within a run (index pull - 1): passes that reached it, and the sums over passes
+    # of the mean reward, the mean squared reward, and the optimal fraction
+    _passes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
+    _reward: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    _reward_sq: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    _optimal: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     def record(self, event: Event) -> None:
         self.steps += event.steps
@@ -57,6 +83,8 @@ class History:
         if "mean_reward" in event.curves:
             self.mean_reward.extend(event.curves["mean_reward"].tolist())
             self.optimal_action.extend(event.curves["optimal_fraction"].tolist())
+            if "pull" in event.curves:
+                self._fold(event.curves)
         elif "mean_reward" in event.info:
             self.mean_reward.append(float(event.info["mean_reward"]))
             self.optimal_action.append(float(event.info.get("optimal_fraction", math.nan)))
@@ -69,6 +97,42 @@ class History:
             self.updates.append(diagnostics)
             if len(self.updates) > MAX_UPDATE_HISTORY:
                 del self.updates[: len(self.updates) - MAX_UPDATE_HISTORY]
+
+    def _fold(self, curves: dict[str, np.ndarray]) -> None:
+        """Add one pass of the runs at the given pulls to the per-pull sums."""
+        i = np.asarray(curves["pull"], dtype=np.int64) - 1
+        if i.size and i.max() >= self._passes.size:
+            n = int(i.max()) + 1
+            self._passes, self._reward, self._reward_sq, self._optimal = (
+                np.concatenate([a, np.zeros(n - a.size, dtype=a.dtype)])
+                for a in (self._passes, self._reward, self._reward_sq, self._optimal)
+            )
+        mean = curves["mean_reward"]
+        np.add.at(self._passes, i, 1)
+        np.add.at(self._reward, i, mean)
+        np.add.at(self._reward_sq, i, curves["reward_std"] ** 2 + mean**2)
+        np.add.at(self._optimal, i, curves["optimal_fraction"])
+
+    def per_pull(self) -> PerPull | None:
+        """The curves per pull within a run, averaged over all runs so far, with standard
+        errors; None unless a vectorised bandit agent recorded them.
+
+        Every pass weighs ``runs`` runs, so the mean of the pass means is the mean over all
+        runs, and the variance over all runs is the mean of E[R^2] minus the mean squared.
+        """
+        reached = np.flatnonzero(self._passes)
+        if not reached.size:
+            return None
+        n = reached[-1] + 1
+        passes = np.maximum(self._passes[:n], 1)
+        mean = self._reward[:n] / passes
+        variance = np.maximum(self._reward_sq[:n] / passes - mean**2, 0.0)
+        optimal = self._optimal[:n] / passes
+        runs = self._passes[:n] * self.runs
+        with np.errstate(divide="ignore", invalid="ignore"):
+            root = np.sqrt(np.where(runs > 0, runs, np.nan))
+            return PerPull(mean_reward=mean, reward_se=np.sqrt(variance) / root, optimal_action=optimal,
+                           optimal_se=np.sqrt(optimal * (1 - optimal)) / root, runs=runs)  # fmt: skip
 
 
 class Session:
@@ -88,7 +152,7 @@ class Session:
         self.seed = seed
         self.runs = runs
         self.agent: Agent = make_agent(agent, self.level, self.params, seed=seed, runs=runs)
-        self.history = History()
+        self.history = History(runs=runs)
 
     def set_level(self, level: Level) -> None:
         """Apply a live edit of the level (same kind and size) without resetting the agent."""

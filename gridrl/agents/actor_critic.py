@@ -42,7 +42,7 @@ import torch
 from torch import nn
 
 from gridrl.agents.base import Event, hp
-from gridrl.agents.common.deep import DeepAgent
+from gridrl.agents.common.deep import DeepAgent, diagnostics_of
 from gridrl.agents.common.policy import CategoricalPolicy, explained_variance, sample_actions
 from gridrl.agents.common.rollout import Batch, Rollout
 from gridrl.levels import Level
@@ -77,6 +77,12 @@ class ActorCritic(DeepAgent):
     name = "actor-critic"
     Config = Config
     summary = "A2C: a policy (actor) steered by a learned value function's advantage estimates (critic)"
+    diagnostics = diagnostics_of(
+        "mean_advantage", "entropy", "explained_variance", "value_loss", "policy_loss", "loss", "grad_norm",
+        mean_advantage=("mean advantage", "Mean of the batch's advantage estimates A = G − V(s). Near 0 "
+                                          "when the critic is right on average; far from 0 means V is "
+                                          "biased (too low if positive)."),
+    )
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)

@@ -64,7 +64,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gridrl.agents.base import Event, hp
-from gridrl.agents.common.deep import DeepAgent, mlp
+from gridrl.agents.common.deep import DeepAgent, diagnostics_of, mlp
 from gridrl.agents.common.exploration import epsilon_greedy_probs
 from gridrl.agents.common.replay import ReplayBuffer
 from gridrl.levels import Level
@@ -205,6 +205,18 @@ class DQN(DeepAgent):
     name = "dqn"
     Config = Config
     summary = "Q-learning with a network, replay memory and a target network (Mnih et al. 2015)"
+    diagnostics = diagnostics_of(
+        "td_error_abs", "epsilon", "loss", "q_mean", "target_mean", "grad_norm",
+        td_error_abs=("|TD error|", "Mean |y − Q(s,a)| over the minibatch, y = r + γ max Q_target(s′,·). "
+                                    "It should fall and level off; steady growth means Q is diverging."),
+        epsilon=("exploration ε", "Probability of a random action, decaying by the schedule; the agent "
+                                  "exploits more as it falls."),
+        loss=("loss", "The Huber / squared loss of the TD errors this update; noisy, it should fall."),
+        q_mean=("mean Q", "Mean Q(s,a) of the minibatch; it should approach the returns the level pays, "
+                          "and not climb without bound (overestimation)."),
+        target_mean=("mean target y", "Mean TD target r + γ max Q_target(s′,·); it tracks mean Q a little "
+                                      "ahead of it."),
+    )
     level_kinds = ("gridworld", "bandit")
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
@@ -222,16 +234,25 @@ class DQN(DeepAgent):
         self._Q_table: np.ndarray | None = None
         self._Q_target_table: np.ndarray | None = None
         self._Q_target_t: torch.Tensor | None = None
-        if self.is_bandit:
-            self.no_value = np.zeros(self.n_states, dtype=bool)
-        else:
-            model = self.envs.model
-            self.no_value = model.terminal | model.wall  # Q(terminal, .) = 0 by definition
+        self._find_no_value()
         self.equation = (
             "y = r + gamma (1 - terminated) Q^(s', argmax_a' Q(s',a')),  delta = y - Q(s,a)"
             if c.double else
             "y = r + gamma (1 - terminated) max_a' Q^(s',a'),  delta = y - Q(s,a)"
         )  # fmt: skip
+
+    def _find_no_value(self) -> None:
+        """The cells whose Q is 0 by definition: terminal cells and walls."""
+        if self.is_bandit:
+            self.no_value = np.zeros(self.n_states, dtype=bool)
+        else:
+            model = self.envs.model
+            self.no_value = model.terminal | model.wall  # Q(terminal, .) = 0 by definition
+
+    def rebuild_environment(self) -> None:
+        """After a live edit, new walls and goals show Q = 0 and former ones the network's Q."""
+        super().rebuild_environment()
+        self._find_no_value()
 
     @property
     def epsilon(self) -> float:

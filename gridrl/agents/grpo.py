@@ -49,7 +49,7 @@ import torch
 from torch import nn
 
 from gridrl.agents.base import Event, hp
-from gridrl.agents.common.deep import DeepAgent
+from gridrl.agents.common.deep import DeepAgent, diagnostics_of
 from gridrl.agents.common.policy import CategoricalPolicy, sample_actions
 from gridrl.levels import Level
 
@@ -177,6 +177,32 @@ class GRPO(DeepAgent):
     Config = Config
     level_kinds = ("gridworld", "bandit")
     summary = "PPO's clipped surrogate without a critic: a group's mean outcome is the baseline"
+    diagnostics = diagnostics_of(
+        "kl_ref", "return_std", "clip_fraction", "entropy", "mean_return", "zero_signal_fraction", "J",
+        "surrogate", "loss", "mean_length", "group_size", "start_state",
+        kl_ref=("KL to the reference", "Estimated KL(π ‖ π_ref) to the frozen reference policy, weighted by β "
+                                       "in the loss. It grows slowly as the policy learns; a fast climb "
+                                       "means β is too small."),
+        return_std=("group reward spread", "Standard deviation of the G returns in the group. Above 0 the "
+                                           "group carries a learning signal; 0 means every episode scored "
+                                           "alike and the update learns nothing."),
+        clip_fraction=("clip fraction", "Share of steps whose ratio ρ = π/π_old left [1−ε, 1+ε]. Healthy: "
+                                        "about 0.05–0.2."),
+        mean_return=("group mean return", "Mean return of the group's G episodes: the baseline each "
+                                          "episode's return is compared with. It should rise."),
+        zero_signal_fraction=("share of groups without signal", "Fraction of all updates so far whose "
+                                                                "group had equal returns (no gradient). "
+                                                                "High means rewards are too sparse."),
+        J=("objective J", "The clipped surrogate minus β times the KL to the reference, averaged per episode: "
+                          "what the update maximises."),
+        surrogate=("clipped surrogate", "Mean over episodes of min(ρA, clip(ρ)A); near 0 at the start of "
+                                        "each update, since ρ = 1 there."),
+        mean_length=("group mean length", "Average steps of the group's episodes; on a reach-the-goal "
+                                          "level it should fall."),
+        group_size=("group size G", "Episodes per group (a setting, constant)."),
+        start_state=("start state s₀", "The state index the group started from (the level's start, or "
+                                       "a random cell with random starts)."),
+    )
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)

@@ -59,6 +59,15 @@ class MonteCarlo(TabularControl):
         self.N = np.zeros((self.n_states, self.n_actions), dtype=np.int64)  # |Returns(s, a)|
         self.trajectory: list[tuple[int, int, float]] = []  # line 3: (S_t, A_t, R_t+1) so far
 
+    def forget(self, cells: np.ndarray) -> None:
+        """Also the return counts: an average restarts from its first new return."""
+        super().forget(cells)
+        self.N[cells] = 0
+
+    def begin_episode(self, s: int) -> None:
+        """An episode cut short (a live edit walled the agent in) leaves no steps behind."""
+        self.trajectory = []
+
     def learn(
         self, s: int, a: int, r: float, s_next: int, terminated: bool, truncated: bool
     ) -> Event:

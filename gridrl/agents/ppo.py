@@ -45,6 +45,7 @@ import numpy as np
 import torch
 
 from gridrl.agents.base import hp
+from gridrl.agents.common.deep import diagnostics_of
 from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples, check_minibatches
 from gridrl.agents.common.policy import approx_kl, categorical_kl, entropy, log_softmax
 from gridrl.agents.common.rollout import Batch
@@ -175,6 +176,29 @@ class PPO(OnPolicyAgent):
     name = "ppo"
     Config = Config
     summary = "reuses each batch for several epochs, kept near pi_old by a clipped ratio or a KL penalty"
+    diagnostics = diagnostics_of(
+        "clip_fraction", "approx_kl", "entropy", "explained_variance", "value_loss", "policy_loss", "kl",
+        "clip_active_fraction", "ratio_min", "ratio_max", "epochs", "beta", "beta_next",
+        clip_fraction=("clip fraction", "Share of samples whose ratio ρ = π/π_old left [1−ε, 1+ε]. "
+                                        "Healthy: about 0.05–0.2; near 0.5 the steps are too large."),
+        approx_kl=("approx. KL(π_old ‖ π)", "How far one update moved the policy (mean of (ρ−1) − log ρ). "
+                                             "Healthy: about 0.01–0.02; above ~0.05 the step was too big."),
+        kl=("KL(π_old ‖ π)", "The exact KL divergence between the policy before and after the update, "
+                             "averaged over the batch's states. Small (≈ 0.01) means a careful step."),
+        clip_active_fraction=("clip active fraction", "Share of samples where the clip changed the "
+                                                      "gradient (ρ outside the range in the direction of A). "
+                                                      "Usually below the clip fraction; 0 means no clipping."),
+        ratio_min=("smallest ratio ρ", "The smallest π/π_old in the batch after the update; far below 1−ε "
+                                       "means some actions lost much probability."),
+        ratio_max=("largest ratio ρ", "The largest π/π_old in the batch after the update; far above 1+ε "
+                                      "means some actions gained much probability."),
+        epochs=("epochs run", "Passes over the batch this update made; fewer than set means target_kl "
+                              "stopped it early."),
+        beta=("KL penalty β", "The KL penalty's weight this update used (KL variant); it adapts to keep "
+                              "the KL near its target."),
+        beta_next=("next KL penalty β", "The weight the next update will use: doubled after a too-large "
+                                        "KL, halved after a too-small one."),
+    )
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)

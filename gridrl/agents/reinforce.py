@@ -51,7 +51,7 @@ import torch
 from torch import nn
 
 from gridrl.agents.base import Event, hp
-from gridrl.agents.common.deep import DeepAgent
+from gridrl.agents.common.deep import DeepAgent, diagnostics_of
 from gridrl.agents.common.gae import discounted_returns
 from gridrl.agents.common.policy import (
     CategoricalPolicy,
@@ -110,6 +110,14 @@ class Reinforce(DeepAgent):
     name = "reinforce"
     Config = Config
     summary = "Monte Carlo policy gradient: make actions that were followed by high returns likelier"
+    diagnostics = diagnostics_of(
+        "mean_return", "entropy", "grad_variance", "baseline_mean", "explained_variance", "value_loss",
+        "policy_loss", "loss", "mean_length",
+        grad_variance=("gradient variance", "Variance of the per-episode policy gradients: REINFORCE's "
+                                            "weakness. A baseline should make it smaller."),
+        baseline_mean=("mean baseline b", "Mean of the baseline subtracted from the returns (0 without "
+                                          "one); it should follow the mean return."),
+    )
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)

@@ -48,6 +48,7 @@ from torch import nn
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from gridrl.agents.base import hp
+from gridrl.agents.common.deep import diagnostics_of
 from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples, check_minibatches
 from gridrl.agents.common.policy import categorical_kl, entropy, flat_grad, flatten, log_softmax
 from gridrl.agents.common.rollout import Batch
@@ -184,6 +185,32 @@ class TRPO(OnPolicyAgent):
     name = "trpo"
     Config = Config
     summary = "natural-gradient steps inside a KL trust region, found by conjugate gradient and a line search"
+    diagnostics = diagnostics_of(
+        "kl", "line_search_tries", "entropy", "explained_variance", "value_loss", "surrogate_improvement",
+        "line_search_fraction", "kl_full_step", "step_size", "expected_improvement", "cg_iterations",
+        "cg_residual", "grad_norm", "policy_loss",
+        kl=("KL(π_old ‖ π) of the step", "The KL divergence of the accepted step. Healthy: at or just below "
+                                         "the trust region δ (0.01 by default); 0 means the step was rejected."),
+        line_search_tries=("line-search steps", "Backtracking steps before a step kept KL ≤ δ and improved the "
+                                                "surrogate. 0–2 is healthy; often the maximum means the "
+                                                "quadratic model of the KL is poor."),
+        surrogate_improvement=("surrogate improvement", "How much the accepted step raised the surrogate "
+                                                        "objective L(θ). Positive when the line search "
+                                                        "succeeded; 0 when it gave up."),
+        line_search_fraction=("line-search fraction", "Share of the full natural-gradient step kept (1, ½, "
+                                                      "¼, …); 1 is healthy, 0 means no step was taken."),
+        kl_full_step=("KL of the full step", "The KL the full step would have had; far above δ means the "
+                                             "quadratic approximation of the KL was poor."),
+        step_size=("natural step size", "√(2δ / xᵀFx): the scale that puts the full step on the trust "
+                                        "region's edge. It shrinks where the policy is sensitive."),
+        expected_improvement=("expected improvement", "The surrogate gain the linear model predicted for "
+                                                      "the full step; compare with the surrogate improvement."),
+        cg_iterations=("conjugate-gradient iterations", "Iterations to solve F x = g; at the maximum every "
+                                                        "time means the solve is cut short."),
+        cg_residual=("conjugate-gradient residual", "|F x − g| after the solve; small (≪ |g|) means the "
+                                                    "natural gradient is accurate."),
+        grad_norm=("policy gradient norm", "|g|, the surrogate's gradient; it shrinks as the policy settles."),
+    )
     equation = "theta <- theta + alpha^j sqrt(2 delta / (x^T F x)) x,  x = F^-1 g;  rho = pi(a|s) / pi_old(a|s)"
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:

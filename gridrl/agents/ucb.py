@@ -83,5 +83,8 @@ class UCB(BanditAgent):
         return greedy_probs(self.scores(t, self.Q[:1], self.N[:1]))
 
     def agent_extras(self) -> dict[str, Any]:
+        """Run 0's bonus and upper confidence bound Q(a) + c sqrt(ln t / N(a)) at its next pull
+        (t counts that pull), the numbers the arms chart draws as whiskers; +inf if untried."""
         t = np.array([[self.t[0] + 1]])
-        return {"ucb_bonus": self.bonus(t, self.N[:1])[0], "c": self.config.c}
+        return {"ucb_bonus": self.bonus(t, self.N[:1])[0], "ucb_bound": self.scores(t, self.Q[:1], self.N[:1])[0],
+                "c": self.config.c}  # fmt: skip

@@ -7,6 +7,7 @@ wide enough for any seed and narrow enough that a broken method falls outside th
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 import numpy as np
@@ -387,6 +388,59 @@ def test_insight(name):
            "thompson": "posterior_mean"}  # fmt: skip
     assert own[name] in ins.extras
     np.testing.assert_array_equal(ins.Q, agent.Q[:1])
+
+
+@pytest.mark.parametrize("name", BANDIT_AGENTS)
+def test_step_curves_carry_the_pull_within_the_run_and_the_spread_over_runs(name):
+    """What History.per_pull folds: the pull's index in its run (1..horizon, then 1 again)
+    and the standard deviation of the reward over the runs at that pull."""
+    agent = make_agent(name, SHORT, {}, seed=4, runs=6)
+    log = record_pulls(agent)
+    pulls = []
+    for _ in range(12):
+        curves = agent.step().curves
+        _, rewards = log[-1]
+        assert curves["mean_reward"] == pytest.approx([rewards.mean()])
+        assert curves["reward_std"] == pytest.approx([rewards.std()])
+        pulls.append(int(curves["pull"][0]))
+    assert pulls == [1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2]
+    episode = agent.episode()  # pulls 3..5 of the third run
+    np.testing.assert_array_equal(episode.curves["pull"], [3, 4, 5])
+    assert set(episode.curves) == {"mean_reward", "optimal_fraction", "reward_std", "pull"}
+
+
+def test_ucb_insight_gives_the_bound_of_eq_2_10_by_hand():
+    agent = make_agent("ucb", BERNOULLI_3, {"c": 1.5}, runs=2)
+    agent.Q[0] = [0.25, 0.6, 0.0]
+    agent.N[0] = [4, 5, 0]
+    agent.t[0] = 9  # the next pull is the 10th
+    extras = agent.insight().extras
+    expected = [0.25 + 1.5 * math.sqrt(math.log(10) / 4), 0.6 + 1.5 * math.sqrt(math.log(10) / 5), math.inf]
+    np.testing.assert_allclose(extras["ucb_bound"], expected, rtol=1e-12)
+    np.testing.assert_allclose(extras["ucb_bound"] - agent.Q[0], extras["ucb_bonus"], rtol=1e-12)
+    assert agent.insight().pi[0, 2] == 1.0  # the untried arm's bound is infinite: it comes next
+
+
+def test_gradient_insight_gives_preferences_and_their_softmax_by_hand():
+    agent = make_agent("gradient-bandit", BERNOULLI_3, {}, runs=2)
+    agent.H[0] = [1.0, 0.0, -1.0]
+    ins = agent.insight()
+    np.testing.assert_array_equal(ins.extras["preferences"], [1.0, 0.0, -1.0])
+    e = math.e
+    np.testing.assert_allclose(ins.pi[0], np.array([e, 1.0, 1 / e]) / (e + 1 + 1 / e), rtol=1e-12)
+
+
+def test_thompson_insight_gives_beta_and_normal_posteriors_by_hand():
+    agent = make_agent("thompson", MIXED, {"prior_mean": 0.0, "prior_std": 1.0}, runs=2)
+    agent.S[0] = [3.0, 2.0, 0.0, 0.0]  # coin: 3 successes of 5 pulls; wide: rewards summing to 2 in 4
+    agent.N[0] = [5, 4, 0, 0]
+    x = agent.insight().extras
+    assert (x["posterior_alpha"][0], x["posterior_beta"][0]) == (4.0, 3.0)  # Beta(1 + 3, 1 + 2)
+    assert x["posterior_mean"][0] == pytest.approx(4 / 7)
+    assert x["posterior_std"][0] == pytest.approx(math.sqrt(4 * 3 / (7**2 * 8)))
+    tau = 1 / 1.0 + 4 / 2.0**2  # prior precision + N / sigma^2
+    assert x["posterior_mean"][1] == pytest.approx((2 / 4.0) / tau)
+    assert x["posterior_std"][1] == pytest.approx(tau**-0.5)
 
 
 @pytest.mark.parametrize("name", BANDIT_AGENTS)

@@ -202,14 +202,23 @@ class BanditAgent(Agent):
 
     def step(self) -> Event:
         """One pull in every run. ``info``: mean reward over runs, fraction of runs that pulled
-        an optimal arm; action, reward and backup are run 0's."""
+        an optimal arm; action, reward and backup are run 0's.
+
+        ``curves`` holds the same per-pull numbers plus ``pull`` (this pull's index within the
+        run, 1-based: all runs are in step) and ``reward_std`` (the spread of the reward over
+        the runs), so a History can average successive runs per pull instead of appending
+        them, and draw a standard-error band (see :meth:`gridrl.session.History.per_pull`).
+        """
         steps_before = int(self.t[0])
         a, r, optimal, backup, ended_return = self._pull()
+        mean_reward, optimal_fraction = float(r.mean()), float(optimal.mean())
         event = Event(
             unit="step", steps=1, state=0, action=int(a[0]), reward=float(r[0]), next_state=0,
             td_error=backup.get("error"), changed=np.array([0]), equation=self.equation,
             backup=backup,
-            info={"mean_reward": float(r.mean()), "optimal_fraction": float(optimal.mean())},
+            info={"mean_reward": mean_reward, "optimal_fraction": optimal_fraction},
+            curves={"mean_reward": np.array([mean_reward]), "optimal_fraction": np.array([optimal_fraction]),
+                    "reward_std": np.array([r.std()]), "pull": self.t[:1].copy()},
         )  # fmt: skip
         if ended_return is not None:
             event.done = True
@@ -226,16 +235,15 @@ class BanditAgent(Agent):
     def episode(self) -> Event:
         """Pulls until run 0 reaches the level's horizon; ``info`` averages over those pulls and
         ``curves`` keeps them one by one."""
-        rewards, optimal = [], []
+        pulls = []
         while True:
             event = self.step()
-            rewards.append(event.info["mean_reward"])
-            optimal.append(event.info["optimal_fraction"])
+            pulls.append(event.curves)
             if event.done:
                 break
-        event.unit, event.steps = "episode", len(rewards)
-        event.curves = {"mean_reward": np.array(rewards), "optimal_fraction": np.array(optimal)}
-        event.info = {"mean_reward": float(np.mean(rewards)), "optimal_fraction": float(np.mean(optimal))}
+        event.unit, event.steps = "episode", len(pulls)
+        event.curves = {name: np.concatenate([c[name] for c in pulls]) for name in event.curves}
+        event.info = {name: float(event.curves[name].mean()) for name in ("mean_reward", "optimal_fraction")}
         return event
 
     def experiment(self, steps: int) -> tuple[np.ndarray, np.ndarray]:

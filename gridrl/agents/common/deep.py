@@ -37,6 +37,34 @@ from gridrl.levels import BanditLevel, Level
 #: The most steps update() or episode() take before giving up (a policy that never ends).
 MAX_STEPS_PER_UNIT = 1_000_000
 
+#: Meanings of the diagnostics several deep agents report (see ``Agent.diagnostics``); an
+#: agent picks its own with :func:`diagnostics_of` and adds those only it has.
+SHARED_DIAGNOSTICS: dict[str, tuple[str, str]] = {
+    "loss": ("loss", "The total loss the optimiser minimised in this update. Its level means little; "
+                     "watch that it does not explode."),
+    "policy_loss": ("policy loss", "Minus the policy objective of this update. It moves with the advantages, "
+                                   "so it need not fall; steady is fine, spikes are not."),
+    "value_loss": ("value loss", "Mean squared error of the critic V(s) against its return targets. "
+                                 "It should fall and settle; growing means the critic cannot keep up."),
+    "entropy": ("entropy H(π)", "How random the policy is, in nats (ln 4 ≈ 1.39 is uniform over four moves). "
+                                "Healthy: falls slowly as the agent grows sure; near 0 early means it stopped exploring."),
+    "explained_variance": ("explained variance", "How much of the returns' variance the critic V(s) explains: "
+                                                 "1 is perfect, 0 no better than a constant, below 0 worse. "
+                                                 "Healthy: rises towards 1."),
+    "grad_norm": ("gradient norm", "Length of the gradient before clipping. Spikes of orders of magnitude "
+                                   "mean unstable updates; clipping (max_grad_norm) caps them."),
+    "mean_return": ("mean return of the batch", "Average return of the episodes this update learnt from; "
+                                                "it should rise as the policy improves."),
+    "mean_length": ("mean episode length", "Average number of steps of the batch's episodes; on a "
+                                           "reach-the-goal level it should fall."),
+}
+
+
+def diagnostics_of(*order: str, **own: tuple[str, str]) -> dict[str, tuple[str, str]]:
+    """An agent's ``diagnostics`` in the given ``order`` (most important first): each key's
+    meaning from ``own`` if given there, else from :data:`SHARED_DIAGNOSTICS`."""
+    return {k: own[k] if k in own else SHARED_DIAGNOSTICS[k] for k in order}
+
 
 def seed_torch(seed: int) -> None:
     """Seed torch for this agent's initial weights and make CPU kernels deterministic.

@@ -56,16 +56,23 @@ class TabularControl(Agent):
         self._seeded = False
 
     def rebuild_environment(self) -> None:
-        """A new env with the edited dynamics; Q, visits and the agent's position stay."""
+        """A new env with the edited dynamics; Q, visits and the agent's position stay, except
+        in cells that became walls: a wall has no values, so its Q goes back to the initial 0
+        (and, should it become floor again, is learned afresh rather than resurrected)."""
         state = self.env.s
         self.env = GridWorldEnv(self.level)
         self.env.reset(seed=int(self.rng.integers(2**31)))
+        self.forget(self.env.model.wall)
         if self.s is not None:
             if self.env.model.wall[self.s] or self.env.model.terminal[self.s]:
                 self.s = None  # the agent stood where a wall/goal now is: start a new episode
             else:
                 self.env.s = state
                 self.env.t = self.episode_steps
+
+    def forget(self, cells: np.ndarray) -> None:
+        """Back to the initial estimates in ``cells`` (a boolean mask over states)."""
+        self.Q[cells] = 0.0
 
     @property
     def epsilon(self) -> float:
