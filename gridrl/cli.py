@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import textwrap
@@ -474,7 +475,17 @@ def cmd_app(args: argparse.Namespace) -> int:
             agent_class(args.agent)
         except KeyError as err:
             raise UsageError(err.args[0]) from None
-    return _open_window(args, lambda scene: scene.use_agent(args.agent, params, args.seed) if args.agent else None)
+    if args.frame_report is not None and args.run_for is None:
+        raise UsageError("--frame-report needs --run-for SECONDS (how long to play before reporting)")
+    if args.run_for is not None:
+        if not (math.isfinite(args.run_for) and args.run_for > 0):
+            raise UsageError(f"--run-for takes a positive number of seconds, got {args.run_for:g}")
+        if args.frames is not None:
+            raise UsageError("use --run-for or --frames, not both")
+    if args.frame_report is not None and not Path(args.frame_report).resolve().parent.is_dir():
+        raise UsageError(f"--frame-report: no folder {Path(args.frame_report).parent} to write {args.frame_report} in")
+    return _open_window(args, lambda scene: scene.use_agent(args.agent, params, args.seed) if args.agent else None,
+                        run_for=args.run_for, frame_report=args.frame_report)  # fmt: skip
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
@@ -484,14 +495,15 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return _open_window(args, lambda scene: scene.cmd_edit_mode())
 
 
-def _open_window(args: argparse.Namespace, prepare: Any) -> int:
+def _open_window(args: argparse.Namespace, prepare: Any, **play: Any) -> int:
+    """``play``: ``run_for`` and ``frame_report`` (``app`` only; see :func:`open_window`)."""
     size = parse_size(args.size)
     if args.frames is not None and args.frames < 1:
         raise UsageError(f"--frames must be at least 1, got {args.frames}")
     from gridrl.gui.launch import open_window  # pygame comes with the window, not with the CLI
 
     return open_window(args.level, size, prepare, headless=args.headless, frames=args.frames,
-                       screenshot=args.screenshot)  # fmt: skip
+                       screenshot=args.screenshot, **play)  # fmt: skip
 
 
 def add_window_commands(commands: Any) -> None:
@@ -502,7 +514,8 @@ def add_window_commands(commands: Any) -> None:
         description="Open gridrl's desktop app on a level, optionally with an agent and its "
         "hyperparameters already chosen. F1 in the window lists every shortcut.",
         epilog="examples: gridrl app;  gridrl app four_rooms --agent ppo --set lr=0.003;  "
-        "gridrl app --headless --frames 60 --screenshot app.png",
+        "gridrl app --headless --frames 60 --screenshot app.png;  "
+        "gridrl app four_rooms --agent ppo --run-for 20 --frame-report frames.json",
     )
     app.add_argument("level", nargs="?", metavar="LEVEL",
                      help="a bundled level's name or a level YAML file (default: Cliff Walking)")
@@ -511,6 +524,11 @@ def add_window_commands(commands: Any) -> None:
                      help="a hyperparameter of --agent; repeat for more")
     app.add_argument("--seed", type=int, default=0, help="random seed of --agent (default 0)")
     _add_window_arguments(app)
+    app.add_argument("--run-for", type=float, metavar="SECONDS",
+                     help="play at the fastest speed for SECONDS, print the frame times, then exit")
+    app.add_argument("--frame-report", metavar="FILE.json",
+                     help="with --run-for: also write the frame times (p50/p95/max ms) and "
+                     "updates per second as JSON, to check that a computer keeps up")
     app.set_defaults(func=cmd_app)
 
     edit = commands.add_parser(

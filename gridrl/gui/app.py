@@ -199,6 +199,8 @@ class App:
         if ui_command is not None:
             return ui_command
         if event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_ESCAPE and self.close_dropdowns():
+                return None  # Esc closed an open menu; it does nothing else
             if self.text_focused() and not self.top.captures_input:
                 if event.key == pygame.K_ESCAPE:
                     self.ui.set_focus_set(None)
@@ -219,6 +221,17 @@ class App:
         if event.type == pygame.MOUSEWHEEL and not consumed:
             return Command("wheel", (event.y, pygame.mouse.get_pos()))
         return None
+
+    def close_dropdowns(self) -> bool:
+        """Close every open drop-down menu (pygame_gui's menus ignore Esc); True if one was."""
+        closed = False
+        for element in self.bindings:
+            if isinstance(element, pygame_gui.elements.UIDropDownMenu) and element.alive():
+                state = element.current_state
+                if state is element.menu_states["expanded"] and not state.should_transition:
+                    state.should_transition = True  # pygame_gui closes it in its next update
+                    closed = True
+        return closed
 
     def _translate_ui(self, event: pygame.event.Event) -> Command | None:
         element = getattr(event, "ui_element", None)
@@ -321,10 +334,13 @@ class App:
     # ------------------------------------------------------------------ frames
 
     def tick(self, dt: float | None = None) -> bool:
-        """One frame; ``dt`` in seconds (by default the real time since the last frame)."""
-        start = time.perf_counter()
+        """One frame; ``dt`` in seconds (by default the real time since the last frame).
+
+        ``frame_times`` records the frame's own work, not the wait for the next 60 Hz tick
+        (the training budget and the frame report read it)."""
         if dt is None:
             dt = self.clock.tick(FPS) / 1000.0
+        start = time.perf_counter()
         dt = min(dt, 0.25)
         for command in self.pump():
             self.dispatch(command)

@@ -92,6 +92,24 @@ def slug(name: str) -> str:
     return text or "my_level"
 
 
+FILE_NAME_RULE = "letters, digits, spaces, - and _ (no folders), e.g. my_level"
+
+
+def file_name(text: str) -> str:
+    """The YAML file name (``NAME.yaml``) for what was typed in the Save-as field, or a
+    LevelError that says what a name may hold. A name never leaves the user levels folder
+    (no ``/``, ``\\`` or ``..``), and ends in ``.yaml`` so the level picker lists it."""
+    stem = text.strip()
+    for suffix in (".yaml", ".yml"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)].strip()
+    if not stem:
+        raise LevelError(f"type a file name first: {FILE_NAME_RULE}")
+    if not all(ch.isalnum() or ch in " -_" for ch in stem) or len(stem) > 100:
+        raise LevelError(f"a file name may hold {FILE_NAME_RULE}, at most 100 characters; got {text.strip()!r}")
+    return f"{stem}.yaml"
+
+
 def save_path_for(level: Level, path: str | Path | None) -> Path:
     """Where Save writes: ``path`` unless it is a bundled level (then a copy in the user
     folder, never overwriting a bundled file)."""
@@ -181,10 +199,42 @@ def validate(level: Level) -> Validation:
 # ----------------------------------------------------------------------------- grid operations
 
 
+SIDE_RULE = (f"the editor makes grids of 1 to {MAX_SIDE} cells a side "
+             "(a bigger level can be written as a YAML file)")  # fmt: skip
+
+
 def new_grid(rows: int, cols: int, name: str = "New level") -> GridLevel:
     if not (1 <= rows <= MAX_SIDE and 1 <= cols <= MAX_SIDE):
-        raise LevelError(f"a grid is 1 to {MAX_SIDE} cells on each side, got {rows} x {cols}")
+        raise LevelError(f"{SIDE_RULE}; got {rows} x {cols}")
     return GridLevel(name=name, layout=tuple("." * cols for _ in range(rows)))
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"ROWSxCOLS"`` (e.g. ``5x5``, ``5 x 7``) as (rows, cols) within the editor's limits."""
+    parts = text.lower().replace("×", "x").replace(" ", "").split("x")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise LevelError(f"type the size as ROWSxCOLS, two whole numbers, e.g. 5x5; got {text.strip()!r}")
+    rows, cols = int(parts[0]), int(parts[1])
+    if not (1 <= rows <= MAX_SIDE and 1 <= cols <= MAX_SIDE):
+        raise LevelError(f"{SIDE_RULE}; got {rows} x {cols}")
+    return rows, cols
+
+
+def parse_number(text: str, what: str, low: float | None = None, high: float | None = None,
+                 whole: bool = False) -> float:  # fmt: skip
+    """``text`` as the number of field ``what``; a LevelError says what is allowed (rather
+    than Python's "could not convert string to float")."""
+    kind = "a whole number" if whole else "a number"
+    allowed = (f"{kind} from {low:.10g} to {high:.10g}" if low is not None and high is not None
+               else f"{kind} >= {low:.10g}" if low is not None else kind)  # fmt: skip
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or (whole and not value.is_integer()) or \
+            (low is not None and value < low) or (high is not None and value > high):  # fmt: skip
+        raise LevelError(f"{what} must be {allowed}; got {text.strip()!r}")
+    return value
 
 
 def palette(level: GridLevel) -> list[str]:
@@ -299,8 +349,9 @@ def resize(level: GridLevel, top: int = 0, bottom: int = 0, left: int = 0, right
     tiles, new cells are ``fill``."""
     rows, cols = level.shape
     new_rows, new_cols = rows + top + bottom, cols + left + right
-    if not (1 <= new_rows <= MAX_SIDE and 1 <= new_cols <= MAX_SIDE):
-        raise LevelError(f"a grid is 1 to {MAX_SIDE} cells on each side, got {new_rows} x {new_cols}")
+    too_big = (new_rows > MAX_SIDE and new_rows > rows) or (new_cols > MAX_SIDE and new_cols > cols)
+    if too_big or new_rows < 1 or new_cols < 1:  # a bigger opened level may still shrink
+        raise LevelError(f"{SIDE_RULE}; this would make it {new_rows} x {new_cols}")
     lines = list(level.layout)
     lines = lines[max(-top, 0):] if top < 0 else [fill * cols] * top + lines
     lines = lines[: len(lines) + bottom] if bottom < 0 else lines + [fill * cols] * bottom

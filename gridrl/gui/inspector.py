@@ -6,6 +6,12 @@ update is written the way the book writes it, then with the actual numbers subst
     delta = r + gamma max_a' Q(s',a') - Q(s,a)
           = -1 + 1·(-12.3) - (-11.9) = -1.4
     Q(s,a) <- Q(s,a) + alpha delta = -11.9 + 0.5·(-1.4) = -12.6
+
+Cells are named one way everywhere a user reads them (the inspector, status lines, the
+editor, ``gridrl train``'s summary, level errors): row and column counted from 1 at the
+top-left, "row 3, col 1", or "(3, 1)" where room is short (:func:`cell_name`). The state
+index ``s = (row - 1) * cols + (col - 1)``, counted from 0 as the agents and arrays count,
+is shown only as "s = 24" next to the cell's name.
 """
 
 from __future__ import annotations
@@ -70,8 +76,16 @@ def _step_text(b: dict[str, Any]) -> str:
     return num(step)
 
 
-def update_lines(equation: str, backup: dict[str, Any], arm_names: Sequence[str] | None = None) -> list[str]:
-    """The update written out: the equation, then the same with the numbers of ``backup``."""
+def cell_name(s: int, cols: int, short: bool = False) -> str:
+    """State ``s`` of a grid ``cols`` wide as users read it: "row 3, col 1", or "(3, 1)"."""
+    row, col = divmod(int(s), cols)
+    return f"({row + 1}, {col + 1})" if short else f"row {row + 1}, col {col + 1}"
+
+
+def update_lines(equation: str, backup: dict[str, Any], arm_names: Sequence[str] | None = None,
+                 cols: int | None = None) -> list[str]:  # fmt: skip
+    """The update written out: the equation, then the same with the numbers of ``backup``;
+    with ``cols`` (the grid's width) its cells are named "(row, col)" instead of by index."""
     b = backup
     lines: list[str] = []
     if equation:
@@ -87,7 +101,7 @@ def update_lines(equation: str, backup: dict[str, Any], arm_names: Sequence[str]
     elif "G" in b and "Q_new" in b:
         lines += _mc_lines(b)
     elif {"Q_old", "target", "Q_new", "alpha"} <= b.keys():
-        lines += _td_lines(b)
+        lines += _td_lines(b, cols)
     elif "H_old" in b:
         lines += _gradient_bandit_lines(b, arm_names)
     elif {"Q_old", "Q_new", "step_size"} <= b.keys():
@@ -129,7 +143,7 @@ def _improvement_lines(b: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _td_lines(b: dict[str, Any]) -> list[str]:
+def _td_lines(b: dict[str, Any], cols: int | None) -> list[str]:
     r, gamma, q_old, target = b["r"], b.get("gamma", 1.0), b["Q_old"], b["target"]
     alpha, delta, q_new = b["alpha"], b.get("td_error", target - q_old), b["Q_new"]
     if "max_Q_next" in b:
@@ -142,7 +156,11 @@ def _td_lines(b: dict[str, Any]) -> list[str]:
         next_name = "V(s')"
         next_value = (target - r) / gamma if gamma else 0.0
     a = int(b.get("a", 0))
-    head = f"s = {b.get('s')}, a = {ARROWS[a]}, r = {num(r)}, s' = {b.get('s_next')}"
+    def cell(key: str) -> Any:
+        s = b.get(key)
+        return cell_name(s, cols, short=True) if cols and isinstance(s, (int, np.integer)) else s
+
+    head = f"s = {cell('s')}, a = {ARROWS[a]}, r = {num(r)}, s' = {cell('s_next')}"
     return [
         head,
         f"δ = r + γ {next_name} − Q(s,a)",
@@ -265,10 +283,9 @@ def cell_report(
 ) -> CellReport:  # fmt: skip
     """The inspector's report on cell ``s``; ``update`` is (equation, backup, when) of the
     last update that touched it, if any."""
-    rows, cols = level.shape
-    row, col = divmod(int(s), cols)
+    cols = level.shape[1]
     report = CellReport(
-        title=f"Cell row {row + 1}, col {col + 1}  (s = {s})",
+        title=f"Cell {cell_name(s, cols)}  (s = {s})",
         tile=tile_text(level, int(s)),
         V=float(V[s]),
         Q=np.asarray(Q[s], dtype=float),
@@ -278,7 +295,7 @@ def cell_report(
     if update is not None:
         equation, backup, when = update
         report.update_title = f"Last update of this cell ({when}):"
-        report.update = update_lines(equation, backup)
+        report.update = update_lines(equation, backup, cols=cols)
     else:
         report.update_title = "No update has touched this cell yet."
     return report

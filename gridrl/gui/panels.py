@@ -20,6 +20,7 @@ from pygame_gui.elements import (
     UILabel,
     UIScrollingContainer,
     UITextEntryLine,
+    UIWindow,
 )
 
 from gridrl.gui.layout import Layout
@@ -61,6 +62,27 @@ def range_tooltip(h: Any) -> str:
     return f"{text}.<br><b>{h.name}</b>: {h.range_text()}. Default: {h.default}."
 
 
+class PopupDropDown(UIDropDownMenu):
+    """A drop-down menu whose open list is drawn above every other widget (dialogs apart).
+
+    pygame_gui puts the list three layers above the menu's container; widgets nested deeper
+    (the hyperparameter panel's sliders sit at layer 5) were drawn over it and took its clicks
+    (the level list opens over that panel once a few levels of your own are listed)."""
+
+    def update(self, time_delta: float) -> None:
+        was_open = self.current_state is self.menu_states["expanded"]
+        super().update(time_delta)
+        state = self.current_state
+        if was_open or state is not self.menu_states["expanded"] or state.options_selection_list is None:
+            return
+        listing = state.options_selection_list
+        others = [e for e in self.ui_container.elements if e is not listing and not isinstance(e, UIWindow)]
+        top = max((e.get_top_layer() for e in others), default=0)
+        listing.change_layer(top + 1)
+        listing.list_and_scroll_bar_container.change_layer(top + 1)  # its rows and scroll bar
+        self.ui_container.recalculate_container_layer_thickness()
+
+
 class Panels:
     def __init__(self, scene: TrainScene) -> None:
         self.scene = scene
@@ -76,6 +98,9 @@ class Panels:
         self.hp_dropdowns: dict[str, UIDropDownMenu] = {}
         self.overlay_buttons: dict[str, UIButton] = {}
         self.dp_buttons: dict[str, UIButton] = {}
+        self.curve_dropdowns: list[UIDropDownMenu] = []
+        self.log_button: UIButton | None = None
+        self._curve_state: tuple[Any, ...] = ()
 
     # ------------------------------------------------------------------ helpers
 
@@ -112,6 +137,8 @@ class Panels:
         self.hp_dropdowns.clear()
         self.overlay_buttons.clear()
         self.dp_buttons.clear()
+        self.curve_dropdowns, self.log_button = [], None
+        self._curve_state = ()
 
     # ------------------------------------------------------------------ build
 
@@ -127,6 +154,7 @@ class Panels:
             self._edit(lay)
             self._manual(lay)
         self._timeline(lay)
+        self.sync_curves()
         self.sync(force=True)
 
     def _top_bar(self, lay: Layout) -> None:
@@ -139,7 +167,7 @@ class Panels:
         x += self.s(44)
         options = s.level_options()
         self.level_dropdown = self._add(
-            UIDropDownMenu(options, s.level_label(), pygame.Rect(x, y, self.s(240), h), self.ui,
+            PopupDropDown(options, s.level_label(), pygame.Rect(x, y, self.s(240), h), self.ui,
                            expansion_height_limit=min(420, lay.size[1] - 80)),
             "pick_level",
         )  # fmt: skip
@@ -155,7 +183,7 @@ class Panels:
         x += self.s(50)
         options = s.agent_options()
         self.agent_dropdown = self._add(
-            UIDropDownMenu(options, s.agent_label(), pygame.Rect(x, y, self.s(210), h), self.ui,
+            PopupDropDown(options, s.agent_label(), pygame.Rect(x, y, self.s(210), h), self.ui,
                            expansion_height_limit=min(460, lay.size[1] - 80)),
             "pick_agent",
         )  # fmt: skip
@@ -197,7 +225,7 @@ class Panels:
         self.label(pygame.Rect(x0, y, self.s(76), self.R), "Step unit", tip="What one Step (and each Play tick) advances.")
         labels = unit_labels(t)
         self.unit_dropdown = self._add(
-            UIDropDownMenu(list(labels.values()), labels[t.unit], pygame.Rect(x0 + self.s(80), y, w - self.s(80), self.R), self.ui),
+            PopupDropDown(list(labels.values()), labels[t.unit], pygame.Rect(x0 + self.s(80), y, w - self.s(80), self.R), self.ui),
             "set_unit",
         )  # fmt: skip
         self.unit_dropdown.set_tooltip(
@@ -329,6 +357,47 @@ class Panels:
         )  # fmt: skip
         self.timeline_text_rect = pygame.Rect(r.right - live_w - text_w - 8, r.y, text_w, r.h)
 
+    def sync_curves(self) -> None:
+        """(Re)build the row of diagnostics pickers above the charts when the curves on offer
+        or the picks changed: one drop-down per chart beside the return, its tooltip the
+        meaning of the curve it shows, and the log-y toggle."""
+        if not self.elements:  # killed (the editor is on top): build() brings everything back
+            return
+        s = self.scene
+        r = s.chart_bar_rect()
+        options = s.curve_options()
+        state = (r and tuple(r), tuple(options), tuple(s.curve_picks))
+        if state == self._curve_state:
+            return
+        self._curve_state = state
+        old = [*self.curve_dropdowns, *([self.log_button] if self.log_button is not None else [])]
+        self.app.unbind(old)
+        for element in old:
+            self.elements.remove(element)
+            element.kill()
+        self.curve_dropdowns, self.log_button = [], None
+        if r is None:
+            return
+        log_w = self.s(96)
+        n = len(s.curve_picks)
+        w = (r.w - log_w - 6 * n) // n
+        titles = [s.curve_info(k)[0] for k in options]
+        for i, key in enumerate(s.curve_picks):
+            title, meaning = s.curve_info(key)
+            menu = self._add(UIDropDownMenu(titles, title, pygame.Rect(r.x + i * (w + 6), r.y, w, r.h), self.ui,
+                                            expansion_height_limit=min(420, r.y - 10)),
+                             "pick_curve", i)  # fmt: skip
+            menu.set_tooltip(f"<b>{title}</b>: {meaning}<br>Pick the diagnostic this chart shows ("
+                             f"{len(options) - 1} to choose from).")  # fmt: skip
+            self.curve_dropdowns.append(menu)
+        self.log_button = self.button(
+            pygame.Rect(r.right - log_w, r.y, log_w, r.h), "log y (G)",
+            "Logarithmic y axes on the charts (G): small and large values both readable. "
+            "Wheel over a chart zooms, drag pans, double-click or Z shows it all.",
+            "toggle_log_y", object_id=ObjectID(None, "@toggle"),
+        )  # fmt: skip
+        self._selected.pop(self.log_button, None)
+
     def _edit(self, lay: Layout) -> None:
         r = lay.edit
         self.label(pygame.Rect(r.x, r.y, r.w, self.s(20)), "EDIT THE SELECTED CELL (live)", "@section",
@@ -386,6 +455,9 @@ class Panels:
         self._set_text(self.speed_label, t.speed_label)
         for name, button in self.overlay_buttons.items():
             self._set_selected(button, name in s.overlays)
+        self.sync_curves()
+        if self.log_button is not None:
+            self._set_selected(self.log_button, s.log_y)
         if hasattr(self, "manual_button"):
             self._set_selected(self.manual_button, s.manual is not None)
             has_cell = s.selected is not None

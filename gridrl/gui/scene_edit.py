@@ -57,12 +57,14 @@ class EditScene(Scene):
         self.stroke_button: int | None = None
         self.message = ""
         self.message_error = False
+        self.message_age = 0.0
         self.validation = em.validate(model.level)
         self.renderer: BoardRenderer | None = None
         self.layout: Layout = compute(app.size, self._shape())
         self._autosave_clock = 0.0
         self._autosaved: Level | None = None
         self._built_for: tuple[Any, ...] = ()
+        self._shown_default = ""  # the file name the Save-as field was last given
 
     # ------------------------------------------------------------------ scene
 
@@ -150,12 +152,14 @@ class EditScene(Scene):
             b = self._button(pygame.Rect(x, y, w, R), text, command, tip=tip)
             setattr(self, f"{command}_button", b)
             x += w + 6
-        self._entry(pygame.Rect(x, y, s(120), R), "save_as", self._save_as_default(), "A file name in your levels folder.")
+        self._entry(pygame.Rect(x, y, s(120), R), "save_as", self._save_as_default(),
+                    f"A file name in your levels folder: {em.FILE_NAME_RULE}. Enter saves.")
         x += s(124)
         self.save_as_button = self._button(pygame.Rect(x, y, s(84), R), "Save as", "save_as",
                                            tip="Save under the file name on the left, in your levels folder.")
         x += s(90)
-        self._entry(pygame.Rect(x, y, s(52), R), "new_size", "5x5", "Rows x columns of a new level.")
+        self._entry(pygame.Rect(x, y, s(52), R), "new_size", "5x5",
+                    f"Rows x columns of a new level, e.g. 5x5: 1 to {em.MAX_SIDE} cells a side.")
         x += s(56)
         self._button(pygame.Rect(x, y, s(50), R), "New", "new_level", tip="A new empty gridworld (Ctrl+N).")
         x += s(54)
@@ -167,7 +171,8 @@ class EditScene(Scene):
         self._built_for = self._build_key()
 
     def _save_as_default(self) -> str:
-        return f"{em.slug(self.level.name)}.yaml"
+        self._shown_default = f"{em.slug(self.level.name)}.yaml"
+        return self._shown_default
 
     def _build_key(self) -> tuple[Any, ...]:
         level = self.level
@@ -294,7 +299,8 @@ class EditScene(Scene):
     # ------------------------------------------------------------------ state
 
     def say(self, text: str, error: bool = False) -> None:
-        self.message, self.message_error = text, error
+        """Show ``text`` for STATUS_SECONDS, like the training scene's status line."""
+        self.message, self.message_error, self.message_age = text, error, 0.0
 
     def _changed(self, rebuild: bool = False) -> None:
         """After any edit: validate, redraw the board, rebuild widgets if their set changed."""
@@ -319,6 +325,9 @@ class EditScene(Scene):
         """Entries show the model's values (after undo / redo)."""
         level = self.level
         values: dict[str, str] = {"name": level.name}
+        save_as = self.entries.get("save_as")
+        if save_as is not None and save_as.get_text() == self._shown_default:
+            values["save_as"] = self._save_as_default()  # follows the name until the user types one
         if isinstance(level, GridLevel):
             kind = em.kind_of(level, self.brush)
             values.update(tile_reward=f"{kind.reward:g}", tile_exit_reward=f"{kind.exit_reward:g}",
@@ -460,39 +469,50 @@ class EditScene(Scene):
         self.apply_entry(name, text)
 
     def apply_entry(self, name: str, text: str) -> None:
-        """What Enter in entry ``name`` does (tests call it with the text typed)."""
+        """What Enter in entry ``name`` does (tests call it with the text typed). A bad value
+        is refused with what the field allows."""
         text = text.strip()
+        number = em.parse_number
         try:
             if name == "name":
                 from dataclasses import replace  # noqa: PLC0415
 
                 self.edit(lambda lv: replace(lv, name=text or lv.name), what="Renamed.")
+            elif name == "save_as":
+                self.save_as(text)
             elif name.startswith("tile_"):
                 prop = name[5:]
                 value: Any
                 if prop in ("reward", "exit_reward"):
-                    value = float(text)
+                    value = number(text, prop)
                 elif prop == "wind":
-                    dr, dc = (int(p) for p in text.replace(" ", "").split(","))
-                    value = (dr, dc)
+                    parts = text.replace(" ", "").split(",")
+                    if len(parts) != 2:
+                        raise LevelError(f"wind must be d_row,d_col: two whole numbers, e.g. 0,1; got {text!r}")
+                    value = tuple(int(number(p, "each part of wind", whole=True)) for p in parts)
                 else:
                     value = text or None
                 self.edit(em.set_kind, self.brush, what=f"'{self.brush}' {prop} = {text or 'none'}", **{prop: value})
             elif name.startswith("dyn_"):
                 prop = name[4:]
-                value = None if (prop == "max_steps" and text in ("", "none")) else float(text)
+                low, high = em.DYNAMICS_RANGES[prop]
+                value = (None if (prop == "max_steps" and text.lower() in ("", "none"))
+                         else number(text, prop, low, high, whole=prop == "max_steps"))  # fmt: skip
                 self.edit(em.set_dynamics, what=f"{prop} = {text or 'default'}", **{prop: value})
             elif name.startswith("arm_"):
                 _, prop, index = name.split("_")
-                value = text if prop == "name" else float(text)
+                limits = {"mean": (None, None), "std": (0, None), "p": (0, 1)}
+                value = text if prop == "name" else number(text, prop, *limits[prop])
                 self.edit(em.set_arm, int(index), what=f"arm {int(index) + 1} {prop} = {text}", **{prop: value})
             elif name == "steps":
-                self.edit(em.set_steps, int(text), what=f"steps = {text}")
+                self.edit(em.set_steps, int(number(text, "steps", 1, 1_000_000, whole=True)), what=f"steps = {text}")
             elif name.startswith("tb_"):
                 prop = name[3:]
-                self.edit(em.set_testbed, what=f"testbed {prop} = {text}", **{prop: float(text)})
-        except ValueError:
-            self.say(f"Can't: {text!r} is not a valid {name.split('_', 1)[-1]}", error=True)
+                low, high = {"arms": (1, em.MAX_ARMS), "mean": (None, None)}.get(prop, (0, None))
+                value = number(text, prop, low, high, whole=prop == "arms")
+                self.edit(em.set_testbed, what=f"testbed {prop} = {text}", **{prop: value})
+        except LevelError as exc:
+            self.say(f"Can't: {exc.problem}", error=True)
 
     def cmd_add_kind(self, _: Any = None) -> None:
         entry = self.entries.get("new_char")
@@ -526,10 +546,9 @@ class EditScene(Scene):
     def cmd_new_level(self, arg: Any = None) -> None:
         text = arg if isinstance(arg, str) else self.entries["new_size"].get_text() if "new_size" in self.entries else "5x5"
         try:
-            rows, cols = (int(p) for p in text.lower().replace(" ", "").split("x"))
-            level = em.new_grid(rows, cols)
-        except (ValueError, LevelError) as exc:
-            self.say(f"Can't: a size is ROWSxCOLS, e.g. 5x5 ({getattr(exc, 'problem', exc)})", error=True)
+            level = em.new_grid(*em.parse_size(text))
+        except LevelError as exc:
+            self.say(f"Can't: {exc.problem}", error=True)
             return
         self.train.ask_unsaved(lambda: self.start_new(level), "start a new level")
 
@@ -537,8 +556,7 @@ class EditScene(Scene):
         self.train.ask_unsaved(lambda: self.start_new(em.new_bandit()), "start a new level")
 
     def start_new(self, level: Level) -> None:
-        self.model = em.EditorModel(level, saved_level=None)
-        self.model.saved_level = None  # never saved: dirty until saved
+        self.model = em.EditorModel(level)  # nothing to lose until the first edit
         self.train.editor = self.model
         self.brush = "S" if isinstance(level, GridLevel) else self.brush
         self.renderer = None
@@ -553,10 +571,22 @@ class EditScene(Scene):
         self.save_as(name)
 
     def save_as(self, name: str) -> Path | None:
-        name = Path(name or self._save_as_default()).name
-        if not name.endswith((".yaml", ".yml")):
-            name += ".yaml"
-        return self.save(em.user_levels_dir() / name)
+        """Save under file name ``name`` in the user levels folder; a bad name is refused with
+        what a name may hold, and replacing another level's file is asked first."""
+        try:
+            path = em.user_levels_dir() / em.file_name(name)
+        except LevelError as exc:
+            self.say(f"Can't save: {exc.problem}", error=True)
+            return None
+        if path.exists() and path != self.model.path:
+            from gridrl.gui.overlays import ChoiceScene  # noqa: PLC0415
+
+            self.app.push(ChoiceScene(self.app, "Replace the file?",
+                                      f"<b>{html.escape(path.name)}</b> already exists in your levels folder. "
+                                      "Replace it with this level?",
+                                      [("Replace", lambda: self.save(path)), ("Cancel", lambda: None)]))  # fmt: skip
+            return None
+        return self.save(path)
 
     def save(self, path: Path | None = None) -> Path | None:
         if not self.validation.ok:
@@ -602,6 +632,11 @@ class EditScene(Scene):
     # ------------------------------------------------------------------ frame
 
     def update(self, dt: float) -> None:
+        from gridrl.gui.scene_train import STATUS_SECONDS  # noqa: PLC0415
+
+        self.message_age += dt
+        if self.message_age >= STATUS_SECONDS:
+            self.message = ""
         self._autosave_clock += dt
         if self.model.dirty and self.level != self._autosaved and self._autosave_clock >= AUTOSAVE_SECONDS:
             self.autosave()
@@ -624,20 +659,26 @@ class EditScene(Scene):
             self.renderer.draw(surface, lay.board, BoardView(overlays=frozenset()))
             self._draw_chars(surface)
         msg_rect = pygame.Rect(lay.center.x + lay.pad, lay.legend.y, lay.center.w - 2 * lay.pad, lay.legend.h)
-        rtext.blit(surface, self.message, 14, THEME["hazard"] if self.message_error else THEME["text"],
-                   msg_rect.topleft, anchor="topleft", max_width=msg_rect.w)  # fmt: skip
+        from gridrl.gui.scene_train import wrap  # noqa: PLC0415
+
+        color = THEME["hazard"] if self.message_error else THEME["text"]
+        for i, line in enumerate(wrap(self.message, 14, msg_rect.w)[:3]):  # wrapped, not shrunk
+            rtext.blit(surface, line, 14, color, (msg_rect.x, msg_rect.y + i * 18), anchor="topleft")
         self._draw_validation(surface)
 
     def _draw_chars(self, surface: pygame.Surface) -> None:
-        """Each cell's layout character in a corner, so the legend's kinds can be told apart."""
+        """Each cell's layout character in a corner, so the legend's kinds can be told apart
+        (not where the board already writes it: the start badge, custom tiles' letters)."""
         level = self.level
         assert isinstance(level, GridLevel) and self.renderer is not None
         rows, cols = level.shape
-        size = max(9, min(16, self.renderer.layout(self.layout.board).cell // 4))
+        cell = self.renderer.layout(self.layout.board).cell
+        size = max(9, min(16, cell // 4))
+        drawn = self.renderer.letters_drawn(cell)
         for r in range(rows):
             for c in range(cols):
                 char = level.layout[r][c]
-                if char in ".":
+                if char in "." or drawn[r * cols + c]:
                     continue
                 rect = self.renderer.cell_rect(r * cols + c, self.layout.board)
                 rtext.blit(surface, char, size, THEME["selection"], (rect.x + 3, rect.y + 2), anchor="topleft", bold=True)
@@ -651,7 +692,7 @@ class EditScene(Scene):
         title, color = ("✓ valid level", THEME["goal"]) if v.ok else ("✗ not valid yet", THEME["hazard"])
         rtext.blit(surface, title, 15, color, (r.x, y), anchor="topleft", bold=True)
         y += 24
-        status = "saved" if not self.model.dirty else "unsaved changes"
+        status = "unsaved changes" if self.model.dirty else "saved" if self.model.path else "new, no edits yet"
         where = f" · {self.model.path.name}" if self.model.path else ""
         rtext.blit(surface, status + where, 13, THEME["text_muted"], (r.x, y), anchor="topleft", max_width=r.w)
         y += 22

@@ -31,21 +31,28 @@ from gridrl.gui.training import FRAME_BUDGET, SPEEDS, Trainer
 from gridrl.levels import BUNDLED_DIR, GridLevel, Level, LevelError, level_path, level_warnings, load_level
 from gridrl.render import text as rtext
 from gridrl.render.board import BoardRenderer, BoardView, draw_legend, draw_sequential_legend
-from gridrl.render.charts import draw_bandit_bars, draw_line_chart
+from gridrl.render.charts import bandit_curve_charts, draw_bandit_bars, draw_line_chart
 from gridrl.render.colors import PALETTE, THEME, mix
 
 log = logging.getLogger("gridrl.gui")
 
 DEFAULT_LEVEL = "cliff_walking"
-#: Diagnostics shown first when an agent reports many (deep agents' event.info).
-PREFERRED_CURVES = ("loss", "policy_loss", "value_loss", "entropy", "clip_fraction", "approx_kl", "kl",
-                    "explained_variance", "td_error", "q_mean", "epsilon", "grad_norm")  # fmt: skip
-#: Short legend names of long curve titles.
-CURVE_NAMES = {"mean |TD error| per episode": "|δ|"}
-CURVE_TITLES = {"approx_kl": "approx. KL(π_old ‖ π)", "kl": "KL(π_old ‖ π)", "td_error_abs": "|TD error|",
-                "q_mean": "mean Q", "grad_norm": "gradient norm", "explained_variance": "explained variance"}
+#: Curves the app makes itself, beside the agent's own (whose titles and meanings are the
+#: agent class's ``diagnostics``): key -> (chart title, meaning for the tooltip).
+APP_CURVES = {
+    "mean |TD error| per episode": ("|TD error| per episode", "Mean |δ| = |target − Q(s,a)| of the episode's "
+                                                              "updates. It falls as the values settle (never "
+                                                              "quite to 0 while the agent explores)."),
+    "steps per episode": ("Steps per episode", "How many steps each episode took. On a reach-the-goal level "
+                                               "it falls towards the shortest path's length as the agent learns."),
+}
+#: Diagnostic charts beside the return chart at most (the user picks them; "—" is none).
+MAX_DIAGNOSTICS = 3
+NO_CURVE = "—"
 #: Seconds between redrawing the charts while training runs.
 CHART_REFRESH = 0.2
+#: Seconds a status message stays: it tells what just happened, and soon it no longer has.
+STATUS_SECONDS = 10.0
 #: Builds agents off the main thread (the first deep agent imports PyTorch).
 _LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridrl-load")
 ERROR_COLOUR = (200, 30, 30)
@@ -102,6 +109,8 @@ class TrainScene(Scene):
         self.editor: editor_model.EditorModel | None = None
         self.current_label = self._label_for(source, loaded)
         self.overlays: set[str] = {"values", "policy"}
+        #: The colour scale's limit while locked (key K), None while it follows the values.
+        self.scale_lock: float | None = None
         self.selected: int | None = None
         self.manual: ManualPlay | None = None
         self.view_snapshot: Snapshot | None = None
@@ -113,6 +122,7 @@ class TrainScene(Scene):
         self.reward_error = ""
         self.status_text = ""
         self.status_error = False
+        self.status_age = 0.0  # seconds the status message has been shown
         self._seen_message = ""
         self.pending_agent: str | None = None
         self._loading: Future | None = None
@@ -135,6 +145,18 @@ class TrainScene(Scene):
         self._chart_key: tuple[Any, ...] = ()
         self._chart_surface: pygame.Surface | None = None
         self.bandit: tuple[Any, ...] | None = None
+        self.bandit_beliefs: dict[str, Any] = {}  # the agent's insight extras: UCB bounds, posteriors, H
+        self._chart_bands: dict[str, dict[str, Any]] = {}  # chart title -> its band (bandit curves)
+        self._diagnostics: dict[str, tuple[str, str]] = {}  # the agent class's (see _after_new_trainer)
+        self.curve_picks: list[str] = []  # the diagnostics shown beside the return chart (keys)
+        self._user_picked = False  # until the user picks, the picks follow what the agent reports
+        self.log_y = False
+        self.chart_zoom: dict[str, tuple[float, float]] = {}  # chart key -> index range shown (zoomed)
+        self.chart_keys: list[str] = []  # parallel to self.charts: "return" or a curve's key
+        self._chart_plots: list[tuple[str, pygame.Rect, int]] = []  # (key, plot on screen, points)
+        self._pan: tuple[str, int, tuple[float, float]] | None = None  # (key, mouse x, range) while dragging
+        self._last_click: tuple[float, str] = (-math.inf, "")  # (clock, chart key): double-click resets
+        self._pick_defaults()
         self.timeline_text = ""
         self.caption: str | None = None
         self.legend_rect = self.layout.legend
@@ -180,7 +202,8 @@ class TrainScene(Scene):
         return ". ".join(sentences[:2]).rstrip(".") + "." if text else ""
 
     def status(self, text: str, error: bool = False) -> None:
-        self.status_text, self.status_error = text, error
+        """Show ``text`` for STATUS_SECONDS (longer while an agent is still loading)."""
+        self.status_text, self.status_error, self.status_age = text, error, 0.0
         if error:
             log.info("status: %s", text)
 
@@ -237,6 +260,7 @@ class TrainScene(Scene):
         self.agent_summary = getattr(catalog.load_class(self.trainer.agent_name), "summary", "")
         self.view_snapshot = None
         self.agent_pos = None
+        self._pick_defaults()
         self._invalidate_charts()
 
     # ------------------------------------------------------------------ commands
@@ -326,7 +350,19 @@ class TrainScene(Scene):
         if name == "q" and "q" in self.overlays and self.selected is None:
             self.status("Q-values: each cell's four triangles are Q(s,↑), Q(s,→), Q(s,↓), Q(s,←).")
 
+    def cmd_lock_scale(self, _: Any = None) -> None:
+        """Keep the colour scale's limit where it is, so colours compare across moments of
+        training (a value drawn deep red stays so), or let it follow the values again."""
+        if self.scale_lock is not None:
+            self.scale_lock = None
+            self.status("Colour scale: follows the values again (K locks it).")
+        elif self.view is not None and self.renderer is not None:
+            self.scale_lock = self.renderer.color_limit(self.view)
+            self.status(f"Colour scale locked at ±{num(self.scale_lock)} (K unlocks it).")
+
     def cmd_click(self, pos: tuple[int, int]) -> None:
+        if self._chart_press(pos):
+            return
         if self.renderer is None:
             return
         s = self.renderer.cell_at(pos, self.layout.board)
@@ -369,8 +405,132 @@ class TrainScene(Scene):
         elif self.view_snapshot is not None:
             self.cmd_timeline_live()
 
-    def cmd_wheel(self, _: Any) -> None:
-        return None
+    def cmd_wheel(self, arg: tuple[int, tuple[int, int]]) -> None:
+        """The wheel over a chart zooms its x axis around the index under the mouse."""
+        dy, pos = arg
+        hit = self._chart_at(pos)
+        if hit is None or not dy:
+            return
+        key, plot, n = hit
+        x0, x1 = self.chart_zoom.get(key, (0.0, float(max(n - 1, 1))))
+        at = x0 + (pos[0] - plot.x) / max(plot.w, 1) * (x1 - x0)
+        f = 0.8 ** max(-5, min(5, dy))
+        width = min(max((x1 - x0) * f, 4.0), float(max(n - 1, 1)))
+        self._set_zoom(key, at - (at - x0) / (x1 - x0) * width, n, width)
+
+    def cmd_drag(self, arg: tuple[tuple[int, int], bool, bool]) -> None:
+        """Dragging a zoomed chart pans it."""
+        pos, left, _ = arg
+        if self._pan is None or not left:
+            return
+        key, x_start, (x0, x1) = self._pan
+        plot = next((p for k, p, _ in self._chart_plots if k == key), None)
+        n = next((m for k, _, m in self._chart_plots if k == key), 0)
+        if plot is not None:
+            self._set_zoom(key, x0 - (pos[0] - x_start) / max(plot.w, 1) * (x1 - x0), n, x1 - x0)
+
+    def cmd_release(self, _: Any = None) -> None:
+        self._pan = None
+
+    def cmd_toggle_log_y(self, _: Any = None) -> None:
+        self.log_y = not self.log_y
+        self.status("Charts: logarithmic y axes (curves with values > 0)." if self.log_y else "Charts: linear y axes.")
+        self._invalidate_charts()
+
+    def cmd_reset_zoom(self, _: Any = None) -> None:
+        self.chart_zoom.clear()
+        self._invalidate_charts()
+
+    def cmd_pick_curve(self, arg: tuple[int, str]) -> None:
+        """A diagnostics picker changed: slot ``i`` shows the curve titled ``title`` (or none)."""
+        i, title = arg
+        by_title = {self.curve_info(k)[0]: k for k in self.curve_options()}
+        key = by_title.get(title, NO_CURVE)
+        picks = self.curve_picks + [NO_CURVE] * (MAX_DIAGNOSTICS - len(self.curve_picks))
+        if key != NO_CURVE and key in picks:  # already shown elsewhere: swap the two slots
+            picks[picks.index(key)] = picks[i]
+        picks[i] = key
+        self.curve_picks, self._user_picked = picks, True
+        self.panels.sync_curves()
+        self._invalidate_charts()
+
+    # ------------------------------------------------------------------ charts
+
+    def _pick_defaults(self) -> None:
+        """A new agent: its diagnostics, the default picks, the whole curves."""
+        self._diagnostics = dict(getattr(catalog.load_class(self.trainer.agent_name), "diagnostics", {}))
+        self.chart_zoom.clear()
+        self._user_picked = False
+        self._auto_picks()
+
+    def _auto_picks(self) -> None:
+        """Until the user picks: the agent's most telling diagnostics (first in its
+        ``diagnostics``), else what it has reported, then the app's own curves."""
+        t = self.trainer
+        if t.is_dp or t.is_bandit:
+            self.curve_picks = []
+            return
+        first = list(self._diagnostics) or list(dict.fromkeys([*t.series, *APP_CURVES]))
+        first = first[:MAX_DIAGNOSTICS]
+        self.curve_picks = first + [NO_CURVE] * (MAX_DIAGNOSTICS - len(first))
+
+    def curve_info(self, key: str) -> tuple[str, str]:
+        """(chart title, meaning) of a curve: the agent's own declaration, else the app's."""
+        if key == NO_CURVE:
+            return NO_CURVE, "No chart in this place: pick a curve to show one."
+        found = self._diagnostics.get(key) or APP_CURVES.get(key)
+        return found or (key.replace("_", " "), "Reported by the agent in its update's info; no description.")
+
+    def curve_options(self) -> list[str]:
+        """Every curve there is to pick: what the agent has reported (in the order it declares
+        them), the steps per episode, and the picks not reported yet; "—" for none."""
+        t = self.trainer
+        if t.is_dp or t.is_bandit:
+            return []
+        reported = [k for k in self._diagnostics if k in t.series]
+        reported += sorted(k for k in t.series if k not in reported)
+        rest = [k for k in ("steps per episode", *self.curve_picks) if k not in reported and k != NO_CURVE]
+        return [*reported, *dict.fromkeys(rest), NO_CURVE]
+
+    def curve_values(self, key: str) -> np.ndarray:
+        if key == "steps per episode":
+            return np.asarray(self.trainer.session.history.episode_lengths, dtype=float)
+        return np.asarray(self.trainer.series.get(key, []), dtype=float)
+
+    def chart_bar_rect(self) -> pygame.Rect | None:
+        """The row above the charts holding the diagnostics pickers (grid agents that learn)."""
+        if not self.curve_picks:
+            return None
+        r = self.layout.charts
+        return pygame.Rect(r.x, r.y, r.w, self.layout.row)
+
+    def _chart_at(self, pos: tuple[int, int]) -> tuple[str, pygame.Rect, int] | None:
+        return next((hit for hit in self._chart_plots if hit[1].collidepoint(pos) and hit[2] > 1), None)
+
+    def _chart_press(self, pos: tuple[int, int]) -> bool:
+        """A click on a chart: starts a pan; a second click soon after (a double-click) shows
+        the whole curve again. True if the click was on a chart."""
+        hit = self._chart_at(pos)
+        if hit is None:
+            return False
+        key = hit[0]
+        if self._last_click[1] == key and self.trainer.clock - self._last_click[0] < 0.4:
+            self.chart_zoom.pop(key, None)
+            self._invalidate_charts()
+            self._last_click = (-math.inf, "")
+            return True
+        self._last_click = (self.trainer.clock, key)
+        self._pan = (key, pos[0], self.chart_zoom.get(key, (0.0, float(max(hit[2] - 1, 1)))))
+        return True
+
+    def _set_zoom(self, key: str, x0: float, n: int, width: float) -> None:
+        full = float(max(n - 1, 1))
+        if width >= full - 1e-9:
+            self.chart_zoom.pop(key, None)
+        else:
+            x0 = min(max(x0, 0.0), full - width)
+            self.chart_zoom[key] = (x0, x0 + width)
+        self._invalidate_charts()
 
     def cmd_window_closed(self, _: Any) -> None:
         return None
@@ -849,6 +1009,9 @@ class TrainScene(Scene):
         if self.pending_agent is not None and self._loading is not None and self._loading.done():
             self._build_pending_agent()
         self._apply_unfocused_entries()
+        self.status_age += dt
+        if self.status_age >= STATUS_SECONDS and self.pending_agent is None:
+            self.status_text = ""
         self.trainer.budget = self._training_budget()
         self.trainer.update(dt)  # in play-yourself mode it is paused; its clock still runs
         self.trainer.record_snapshot()
@@ -860,12 +1023,14 @@ class TrainScene(Scene):
         self.panels.sync()
 
     def _training_budget(self) -> float:
-        """FRAME_BUDGET, less if drawing and widgets leave less of a 60 Hz frame free."""
+        """FRAME_BUDGET, less if drawing and widgets leave less of a 60 Hz frame free. The
+        frame aims at 14 ms of its 16.7: the rest absorbs the last unit's overrun and the
+        jitter of drawing (a frame report's p95 stays under 17 ms)."""
         times = self.app.frame_times
         if not times:
             return FRAME_BUDGET
         overhead = max(0.0, times[-1] - self.trainer.last_train_time)
-        return max(0.002, min(FRAME_BUDGET, 0.0155 - overhead))
+        return max(0.002, min(FRAME_BUDGET, 0.014 - overhead))
 
     def _compute_frame(self, dt: float) -> None:
         """Everything draw() shows, from the trainer (live) or the scrubbed snapshot."""
@@ -884,6 +1049,7 @@ class TrainScene(Scene):
         else:
             names = [a.name for a in self.level.arms] if self.level.arms else None
             self.bandit = (extras.get("true_means"), Q[0], pi[0], extras.get("pulls"), names)
+            self.bandit_beliefs = extras
             self.bandit_t = int(extras.get("t", 0)) if snap is None else int(np.sum(extras.get("pulls", 0)))
             self.view = None
             self.report = None
@@ -917,7 +1083,7 @@ class TrainScene(Scene):
         self.view = BoardView(
             V=V, Q=Q, pi=pi, visits=visits, agent=self.agent_pos, trail=list(trail),
             highlight={} if snap is not None else t.highlights(), selected=self.selected,
-            overlays=frozenset(self.overlays), caption=self.caption,
+            overlays=frozenset(self.overlays), caption=self.caption, value_limit=self.scale_lock,
         )  # fmt: skip
         self.report = self._report(V, Q, pi, visits) if self.selected is not None else None
         board = self.renderer.layout(self.layout.board) if self.renderer is not None else None
@@ -984,32 +1150,44 @@ class TrainScene(Scene):
     def _update_charts(self) -> None:
         t = self.trainer
         h = t.session.history
-        key = (id(t.session), t.units_run, len(h.episode_returns))
+        key = (id(t.session), t.units_run, len(h.episode_returns), tuple(self.curve_picks), self.log_y,
+               tuple(sorted(self.chart_zoom.items())))  # fmt: skip
         if key == self._chart_key or (t.clock - self._chart_time < CHART_REFRESH and t.playing):
             return
         self._chart_key, self._chart_time = key, t.clock
+        if not self._user_picked:
+            self._auto_picks()
         charts: list[tuple[str, dict[str, np.ndarray], int | None, str]] = []
-        if t.is_bandit:
+        self._chart_bands = {}
+        keys: list[str] = []
+        per_pull = h.per_pull() if t.is_bandit else None
+        if per_pull is not None:  # runs that restart at the horizon: averaged per pull within a run
+            for chart in bandit_curve_charts(per_pull):
+                charts.append((chart["title"], chart["series"], chart["moving_average"], chart["y_label"]))
+                self._chart_bands[chart["title"]] = chart["band"]
+        elif t.is_bandit:  # one learner (a deep agent) that keeps learning across runs
             rewards = np.asarray(h.mean_reward, dtype=float)
             optimal = np.asarray(h.optimal_action, dtype=float) * 100
-            over = f" (mean of {t.runs} runs)" if t.runs > 1 else ""
-            charts.append((f"Average reward{over}", {"reward": rewards}, _moving_window(rewards.size), "reward"))
+            envs = int(getattr(t.agent, "num_envs", 1))
+            over = f" (mean of its {envs} envs)" if envs > 1 else ""
+            charts.append((f"Average reward per pull{over}", {"reward": rewards}, _moving_window(rewards.size), "reward"))
             charts.append((f"% optimal action{over}", {"% optimal": optimal}, _moving_window(optimal.size), "%"))
         elif t.is_dp:
             deltas = np.asarray(t.series.get("max |ΔV| per sweep", []), dtype=float)
             charts.append(("Largest value change per sweep, max |ΔV|", {"max |ΔV|": deltas}, None, "max |ΔV|"))
         else:
             returns = np.asarray(h.episode_returns, dtype=float)
-            charts.append(("Return of each episode", {"return": returns}, _moving_window(returns.size), "return"))
-            names = sorted(t.series, key=lambda k: (PREFERRED_CURVES.index(k) if k in PREFERRED_CURVES else 99, k))
-            for name in names[:3]:
-                per = "per episode" if name.endswith("per episode") else "per update"
-                values = np.asarray(t.series[name], dtype=float)
-                short = CURVE_NAMES.get(name, name)
-                title = CURVE_TITLES.get(name, name.replace("_", " "))
+            charts.append(("Return of each episode", {"return": returns}, _moving_window(returns.size), ""))
+            keys.append("return")
+            for name in self.curve_picks:
+                if name == NO_CURVE:
+                    continue
+                values = self.curve_values(name)
+                title = self.curve_info(name)[0]
                 window = _moving_window(values.size) if values.size > 20 else None
-                charts.append((title, {short: values}, window, short if short != name else per))
-        self.charts = charts
+                charts.append((title, {"per episode" if "episode" in name else "per update": values}, window, ""))
+                keys.append(name)
+        self.charts, self.chart_keys = charts, keys
         self._render_charts()
 
     def _render_charts(self) -> None:
@@ -1020,21 +1198,31 @@ class TrainScene(Scene):
             self._chart_surface = pygame.Surface(r.size)
         surf = self._chart_surface
         surf.fill(THEME["background"])
-        local = pygame.Rect(0, 0, r.w, r.h)
         charts = self.charts
         n = len(charts)
+        self._chart_plots = []
         if n == 0:
             return
+        bar = self.chart_bar_rect()
+        top = bar.h + 4 if bar is not None else 0  # the pickers' row (widgets) is above
+        h = r.h - top
         if n <= 2:
-            cells = [pygame.Rect(i * (r.w // n), 0, r.w // n - (8 if i < n - 1 else 0), r.h) for i in range(n)]
-        else:  # the return big on the left, the diagnostics stacked on the right
-            big = pygame.Rect(0, 0, r.w // 2 - 4, r.h)
-            side_h = (r.h - 6 * (n - 2)) // (n - 1)
-            cells = [big] + [pygame.Rect(r.w // 2 + 4, i * (side_h + 6), r.w // 2 - 4, side_h)
-                             for i in range(n - 1)]  # fmt: skip
-        del local
-        for (title, series, window, y_label), cell in zip(charts, cells):
-            draw_line_chart(surf, cell, series, title, moving_average=window, y_label=y_label)
+            cells = [pygame.Rect(i * (r.w // n), top, r.w // n - (8 if i < n - 1 else 0), h) for i in range(n)]
+        elif n == 3:  # the return big on the left, the diagnostics stacked on the right
+            cells = [pygame.Rect(0, top, r.w // 2 - 4, h)] + [
+                pygame.Rect(r.w // 2 + 4, top + i * (h // 2 + 3), r.w // 2 - 4, h // 2 - 3) for i in range(2)]
+        else:  # two by two, the return top left
+            cw, ch = r.w // 2 - 4, h // 2 - 3
+            cells = [pygame.Rect(i % 2 * (cw + 8), top + i // 2 * (ch + 6), cw, ch) for i in range(n)]
+        font = max(12, self.layout.font_size - 2)
+        keys = self.chart_keys if len(self.chart_keys) == n else [""] * n
+        for (title, series, window, y_label), cell, key in zip(charts, cells, keys):
+            log = self.log_y and any(np.nanmax(v, initial=-np.inf) > 0 for v in series.values())
+            plot = draw_line_chart(surf, cell, series, title, moving_average=window, y_label=y_label,
+                                   band=self._chart_bands.get(title), font_size=font, log_y=log,
+                                   x_range=self.chart_zoom.get(key), robust=bool(key))  # fmt: skip
+            if plot is not None and key:
+                self._chart_plots.append((key, plot.move(r.topleft), max(v.size for v in series.values())))
 
     # ------------------------------------------------------------------ draw
 
@@ -1053,7 +1241,7 @@ class TrainScene(Scene):
         elif self.bandit is not None:
             true_means, Q, pi, pulls, names = self.bandit
             area = pygame.Rect(lay.board.x, lay.overlay_bar.y, lay.board.w, lay.legend.bottom - lay.overlay_bar.y)
-            draw_bandit_bars(surface, area, true_means, Q, pi, pulls, names)
+            draw_bandit_bars(surface, area, true_means, Q, pi, pulls, names, beliefs=self.bandit_beliefs)
         self._draw_charts(surface)
         self._draw_inspector(surface)
         if self.trainer.is_grid:
@@ -1066,8 +1254,23 @@ class TrainScene(Scene):
         rtext.blit(surface, text, self.fs(13), THEME["text_muted"] if self.view_snapshot is None else THEME["selection"],
                    r.midright, anchor="midright", bold=self.view_snapshot is not None, max_width=r.w)  # fmt: skip
 
+    def readout(self) -> list[str]:
+        """The status line's readout (right-aligned): the frames per second the window keeps
+        and the units per second the agent trains, so a teacher sees a computer keep up."""
+        fps, ups = self.trainer.rates()
+        return [f"{fps:.0f} fps", f"{rtext.nice_number(ups)} {self.trainer.unit}s/s"]
+
     def _draw_status(self, surface: pygame.Surface) -> None:
         r = self.panels.status_rect
+        if r.w < 40:
+            return
+        readout, size = self.readout(), self.fs(11)
+        y = r.centery - len(readout) * self.px(14) // 2
+        for line in readout:
+            rtext.blit(surface, line, size, THEME["text_muted"], (r.right, y), anchor="topright")
+            y += self.px(14)
+        width = max(rtext.font(size).size(line)[0] for line in readout) + self.px(10)
+        r = pygame.Rect(r.x, r.y, max(0, r.w - width), r.h)
         if r.w < 40 or not self.status_text:
             return
         color = ERROR_COLOUR if self.status_error else THEME["text"]
@@ -1089,7 +1292,8 @@ class TrainScene(Scene):
             width = r.w // 2 - 10 if visits else min(r.w, 520)
             x = r.x if visits else r.centerx - width // 2
             label = "Q(s,a)" if "q" in self.overlays else "V(s)"
-            draw_legend(surface, pygame.Rect(x, r.y + 2, width, r.h - 2), self.renderer.color_limit(self.view), label)
+            draw_legend(surface, pygame.Rect(x, r.y + 2, width, r.h - 2), self.renderer.color_limit(self.view), label,
+                        locked=self.scale_lock is not None)  # fmt: skip
         if visits:
             counts = np.asarray(self.view.visits if self.view.visits is not None else [0], dtype=float)
             vmax = float(np.nanmax(counts)) if counts.size else 1.0
@@ -1197,30 +1401,68 @@ class TrainScene(Scene):
             self._lines(surface, rest, x, y + 2, w, bottom, size=self.fs(13), indent=0)
 
     def _draw_bandit_inspector(self, surface: pygame.Surface, x: int, y: int, w: int, bottom: int) -> None:
+        """Run 1's arms as a table: arm, q*(a), Q(a), the agent's own belief (UCB bound,
+        posterior mean ± sd, preference H(a)), π(a), N(a). Column widths come from the texts
+        (names elide with "…", numbers right-aligned), so no two columns ever overlap; the
+        cell rects drawn are kept in ``bandit_table_rects``."""
         level, t = self.level, self.trainer
         y = self._lines(surface, [level.name], x, y, w, bottom, size=self.fs(15), bold=True)
-        note = f"pull {self.bandit_t} of {level.steps} in this run"
-        if t.runs > 1:
-            note += f". The bars and this table show run 1; the curves average all {t.runs} runs."
+        if "t" in self.bandit_beliefs or self.view_snapshot is not None:
+            note = f"pull {self.bandit_t} of {level.steps} in this run"
+            if t.runs > 1:
+                note += (f". The bars and this table show run 1; the curves average every run so far, "
+                         f"{t.runs} at a time.")
+        else:  # a deep agent: one network that keeps learning from run to run
+            note = "One network learns across runs; the bars and this table show its first env's arms."
         y = self._lines(surface, [note], x, y, w, bottom, size=self.fs(13), color=THEME["text_muted"])
         assert self.bandit is not None
         true_means, Q, pi, pulls, names = self.bandit
         names = names or [str(a + 1) for a in range(len(Q))]
-        col = [x, x + int(w * 0.3), x + int(w * 0.5), x + int(w * 0.7), x + int(w * 0.86)]
-        y += 6
-        for c, head in zip(col, ("arm", "q*(a)", "Q(a)", "π(a)", "N(a)")):
-            rtext.blit(surface, head, self.fs(12), THEME["text_muted"], (c, y), anchor="topleft")
-        y += self.px(18)
-        best = int(np.nanargmax(true_means)) if true_means is not None else -1
+        best = int(np.nanargmax(true_means)) if true_means is not None and np.isfinite(true_means).any() else -1
+        b = self.bandit_beliefs
+        own: tuple[str, list[str], str] | None = None  # header, cells, footnote
+        def short(v: float) -> str:  # 3 significant digits: six columns fit a narrow panel
+            return rtext.nice_number(v) if math.isfinite(v) else num(v)
+
+        if "ucb_bound" in b:
+            own = ("U(a)", [short(v) for v in b["ucb_bound"]], "U(a) = Q(a) + c√(ln t / N(a)): UCB pulls the largest.")
+        elif "posterior_std" in b:  # its mean is Q(a)
+            own = ("σ(a)", [short(float(f"{sd:.2g}")) for sd in b["posterior_std"]],
+                   "Q(a) ± σ(a): the posterior of q*(a) that Thompson samples from.")  # fmt: skip
+        elif "preferences" in b:
+            own = ("H(a)", [short(v) for v in b["preferences"]], "H(a): preference; π(a) = softmax(H)(a).")
+        headers = ["arm", "q*(a)", "Q(a)"] + ([own[0]] if own else []) + ["π(a)", "N(a)"]
+        rows = []
         for a in range(len(Q)):
+            row = [("★ " if a == best else "") + names[a], short(true_means[a]) if true_means is not None else "?",
+                   short(Q[a]), *([own[1][a]] if own else []), short(pi[a]),
+                   f"{int(pulls[a]):,}" if pulls is not None else ""]  # fmt: skip
+            rows.append(row)
+        texts = [list(c) for c in zip(headers, *rows)]
+        size = self.fs(13)  # a size smaller (down to 10 px) before names and numbers elide
+        gaps = self.px(10) * (len(headers) - 1)
+        while size > max(10, self.fs(13) - 2) and gaps + sum(
+                max(rtext.font(size, True).size(t)[0] for t in col) for col in texts) > w:  # fmt: skip
+            size -= 1
+        columns = rtext.table_columns(texts, size, w, self.px(10), bold=True)
+        self.bandit_table_rects: list[pygame.Rect] = []
+        y += 6
+
+        def cells(texts: list[str], y: int, size: int, color: Any, bold: bool) -> None:
+            for i, (text, (cx, cw)) in enumerate(zip(texts, columns)):
+                text = rtext.elide(text, size, cw, bold)
+                anchor, pos = ("topleft", (x + cx, y)) if i == 0 else ("topright", (x + cx + cw, y))
+                self.bandit_table_rects.append(rtext.blit(surface, text, size, color, pos, anchor=anchor, bold=bold))
+
+        cells(headers, y, min(size, self.fs(12)), THEME["text_muted"], False)
+        y += self.px(18)
+        for a, row in enumerate(rows):
             if y + self.px(17) > bottom - 120:
                 break
-            row = [names[a], num(true_means[a]) if true_means is not None else "?", num(Q[a]), num(pi[a]),
-                   str(int(pulls[a])) if pulls is not None else ""]  # fmt: skip
-            for c, value in zip(col, row):
-                rtext.blit(surface, value, self.fs(13), THEME["text"], (c, y), anchor="topleft", bold=a == best,
-                           max_width=int(w * 0.2))  # fmt: skip
+            cells(row, y, size, THEME["text"], a == best)
             y += self.px(17)
+        if own:
+            y = self._lines(surface, [own[2]], x, y + 4, w, bottom, size=self.fs(12), color=THEME["text_muted"])
         y += 8
         pygame.draw.line(surface, THEME["panel_border"], (x, y), (x + w, y))
         y += 8

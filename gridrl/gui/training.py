@@ -7,14 +7,16 @@ of every cell (for the inspector), the diagnostics curves, and the timeline of s
 It never draws; the scene reads it.
 
 Speeds are units per second; "fastest" runs units until the frame's time budget is spent.
-Units run one at a time and the clock is checked after each, so a slow unit (a sweep of a
-big grid, a deep update) costs one frame, never a frozen window.
+Units run one at a time and the clock is checked after each; slow units (a sweep of a big
+grid) and every unit of a deep agent (an update can take seconds) run in a worker thread,
+so the window keeps drawing: no unit ever freezes it.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -24,6 +26,7 @@ import numpy as np
 from gridrl.agents import Event, Insight, make_config
 from gridrl.agents.common.dp import DynamicProgramming
 from gridrl.gui import catalog
+from gridrl.gui.inspector import cell_name
 from gridrl.gui.timeline import Snapshot, Timeline
 from gridrl.levels import BanditLevel, GridLevel, Level
 from gridrl.render.trail import Trail
@@ -57,6 +60,8 @@ SLOW_UNIT = 0.03
 HUGE_UNIT = 0.5
 #: Deep agents compute insight with a forward pass; refresh it at most this often.
 DEEP_INSIGHT_INTERVAL = 0.1
+#: Seconds of the clock the readout's frames and units per second are averaged over.
+RATE_WINDOW = 2.0
 
 
 def default_unit(agent_name: str, level: Level) -> str:
@@ -101,7 +106,9 @@ class Trainer:
         self.credit = 0.0
         self._future: Future | None = None
         self._future_session: Session | None = None
-        self.slow = getattr(self, "slow", False)  # units run in the worker thread (see update)
+        # units run in the worker thread (see update); a deep agent's from the first: an update
+        # can take most of a second, which must not be learnt by freezing the window once
+        self.slow = self.is_deep or getattr(self, "slow", False)
         self.unit_seconds = getattr(self, "unit_seconds", 0.0)  # duration of the last unit
         self.unit_started = 0.0
         self.last_event: Event | None = None
@@ -115,6 +122,7 @@ class Trainer:
         self._insight_time = -math.inf
         self._dirty = True
         self._snapshot_units = -1
+        self._ticks: deque[tuple[float, int]] = deque()  # (clock, units_run) per frame, for rates()
         self.record_snapshot()
 
     @property
@@ -165,13 +173,21 @@ class Trainer:
         """Advance the clock by ``dt`` seconds and, when playing, run the units due (within
         the frame budget). Returns the number of units finished in this frame.
 
-        Fast units run here, one at a time, until the budget is spent. Once a unit has taken
-        longer than ``SLOW_UNIT`` seconds (a deep update, a sweep of a huge grid), units run
-        in a worker thread instead, one at a time: the window keeps drawing at full rate and
-        shows the last insight until the unit is done.
+        Fast units run here, one at a time, until the budget is spent. A deep agent's units,
+        and any agent's once they take longer than ``SLOW_UNIT`` seconds (a sweep of a huge
+        grid), run in a worker thread instead, one at a time: the window keeps drawing at
+        full rate and shows the last insight until the unit is done.
         """
         self.clock += dt
         self.last_train_time = 0.0
+        try:
+            return self._run_due(dt)
+        finally:
+            self._ticks.append((self.clock, self.units_run))
+            while self._ticks[0][0] < self.clock - RATE_WINDOW:
+                self._ticks.popleft()
+
+    def _run_due(self, dt: float) -> int:
         start = time.perf_counter()
         ran = self._collect()
         if not self.playing:
@@ -180,6 +196,8 @@ class Trainer:
         if not math.isinf(rate):
             # Owe at most a tenth of a second of units: a slow frame must not cause a burst.
             self.credit = min(self.credit + dt * rate, max(1.0, rate * 0.1))
+            # six frames of 1/60 s at 10 / s add up to 0.999...: round, or a unit comes late
+            self.credit = round(self.credit, 9)
         try:
             if self.slow:
                 self._refresh_insight()
@@ -243,7 +261,7 @@ class Trainer:
         previous, self.unit_seconds = self.unit_seconds, seconds
         if min(previous, seconds) > SLOW_UNIT or seconds > HUGE_UNIT:
             self.slow = True
-        elif max(previous, seconds) < SLOW_UNIT / 4:
+        elif max(previous, seconds) < SLOW_UNIT / 4 and not self.is_deep:
             self.slow = False
 
     @property
@@ -281,6 +299,15 @@ class Trainer:
         self._note_duration(seconds)
         self._finish(event)
         return 1
+
+    def rates(self) -> tuple[float, float]:
+        """Frames and units per second over the last ``RATE_WINDOW`` seconds (the readout):
+        the frame rate the window really keeps, and how fast the agent really learns."""
+        if len(self._ticks) < 2:
+            return 0.0, 0.0
+        (t0, u0), (t1, u1) = self._ticks[0], self._ticks[-1]
+        span = t1 - t0
+        return ((len(self._ticks) - 1) / span, (u1 - u0) / span) if span > 0 else (0.0, 0.0)
 
     def wait(self) -> None:
         """Block until the unit in the worker (if any) is done, and take its result."""
@@ -430,7 +457,8 @@ class Trainer:
         event = self.agent.backup(int(s))
         self.session.history.record(event)
         self._absorb(event)
-        self.message = f"backed up cell s = {s}: V = {self.agent.V[int(s)]:.4g}"
+        where = cell_name(s, self.level.shape[1])
+        self.message = f"backed up cell {where} (s = {s}): V = {self.agent.V[int(s)]:.4g}"
         return event
 
     def sweep(self) -> Event:

@@ -10,9 +10,9 @@ rect of any surface. What it draws, bottom to top:
 3. per open cell: grid lines, start badge, wind chevrons, the layout letter of custom tiles,
    policy arrows (four per cell, length and opacity pi(a|s), raised to the upper part of
    the cell when a number is written under them), a visit bar (length and colour grow with
-   log(1 + visits)) with the count in big cells, and the number: V(s), the four Q(s, a) in
-   big cells, or the visit count (numbers are hidden in cells smaller than
-   :data:`NUMBERS_MIN_CELL` pixels);
+   log(1 + visits)) with the count in big cells, and the number: V(s), the four Q(s, a),
+   or the visit count, wherever the widest of them fits its cell in a font of at least
+   :data:`NUMBER_MIN_FONT` pixels (:meth:`BoardRenderer.numbers_shown`);
 4. exit arrows (from Example 3.5's A to A', labelled with the reward);
 5. drawn fresh every frame: the trail of the current episode, highlights of the last
    update, the selected cell, the agent token, and the caption under the board.
@@ -44,6 +44,7 @@ from gridrl.render.colors import (
     diverging_index,
     luminance,
     mix,
+    robust_limit,
     sequential,
     sequential_index,
 )
@@ -51,10 +52,13 @@ from gridrl.render.trail import TRAIL_LENGTH  # cells of the trail drawn at most
 
 OVERLAYS = ("values", "numbers", "q", "policy", "visits")
 
-#: Cells smaller than this (pixels) show no numbers: they would not be readable.
-NUMBERS_MIN_CELL = 28
-#: From this cell size on, the Q overlay writes the four Q(s, a) into their triangles.
-Q_NUMBERS_MIN_CELL = 72
+#: Numbers are written in a font of at least this many pixels, and only where they fit in it.
+NUMBER_MIN_FONT = 9
+#: Cells narrower than this (pixels) write V(s) with one decimal fewer.
+COMPACT_CELL = 44
+#: The automatic colour scale reaches at least this fraction of the level's largest one-step
+#: reward: a value of 1/20 of it or less is drawn close to white.
+NOISE_FRACTION = 0.05
 #: Visit counts in a corner (when the fill shows values) from this cell size on.
 COUNT_MIN_CELL = 56
 #: Policy probabilities are drawn in steps of 1/ARROW_LEVELS (the arrow sprites' cache key).
@@ -71,6 +75,10 @@ ACTION_VECTORS = ((0, -1), (1, 0), (0, 1), (-1, 0))  # (dx, dy) of up, right, do
 ARROW_GEOMETRY = {"center": (0.5, 1.0), "raised": (0.38, 0.6), "compact": (0.5, 0.45)}
 #: Centre of the number (fraction of the cell from its top) when arrows are raised above it.
 NUMBER_LOW = 0.79
+#: Room of one number, as fractions of the cell (width, height): V(s) or a count under the
+#: raised arrows (width 1: the cell less 3 pixels each side); Q(s, a) of left and right; Q(s, a)
+#: of up and down.
+NUMBER_ROOM = {"v": (1.0, 2 * (1 - NUMBER_LOW)), "q_side": (0.36, 0.32), "q_end": (0.44, 0.32)}
 
 
 @dataclass
@@ -92,8 +100,7 @@ class BoardView:
     overlays: frozenset[str] = frozenset({"values", "policy"})
     #: One line under the board, e.g. "values after 3 sweeps, max |dV| = 0.25".
     caption: str | None = None
-    #: Limit of the colour scale (None: max |V| over the open cells, max |Q| with "q",
-    #: rounded up to a round number).
+    #: Limit of the colour scale, to lock it (None: automatic, see ``BoardRenderer.color_limit``).
     value_limit: float | None = None
 
 
@@ -210,6 +217,12 @@ class BoardRenderer:
         kind[terminal & ((grid.chars == "G") | (grid.reward > 0))] = GOAL
         kind[grid.wall] = WALL
         self.kind = kind
+        #: The largest reward one step can pay: the automatic colour scale never goes below
+        #: NOISE_FRACTION of it.
+        d = level.dynamics
+        self.reward_scale = float(max(np.abs(self.entering_reward).max(initial=0.0),
+                                      np.abs(grid.exit_reward).max(initial=0.0),
+                                      abs(d.step_reward), abs(d.step_reward + d.bump_reward)))  # fmt: skip
         #: Cells that carry values (and arrows, numbers): open, not terminal, not teleports.
         self.open = kind == PLAIN
         self.open_cells = np.flatnonzero(self.open)
@@ -259,22 +272,23 @@ class BoardRenderer:
         return pygame.Rect(lay.board.x + col * lay.cell, lay.board.y + row * lay.cell, lay.cell, lay.cell)
 
     def color_limit(self, view: BoardView) -> float:
-        """The colour scale's limit for ``view``: its ``value_limit``, else the largest |value|
-        over the open cells (of Q with the "q" overlay, else of V) rounded up to a round number
-        (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten: a legend that reads well and
-        a scale that does not shift with every update); 1 when all are 0."""
+        """The colour scale's limit for ``view``: its ``value_limit`` (locked), else automatic:
+        the :data:`~gridrl.render.colors.LIMIT_PERCENTILE` percentile of |value| over the open
+        cells (of Q with the "q" overlay, else of V), so that one outlier does not wash out
+        the rest, but at least NOISE_FRACTION of the level's largest reward, so that values
+        that are all about 0 look white; rounded up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8
+        times a power of ten (a legend that reads well, a scale that does not shift with
+        every update)."""
         if view.value_limit is not None and np.isfinite(view.value_limit) and view.value_limit > 0:
             return float(view.value_limit)
+        floor = NOISE_FRACTION * self.reward_scale if self.reward_scale > 0 else 1.0
         values = view.Q if ("q" in view.overlays and view.Q is not None) else view.V
         if values is None or self.open_cells.size == 0:
-            return 1.0
+            return round_up(floor)
         values = np.asarray(values, dtype=float)
         if values.shape[0] != self.n:
-            return 1.0
-        shown = np.abs(values[self.open_cells])
-        shown = shown[np.isfinite(shown)]
-        top = float(shown.max()) if shown.size else 0.0
-        return round_up(top) if top > 0 else 1.0
+            return round_up(floor)
+        return round_up(robust_limit(values[self.open_cells], floor))
 
     # ------------------------------------------------------------------ drawing
 
@@ -289,13 +303,8 @@ class BoardRenderer:
         pi = _array(view.pi, (self.n, 4))
         visits = _array(view.visits, (self.n,))
         show_visits = "visits" in overlays and visits is not None
-        fill = (
-            "q" if "q" in overlays and Q is not None
-            else "values" if "values" in overlays and V is not None
-            else "visits" if show_visits
-            else None
-        )  # fmt: skip
-        numbers = self._numbers_shown(cell, overlays, fill, V)
+        fill = _fill(overlays, V, Q, visits)
+        numbers = self._numbers_shown(cell, overlays, fill, V, Q, visits)
         frame = _Frame(
             fill=fill, numbers=numbers, limit=limit, V=V, Q=Q, pi=pi, visits=visits,
             arrows="policy" in overlays and pi is not None and cell >= 6,
@@ -336,18 +345,35 @@ class BoardRenderer:
             txt.blit(surface, view.caption, size, THEME["text"], lay.caption.center,
                      max_width=lay.caption.w - 8)  # fmt: skip
 
-    @staticmethod
-    def _numbers_shown(cell: int, overlays: frozenset[str], fill: str | None, V) -> str | None:
-        """Which number each open cell shows: "q" (four Q values), "v" (V), "count", or None."""
-        if cell < NUMBERS_MIN_CELL:
-            return None
+    def numbers_shown(self, view: BoardView, cell: int) -> str | None:
+        """Which number the open cells of ``view`` show at ``cell`` pixels: "q" (the four
+        Q(s, a)), "v" (V(s)), "count" (visits), or None: the widest over the open cells must
+        fit its room (:data:`NUMBER_ROOM`) in a font of :data:`NUMBER_MIN_FONT` pixels, so a
+        number is either readable in every cell or shown in none."""
+        V, Q, visits = _array(view.V, (self.n,)), _array(view.Q, (self.n, 4)), _array(view.visits, (self.n,))
+        return self._numbers_shown(cell, view.overlays, _fill(view.overlays, V, Q, visits), V, Q, visits)
+
+    def _numbers_shown(self, cell: int, overlays: frozenset[str], fill: str | None, V: np.ndarray | None,
+                       Q: np.ndarray | None, visits: np.ndarray | None) -> str | None:  # fmt: skip
+        height = txt.font(NUMBER_MIN_FONT).get_height()
+
+        def fits(room: str, width: int) -> bool:
+            w, h = NUMBER_ROOM[room]
+            return height <= h * cell and width <= (w * cell if w < 1 else cell - 6)
+
+        shown = self.open_cells
         if "numbers" in overlays:
-            if fill == "q" and cell >= Q_NUMBERS_MIN_CELL:
-                return "q"
-            if V is not None:
+            if fill == "q" and Q is not None:
+                side, end = Q[shown][:, [1, 3]], Q[shown][:, [0, 2]]
+                if fits("q_side", txt.number_width(side, NUMBER_MIN_FONT, True)) and fits(
+                        "q_end", txt.number_width(end, NUMBER_MIN_FONT, True)):  # fmt: skip
+                    return "q"
+            if V is not None and fits("v", txt.number_width(V[shown], NUMBER_MIN_FONT, cell < COMPACT_CELL)):
                 return "v"
-        if fill == "visits":
-            return "count"
+        if fill == "visits" and visits is not None:
+            top = float(np.nanmax(visits[shown], initial=0.0))
+            if fits("v", txt.font(NUMBER_MIN_FONT).size(f"{int(min(top, 10**12)):,}")[0]):
+                return "count"
         return None
 
     # ------------------------------------------------------------------ composing the board
@@ -601,9 +627,7 @@ class BoardRenderer:
         end = np.array([(int(tc[i]) + 0.5) * cell, (int(tr[i]) + 0.5) * cell])
         if np.allclose(start, end):
             return
-        reward = float(g.exit_reward[s])
-        label = ("+" if reward > 0 else "") + txt.nice_number(reward)
-        _curved_arrow(layer, start, end, cell, THEME["exit"], label)
+        _curved_arrow(layer, start, end, cell, THEME["exit"], _reward_text(float(g.exit_reward[s])))
 
     # ------------------------------------------------------------------ the per-cell layer
 
@@ -657,15 +681,30 @@ class BoardRenderer:
             dr, dc = int(g.wind[s, 0]), int(g.wind[s, 1])
             if (dr or dc) and cell >= 10:
                 blits.append((self._sprite(("wind", cell, dr, dc), lambda: _wind_sprite(cell, dr, dc)), (x, y)))
+            left, top = x + max(2, cell // 14), y + max(1, cell // 20)
             if g.start[s] and cell >= 12:
                 badge = self._sprite(("start", cell), lambda: _start_badge(cell))
                 m = max(2, cell // 16)
                 blits.append((badge, (x + m, y + m)))
-            elif cell >= 16 and str(g.chars[s]) not in BUILTIN_CHARS:
-                letter = txt.text(str(g.chars[s]), max(9, int(cell * 0.2)), THEME["text_muted"], bold=True)
-                blits.append((letter, (x + max(2, cell // 14), y + max(1, cell // 20))))
+                left = x + 2 * m + badge.get_width()
+            # a custom tile's letter (after the badge on a custom start tile) and, when the
+            # tile pays something itself, what entering it pays, as the tiles write theirs
+            label = str(g.chars[s]) if cell >= 16 and str(g.chars[s]) not in BUILTIN_CHARS else ""
+            if g.reward[s] != 0 and cell >= 32:
+                label = f"{label} {_reward_text(float(self.entering_reward[s]))}".strip()
+            if label:
+                text = txt.fitted(label, max(9, int(cell * 0.2)), THEME["text_muted"], x + cell - 2 - left, bold=True)
+                blits.append((text, (left, top)))
 
         return paint
+
+    def letters_drawn(self, cell: int) -> np.ndarray:
+        """(S,) True where the board itself writes a cell's layout character at ``cell``
+        pixels (a custom tile's letter, the start badge of an 'S'): an editor that labels
+        cells with their characters skips these instead of writing them twice."""
+        g = self.grid
+        custom = ~np.isin(g.chars, list(BUILTIN_CHARS)) & ~g.wall
+        return (custom & (cell >= 16)) | ((g.chars == "S") & g.start & (cell >= 12))
 
     def _arrow_painter(self, cell: int, frame: _Frame) -> tuple[np.ndarray, Callable]:
         """Policy arrows: a key per cell from pi quantised to 1/ARROW_LEVELS, and the painter."""
@@ -721,7 +760,7 @@ class BoardRenderer:
         """V(s) (under raised arrows), the four Q(s, a), or visit counts: keys that change
         exactly when a cell's text or its colour does, and the painter."""
         numbers, V, Q, visits, limit = frame.numbers, frame.V, frame.Q, frame.visits, frame.limit
-        compact = cell < 44
+        compact = cell < COMPACT_CELL
         keys = np.zeros((self.n, 4 if numbers == "q" else 1), dtype=np.int64)
         low = numbers in ("v", "count")  # under the (raised) arrows
         pill = frame.fill == "q" and numbers == "v"  # on a pill of the V colour over the triangles
@@ -748,8 +787,8 @@ class BoardRenderer:
                 number = _number_keys(Q[:, a], True)
                 keys[:, a] = np.where(number != 0, number * 1024 + q_idx[:, a] + 2, 0)
         white = luminance(under) < 0.2
-        size = min(30, max(10, int(cell * (0.22 if low else 0.25))))
-        small = min(16, max(9, int(cell * 0.15)))
+        size = min(30, max(NUMBER_MIN_FONT, int(cell * 0.22)))
+        small = min(16, max(NUMBER_MIN_FONT, int(cell * 0.15)))
 
         def paint(s: int, x: int, y: int, blits: list) -> None:
             cx, cy = x + cell / 2, y + cell * (NUMBER_LOW if low else 0.5)
@@ -759,8 +798,9 @@ class BoardRenderer:
                     if not math.isfinite(q):
                         continue
                     color = THEME["text"] if q_dark_text[s, a] else THEME["text_light"]
-                    width = int(cell * (0.36 if dx else 0.44))
-                    run, w, h = txt.glyphs(txt.format_number(q, txt.decimals(q, True)), small, color, width)
+                    width = int(cell * NUMBER_ROOM["q_side" if dx else "q_end"][0])
+                    run, w, h = txt.glyphs(txt.format_number(q, txt.decimals(q, True)), small, color, width,
+                                           min_size=NUMBER_MIN_FONT)  # fmt: skip
                     left = round(cx + dx * cell * 0.3 - w / 2)
                     top = round(cy + dy * cell * 0.34 - h / 2)
                     blits.extend((g, (left + off, top)) for g, off in run)
@@ -773,7 +813,7 @@ class BoardRenderer:
                 v = float(V[s])
                 label = txt.format_number(v, txt.decimals(v, compact))
             color = THEME["text_light"] if white[s] else THEME["text"]
-            run, w, h = txt.glyphs(label, size, color, cell - 6)
+            run, w, h = txt.glyphs(label, size, color, cell - 6, min_size=NUMBER_MIN_FONT)
             rect = pygame.Rect(0, 0, w, h)
             rect.center = (round(cx), round(cy))
             if pill:
@@ -884,6 +924,16 @@ def round_up(x: float) -> float:
     return 10 * power  # pragma: no cover
 
 
+def _fill(overlays: frozenset[str], V: np.ndarray | None, Q: np.ndarray | None,
+          visits: np.ndarray | None) -> str | None:  # fmt: skip
+    """What colours the open cells: "q" (triangles), "values", "visits", or None (the floor)."""
+    if "q" in overlays and Q is not None:
+        return "q"
+    if "values" in overlays and V is not None:
+        return "values"
+    return "visits" if "visits" in overlays and visits is not None else None
+
+
 def _array(values: object, shape: tuple[int, ...]) -> np.ndarray | None:
     """``values`` as a float array of ``shape`` (reshaped when it has the right size), or None."""
     if values is None:
@@ -898,10 +948,7 @@ def _number_keys(values: np.ndarray, compact: bool) -> np.ndarray:
     """An int64 per value that changes exactly when its printed text changes (0 for NaN)."""
     v = np.asarray(values, dtype=float)
     finite = np.isfinite(v)
-    a = np.abs(np.where(finite, v, 0.0))
-    d = np.select([a < 10, a < 100, a < 10_000], [2, 1, 0], -1)
-    if compact:
-        d = np.where(d > 0, d - 1, d)
+    d = txt.decimals_array(v, compact)
     scaled = np.where(d >= 0, v * 10.0 ** np.maximum(d, 0), v / 1000.0)
     q = np.rint(np.where(finite, scaled, 0.0)).astype(np.int64)
     q = np.clip(q, -(2**40), 2**40)
@@ -941,9 +988,14 @@ def _wall_sprite(cell: int) -> pygame.Surface:
     return tile
 
 
+def _reward_text(reward: float) -> str:
+    """A reward as the board writes it: "+10", "−100"."""
+    return ("+" if reward > 0 else "") + txt.nice_number(reward)
+
+
 def _reward_label(tile: pygame.Surface, cell: int, reward: float, color: tuple[int, int, int]) -> None:
     if cell >= 40 and reward != 0:
-        label = ("+" if reward > 0 else "") + txt.nice_number(reward)
+        label = _reward_text(reward)
         t = txt.fitted(label, max(9, int(cell * 0.17)), color, cell - 6, bold=True)
         tile.blit(t, t.get_rect(midbottom=(cell // 2, cell - max(2, cell // 16))))
 
@@ -1215,46 +1267,72 @@ def _curved_arrow(layer: pygame.Surface, start: np.ndarray, end: np.ndarray, cel
     layer.blit(t_surf, t_surf.get_rect(center=pill.center))
 
 
-def draw_legend(surface: pygame.Surface, rect: pygame.Rect, limit: float, label: str) -> None:
+def draw_legend(surface: pygame.Surface, rect: pygame.Rect, limit: float, label: str,
+                locked: bool = False) -> None:  # fmt: skip
     """The diverging colour scale from -limit to +limit with numbers, and ``label`` (e.g. "V(s)").
 
-    Horizontal when ``rect`` is wider than tall, vertical otherwise.
+    Values beyond the limit take the end colours, so the bar ends in arrow points and its end
+    labels read "≤ -limit" and "≥ limit"; ``locked`` adds the word "locked" under the label
+    (the teacher fixed the scale). Horizontal when ``rect`` is wider than tall, vertical
+    otherwise.
     """
     rect = pygame.Rect(rect)
     if rect.w < 20 or rect.h < 20:
         return
     limit = float(limit) if np.isfinite(limit) and limit > 0 else 1.0
-    ticks = txt.nice_ticks(-limit, limit, 5, inside=True)
+    # inner ticks clear of the end labels, then the ends themselves
+    ticks = [(v, txt.nice_number(v)) for v in txt.nice_ticks(-limit, limit, 5, inside=True) if abs(v) < 0.75 * limit]
+    ticks += [(-limit, "≤ " + txt.nice_number(-limit)), (limit, "≥ " + txt.nice_number(limit))]
     color = THEME["text"]
-    if rect.w >= rect.h:
-        size = max(12, min(18, int(rect.h * 0.3)))
-        label_surf = txt.text(label, size + 1, color, bold=True)
-        lx = rect.x
-        surface.blit(label_surf, label_surf.get_rect(midleft=(lx, rect.y + rect.h * 0.32)))
-        x0 = lx + label_surf.get_width() + size
-        bar = pygame.Rect(x0, rect.y + int(rect.h * 0.12), max(rect.right - x0 - size, 10), max(int(rect.h * 0.38), 6))
+    ends = (tuple(int(c) for c in DIVERGING[0]), tuple(int(c) for c in DIVERGING[-1]))
+    horizontal = rect.w >= rect.h
+    size = max(12, min(18, int(rect.h * 0.3))) if horizontal else max(10, min(18, int(rect.w * 0.22)))
+    label_surf = txt.text(label, size + 1, color, bold=True)
+    locked_surf = txt.text("locked", max(10, size - 2), THEME["accent"], bold=True) if locked else None
+    if horizontal:
+        label_rect = surface.blit(label_surf, label_surf.get_rect(midleft=(rect.x, rect.y + rect.h * 0.32)))
+        if locked_surf is not None:
+            surface.blit(locked_surf, locked_surf.get_rect(topleft=(rect.x, label_rect.bottom)))
+        x0 = rect.x + max(label_surf.get_width(), locked_surf.get_width() if locked_surf else 0) + size
+        h = max(int(rect.h * 0.38), 6)
+        point = max(h * 3 // 4, 4)
+        bar = pygame.Rect(x0 + point, rect.y + int(rect.h * 0.12), max(rect.right - x0 - size - 2 * point, 10), h)
         strip = pygame.Surface((DIVERGING.shape[0], 1), 0, 32)
         pygame.surfarray.blit_array(strip, DIVERGING[:, None, :])
         surface.blit(pygame.transform.smoothscale(strip, bar.size), bar)
+        for side, end in ((-1, ends[0]), (1, ends[1])):
+            x = bar.x if side < 0 else bar.right - 1
+            tri = [(x, bar.y), (x + side * point, bar.centery), (x, bar.bottom - 1)]
+            pygame.draw.polygon(surface, end, tri)
+            pygame.draw.lines(surface, THEME["board_border"], False, tri)
         pygame.draw.rect(surface, THEME["board_border"], bar, 1)
-        for v in ticks:
+        for v, text in ticks:
             x = bar.x + round((v + limit) / (2 * limit) * (bar.w - 1))
             pygame.draw.line(surface, THEME["board_border"], (x, bar.bottom), (x, bar.bottom + 3))
-            txt.blit(surface, txt.nice_number(v), size, color, (x, bar.bottom + 4), "midtop")
+            half = txt.font(size).size(text)[0] / 2  # the end labels stay inside the rect
+            x = min(max(x, rect.x + half), rect.right - half)
+            txt.blit(surface, text, size, color, (x, bar.bottom + 4), "midtop")
     else:
-        size = max(10, min(18, int(rect.w * 0.22)))
-        label_surf = txt.text(label, size + 1, color, bold=True)
-        surface.blit(label_surf, label_surf.get_rect(midtop=(rect.centerx, rect.y)))
-        y0 = rect.y + label_surf.get_height() + 6
-        bar = pygame.Rect(rect.x + 4, y0, max(int(rect.w * 0.3), 6), max(rect.bottom - y0 - size, 10))
+        label_rect = surface.blit(label_surf, label_surf.get_rect(midtop=(rect.centerx, rect.y)))
+        if locked_surf is not None:
+            label_rect = surface.blit(locked_surf, locked_surf.get_rect(midtop=(rect.centerx, label_rect.bottom)))
+        w = max(int(rect.w * 0.3), 6)
+        point = max(w * 3 // 4, 4)
+        y0 = label_rect.bottom + 6 + point
+        bar = pygame.Rect(rect.x + 4, y0, w, max(rect.bottom - y0 - size - point, 10))
         strip = pygame.Surface((1, DIVERGING.shape[0]), 0, 32)
         pygame.surfarray.blit_array(strip, DIVERGING[::-1][None, :, :])
         surface.blit(pygame.transform.smoothscale(strip, bar.size), bar)
+        for side, end in ((-1, ends[1]), (1, ends[0])):
+            y = bar.y if side < 0 else bar.bottom - 1
+            tri = [(bar.x, y), (bar.centerx, y + side * point), (bar.right - 1, y)]
+            pygame.draw.polygon(surface, end, tri)
+            pygame.draw.lines(surface, THEME["board_border"], False, tri)
         pygame.draw.rect(surface, THEME["board_border"], bar, 1)
-        for v in ticks:
+        for v, text in ticks:
             y = bar.y + round((limit - v) / (2 * limit) * (bar.h - 1))
             pygame.draw.line(surface, THEME["board_border"], (bar.right, y), (bar.right + 3, y))
-            txt.blit(surface, txt.nice_number(v), size, color, (bar.right + 6, y), "midleft")
+            txt.blit(surface, text, size, color, (bar.right + 6, y), "midleft")
 
 
 def draw_sequential_legend(surface: pygame.Surface, rect: pygame.Rect, vmax: float, label: str) -> None:

@@ -10,7 +10,8 @@ gaps in the line.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pygame
@@ -75,6 +76,24 @@ def _polyline(surface: pygame.Surface, color: RGB, xs: np.ndarray, ys: np.ndarra
             pygame.draw.lines(surface, color, False, pts.tolist(), width)
 
 
+def _fill_band(surface: pygame.Surface, color: RGB, x_of: Any, y_of: Any, lower: np.ndarray,
+               upper: np.ndarray, n_cols: int) -> None:  # fmt: skip
+    """The area between ``lower`` and ``upper`` (index as x), at most ~2 points per pixel
+    column; a NaN in either splits it."""
+    n = min(lower.size, upper.size)
+    idx = np.arange(n) if n <= 2 * n_cols else np.linspace(0, n - 1, 2 * n_cols).astype(int)
+    lo, hi = lower[idx], upper[idx]
+    finite = np.isfinite(lo) & np.isfinite(hi)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        if stop - start < 2:
+            continue
+        xs = x_of(idx[start:stop])
+        top = np.column_stack([xs, y_of(hi[start:stop])])
+        bottom = np.column_stack([xs, y_of(lo[start:stop])])[::-1]
+        pygame.draw.polygon(surface, color, np.concatenate([top, bottom]).tolist())
+
+
 def _columns(values: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reduce a long series to ``n_cols`` buckets: (bucket centres as index, min, max), NaN-aware."""
     n = values.size
@@ -94,56 +113,128 @@ def _columns(values: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray, n
 # ---------------------------------------------------------------------- line chart
 
 
+#: Points at the end of the visible data whose range the y axis follows (``robust``).
+RECENT_SHARE = 0.5
+
+
+def auto_range(arrays: Sequence[np.ndarray], robust: bool = False) -> tuple[float, float, float, float]:
+    """The y range (lo, hi) of the finite values of ``arrays`` and the full (min, max).
+
+    With ``robust`` the range follows the data of the later half of each array: early
+    extremes (a first episode of -2000 before returns of -20..-10) lie outside it when they
+    are more than one such span away, few (at most a tenth of the points beyond either
+    end) and far (beyond the range shown by more than its width), so the recent values
+    fill the plot while a trend (an entropy falling through most of the run) stays whole. The caller marks what was left out (full min < lo, or
+    full max > hi)."""
+    finite = [a[np.isfinite(a)] for a in arrays]
+    finite = [f for f in finite if f.size]
+    if not finite:
+        return math.nan, math.nan, math.nan, math.nan
+    full_lo = min(float(f.min()) for f in finite)
+    full_hi = max(float(f.max()) for f in finite)
+    lo, hi = full_lo, full_hi
+    if robust:
+        recent = [f[int(f.size * (1 - RECENT_SHARE)):] for f in finite if f.size >= 8]
+        if recent:
+            r_lo = min(float(f.min()) for f in recent)
+            r_hi = max(float(f.max()) for f in recent)
+            span = max(r_hi - r_lo, 0.05 * max(abs(r_lo), abs(r_hi)), 1e-9)
+            q_lo, q_hi = np.quantile(np.concatenate(finite), [0.1, 0.9])
+            lo = max(full_lo, min(r_lo - span, float(q_lo)))
+            hi = min(full_hi, max(r_hi + span, float(q_hi)))
+            shown = hi - lo  # leave out only what would squeeze the rest to under half the plot
+            lo = lo if lo - full_lo > shown else full_lo
+            hi = hi if full_hi - hi > shown else full_hi
+    return lo, hi, full_lo, full_hi
+
+
 def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str, Sequence[float]],
-                    title: str, moving_average: int | None = None, y_label: str = "") -> None:  # fmt: skip
-    """Curves against their index (episode, pull, update) inside a titled panel.
+                    title: str, moving_average: int | None = None, y_label: str = "",
+                    band: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+                    font_size: int | None = None, x_range: tuple[float, float] | None = None,
+                    log_y: bool = False, robust: bool = False) -> pygame.Rect | None:  # fmt: skip
+    """Curves against their index (episode, pull, update) inside a titled panel; returns the
+    plot's rect (where index ``x_range[0]`` .. ``x_range[1]`` lie, for zooming), or None.
 
     With ``moving_average=w`` each series is drawn raw and faint with its trailing w-point
     mean bold on top (the usual look of an episode-return curve); without, raw and bold.
+    ``band`` maps a series name to (lower, upper) arrays of its length, shaded behind it
+    (e.g. +-1 standard error of a mean over runs) and kept inside the y range.
+    ``font_size`` is the tick labels' size (default from the rect, at least 12 px);
+    ``x_range`` (first, last index, fractional allowed) shows only part of the data, and the
+    y axis fits what is shown; ``log_y`` draws log10 of the values (those <= 0 are left out,
+    and said so); ``robust`` lets the y axis follow the recent data (:func:`auto_range`),
+    with a note of the extremes left out.
     """
     rect = pygame.Rect(rect)
     if rect.w < 60 or rect.h < 50:
-        return
+        return None
     area = _panel(surface, rect, title)
     arrays = {name: np.asarray(list(v) if not isinstance(v, np.ndarray) else v, dtype=float).ravel()
               for name, v in series.items()}  # fmt: skip
-    finite = [a[np.isfinite(a)] for a in arrays.values()]
-    finite = [f for f in finite if f.size]
+    bands = {name: tuple(np.asarray(b, dtype=float).ravel() for b in pair)
+             for name, pair in (band or {}).items() if name in arrays}  # fmt: skip
+    smooths = {name: _moving(a, moving_average) for name, a in arrays.items()} if (moving_average or 0) > 1 else {}
     n_max = max((a.size for a in arrays.values()), default=0)
-    size = max(9, min(14, int(rect.h * 0.05)))
+    x0, x1 = (0.0, float(max(n_max - 1, 1))) if x_range is None else (float(x_range[0]), float(x_range[1]))
+    if x1 - x0 < 1e-9:
+        x1 = x0 + 1.0
+    first, last = max(0, math.floor(x0)), math.ceil(x1) + 1  # the indices drawn
+
+    def shown(a: np.ndarray) -> np.ndarray:
+        v = a[first:last]
+        if log_y:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(v > 0, np.log10(np.where(v > 0, v, 1.0)), np.nan)
+        return v
+
+    visible = {name: shown(a) for name, a in arrays.items()}
+    vis_smooth = {name: shown(a) for name, a in smooths.items()}
+    vis_bands = {name: (shown(lo_b), shown(hi_b)) for name, (lo_b, hi_b) in bands.items()}
+    size = font_size or max(12, min(16, int(rect.h * 0.05)))
     muted = THEME["text_muted"]
-    if not finite:
+    lo, hi, full_lo, full_hi = auto_range([*visible.values(), *(b for pair in vis_bands.values() for b in pair)],
+                                          robust)  # fmt: skip
+    if not math.isfinite(lo):
         pygame.draw.line(surface, THEME["panel_border"], area.bottomleft, area.bottomright)
-        txt.blit(surface, "no data yet", size + 1, muted, area.center)
+        empty = "no values > 0 to draw on a log scale" if log_y and n_max else "no data yet"
+        txt.blit(surface, empty, size + 1, muted, area.center, max_width=area.w)
         if y_label:
             txt.blit(surface, y_label, size, muted, (area.x, area.y), "topleft")
-        return
-    lo = min(float(f.min()) for f in finite)
-    hi = max(float(f.max()) for f in finite)
-    nonnegative = lo >= 0
+        return None
+    nonnegative = lo >= 0 and not log_y
     if hi - lo < 1e-12:
         pad = max(abs(hi) * 0.1, 0.5)
         lo, hi = lo - pad, hi + pad
         if nonnegative:
             lo = max(lo, 0.0)
-    top_pad = size + 6 if (y_label or len(arrays) > 1) else 4
+    top_pad = size + 6 if (y_label or len(arrays) > 1 or moving_average) else 4
     # As many y ticks as fit without their labels touching (a small chart gets two or three).
     room = area.h - top_pad - size - 6
-    ticks = nice_ticks(lo, hi, int(max(2, min(5, room // (2 * size)))))
+    want = int(max(2, min(5, room // (2 * size))))
+    if log_y and hi - lo >= 1:  # whole decades
+        step = max(1, math.ceil((math.ceil(hi) - math.floor(lo)) / max(want - 1, 1)))
+        ticks = [float(e) for e in range(math.floor(lo), math.ceil(hi) + 1) if e % step == 0]
+        ticks = ticks if len(ticks) >= 2 else [math.floor(lo), math.ceil(hi)]
+        labels = [txt.nice_number(10.0**t) if -3 <= t < 4 else f"1e{int(t)}".replace("-", txt.MINUS) for t in ticks]
+    elif log_y:  # less than a decade: round values, placed on the log scale
+        linear = nice_ticks(10.0**lo, 10.0**hi, want)
+        linear = [t for t in linear if t > 0] or [10.0**lo, 10.0**hi]
+        ticks, labels = [math.log10(t) for t in linear], txt.tick_labels(linear)
+    else:
+        ticks = nice_ticks(lo, hi, want)
+        labels = txt.tick_labels(ticks)
     lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
-    labels = [txt.nice_number(t) for t in ticks]
     label_w = max(txt.font(size).size(s)[0] for s in labels) + 6
     plot = pygame.Rect(area.x + label_w, area.y + top_pad, area.w - label_w - 4, area.h - top_pad - size - 6)
     if plot.w < 10 or plot.h < 10:
-        return
+        return None
 
-    def y_of(v: np.ndarray | float) -> np.ndarray:
-        return plot.bottom - (np.asarray(v, dtype=float) - lo) / (hi - lo) * plot.h
-
-    span = max(n_max - 1, 1)
+    def y_of(v: np.ndarray | float) -> np.ndarray:  # values outside the range sit on its edge
+        return np.clip(plot.bottom - (np.asarray(v, dtype=float) - lo) / (hi - lo) * plot.h, plot.top, plot.bottom)
 
     def x_of(i: np.ndarray | float) -> np.ndarray:
-        return plot.x + np.asarray(i, dtype=float) / span * plot.w
+        return plot.x + (np.asarray(i, dtype=float) + first - x0) / (x1 - x0) * plot.w
 
     grid = mix(THEME["panel"], THEME["panel_border"], 0.6)
     label_every = 1  # nice_ticks may still give more ticks than asked: label every k-th
@@ -152,30 +243,32 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
         label_every = max(1, int(np.ceil((size + 2) / max(spacing, 1e-9))))
     for i, (t, s) in enumerate(zip(ticks, labels)):
         y = float(y_of(t))
-        pygame.draw.line(surface, THEME["text_muted"] if t == 0 and lo < 0 < hi else grid,
+        pygame.draw.line(surface, THEME["text_muted"] if t == 0 and lo < 0 < hi and not log_y else grid,
                          (plot.x, y), (plot.right, y))  # fmt: skip
         if i % label_every == 0:
             txt.blit(surface, s, size, muted, (plot.x - 5, y), "midright")
-    for t in nice_ticks(1, max(n_max, 2), 5):  # x counts from 1 (episode 1 is index 0)
-        if t < 1 or t > max(n_max, 1) or t != int(t):
-            continue
-        x = float(x_of(t - 1))
+    x_count = int(max(2, min(6, plot.w // (4 * size))))
+    x_ticks = [t for t in nice_ticks(x0 + 1, x1 + 1, x_count, inside=True) if t == int(t) and t >= 1]
+    for t, s in zip(x_ticks, txt.tick_labels(x_ticks)):  # x counts from 1 (episode 1 is index 0)
+        x = float(plot.x + (t - 1 - x0) / (x1 - x0) * plot.w)
         pygame.draw.line(surface, THEME["panel_border"], (x, plot.bottom), (x, plot.bottom + 3))
-        txt.blit(surface, txt.nice_number(t), size, muted, (x, plot.bottom + 3), "midtop")
+        txt.blit(surface, s, size, muted, (x, plot.bottom + 3), "midtop")
     pygame.draw.line(surface, THEME["panel_border"], plot.bottomleft, plot.bottomright)
     if y_label:
-        txt.blit(surface, y_label, size, muted, (area.x, area.y), "topleft")
+        txt.blit(surface, y_label + (" (log)" if log_y else ""), size, muted, (area.x, area.y), "topleft")
 
     clip = surface.get_clip()
     surface.set_clip(plot.inflate(6, 6).clip(clip) if clip else plot.inflate(6, 6))
     try:
-        for i, (name, values) in enumerate(arrays.items()):
+        for i, (name, values) in enumerate(visible.items()):
             if values.size == 0:
                 continue
             color = PALETTE[i % len(PALETTE)]
             faint = mix(color, THEME["panel"], 0.68)
-            raw_width = 1 if moving_average else 2
-            raw_color = faint if moving_average else color
+            raw_width = 1 if smooths else 2
+            raw_color = faint if smooths else color
+            if name in vis_bands:
+                _fill_band(surface, mix(color, THEME["panel"], 0.8), x_of, y_of, *vis_bands[name], plot.w)
             if values.size > plot.w * 2:  # one min/max pair per pixel column
                 centres, vmin, vmax = _columns(values, plot.w)
                 xs = x_of(centres)
@@ -183,19 +276,29 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
                 for x, a, b in zip(xs.tolist(), ylo.tolist(), yhi.tolist()):
                     if math.isfinite(a):
                         pygame.draw.line(surface, raw_color, (x, a), (x, b), raw_width)
-                if not moving_average:
+                if not smooths:
                     _polyline(surface, raw_color, xs, (ylo + yhi) / 2, raw_width)
             else:
                 _polyline(surface, raw_color, x_of(np.arange(values.size)), y_of(values), raw_width)
-            if moving_average and moving_average > 1:
-                smooth = _moving(values, moving_average)
-                idx = np.arange(values.size)
-                if values.size > plot.w * 2:
-                    keep = np.linspace(0, values.size - 1, plot.w * 2).astype(int)
+            if name in vis_smooth:
+                smooth = vis_smooth[name]
+                idx = np.arange(smooth.size)
+                if smooth.size > plot.w * 2:
+                    keep = np.linspace(0, smooth.size - 1, plot.w * 2).astype(int)
                     idx, smooth = idx[keep], smooth[keep]
                 _polyline(surface, color, x_of(idx), y_of(smooth), 3)
     finally:
         surface.set_clip(clip)
+    notes = []  # what the range leaves out, in the plot's corner
+    if full_lo < lo - 1e-12 * max(1.0, abs(lo)):
+        notes.append(f"\u2193 to {txt.nice_number(10.0**full_lo if log_y else full_lo)}")
+    if full_hi > hi + 1e-12 * max(1.0, abs(hi)):
+        notes.append(f"\u2191 to {txt.nice_number(10.0**full_hi if log_y else full_hi)}")
+    if log_y and any(np.any(np.isfinite(a[first:last]) & (a[first:last] <= 0)) for a in arrays.values()):
+        notes.append("values \u2264 0 not shown")
+    if notes:
+        txt.blit(surface, " · ".join(notes), size, THEME["text_muted"], (plot.right - 2, plot.bottom - 2),
+                 "bottomright", max_width=plot.w)  # fmt: skip
     if len(arrays) > 1 or moving_average:
         x = plot.right
         entries = list(arrays)
@@ -206,6 +309,7 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
             r = txt.blit(surface, name, size, THEME["text"], (x, area.y), "topright")
             pygame.draw.line(surface, color, (r.x - 18, r.centery), (r.x - 5, r.centery), 3)
             x = r.x - 26
+    return plot
 
 
 def _moving(values: np.ndarray, window: int) -> np.ndarray:
@@ -214,14 +318,144 @@ def _moving(values: np.ndarray, window: int) -> np.ndarray:
 
 # ---------------------------------------------------------------------- bandit bars
 
+#: The colour of what an agent believes beyond its estimate: UCB bounds, Thompson posteriors.
+BELIEF = PALETTE[3]
+#: The colour of the gradient bandit's preferences H(a).
+PREFERENCE = PALETTE[1]
+#: The posterior interval marked on each Thompson violin (its ends as ticks).
+INTERVAL = (0.05, 0.95)
+
+
+#: Below this many runs per pull a bandit curve is still noisy: draw its moving average too.
+FEW_RUNS = 20
+
+
+def runs_text(runs: np.ndarray) -> str:
+    """How many runs a per-pull curve averages: "mean of 200 runs", or "mean of 200–400 runs"
+    while the runs in progress have not reached the later pulls again."""
+    runs = np.asarray(runs)
+    lo, hi = int(runs.min()), int(runs.max())
+    if hi == 1:
+        return "1 run"
+    return f"mean of {hi:,} runs" if lo == hi else f"mean of {lo:,}\u2013{hi:,} runs"
+
+
+def bandit_curve_charts(per_pull: Any) -> list[dict[str, Any]]:
+    """The keyword arguments of :func:`draw_line_chart` for Figure 2.2's two panels from a
+    per-pull summary (``mean_reward``, ``reward_se``, ``optimal_action``, ``optimal_se``,
+    ``runs`` arrays, as :meth:`gridrl.session.History.per_pull` gives): the mean over runs
+    per pull with a +-1 standard error band, its run count in the title; a moving average
+    on top while few runs make the mean noisy."""
+    over = runs_text(per_pull.runs)
+    few = int(np.max(per_pull.runs)) < FEW_RUNS
+    window = int(min(100, max(5, per_pull.runs.size // 15))) if few else None
+    charts = []
+    band_note = " \u00b7 band \u00b11 s.e." if int(np.max(per_pull.runs)) > 1 else ""
+    for name, mean, se, scale, title, unit in (
+        ("reward", per_pull.mean_reward, per_pull.reward_se, 1.0, "Average reward", "reward"),
+        ("% optimal", per_pull.optimal_action, per_pull.optimal_se, 100.0, "% optimal action", "%"),
+    ):
+        band = {name: (scale * (mean - se), scale * (mean + se))}
+        charts.append({"title": f"{title} ({over})", "series": {name: scale * mean}, "moving_average": window,
+                       "y_label": unit + band_note, "band": band})  # fmt: skip
+    return charts
+
+
+def posterior_densities(ys: np.ndarray, beliefs: Mapping[str, Any], k: int) -> np.ndarray | None:
+    """Each arm's posterior density at values ``ys`` (k, len(ys)), from Thompson's insight
+    extras: Beta(alpha, beta) where ``posterior_alpha`` is finite (Bernoulli arms), else
+    Normal(``posterior_mean``, ``posterior_std``). None if ``beliefs`` has no posterior."""
+    if "posterior_mean" not in beliefs or "posterior_std" not in beliefs:
+        return None
+    ys = np.asarray(ys, dtype=float)
+    mean = np.asarray(beliefs["posterior_mean"], dtype=float).ravel()[:k]
+    sd = np.maximum(np.asarray(beliefs["posterior_std"], dtype=float).ravel()[:k], 1e-12)
+    alpha = np.asarray(beliefs.get("posterior_alpha", np.full(k, np.nan)), dtype=float).ravel()[:k]
+    beta = np.asarray(beliefs.get("posterior_beta", np.full(k, np.nan)), dtype=float).ravel()[:k]
+    out = np.exp(-0.5 * ((ys[None, :] - mean[:, None]) / sd[:, None]) ** 2) / (sd[:, None] * math.sqrt(2 * math.pi))
+    inside = (ys > 0) & (ys < 1)
+    y = np.clip(ys, 1e-12, 1 - 1e-12)
+    for a in np.flatnonzero(np.isfinite(alpha) & np.isfinite(beta)):
+        log_b = math.lgamma(alpha[a]) + math.lgamma(beta[a]) - math.lgamma(alpha[a] + beta[a])
+        pdf = np.exp((alpha[a] - 1) * np.log(y) + (beta[a] - 1) * np.log1p(-y) - log_b)
+        out[a] = np.where(inside, pdf, 0.0)
+    return out
+
+
+def posterior_intervals(beliefs: Mapping[str, Any], k: int, q: tuple[float, float] = INTERVAL) -> np.ndarray | None:
+    """The central ``q`` interval of each arm's posterior, (k, 2); None without posteriors.
+
+    Normal arms in closed form (mean +- z sd); Beta arms from the density's cumulative sum on
+    a fine grid of [0, 1] (good to 1e-3, far below a pixel; numpy has no Beta quantile)."""
+    if "posterior_mean" not in beliefs:
+        return None
+    z = _normal_quantile(q[1])
+    mean = np.asarray(beliefs["posterior_mean"], dtype=float).ravel()[:k]
+    sd = np.asarray(beliefs["posterior_std"], dtype=float).ravel()[:k]
+    out = np.column_stack([mean - z * sd, mean + z * sd])
+    alpha = np.asarray(beliefs.get("posterior_alpha", np.full(k, np.nan)), dtype=float).ravel()[:k]
+    bern = np.flatnonzero(np.isfinite(alpha))
+    if bern.size:
+        grid = (np.arange(2000) + 0.5) / 2000
+        pdf = posterior_densities(grid, beliefs, k)
+        assert pdf is not None
+        for a in bern:
+            cdf = np.cumsum(pdf[a])
+            cdf /= cdf[-1]
+            out[a] = np.interp(q, cdf, grid)
+    return out
+
+
+def _normal_quantile(p: float) -> float:
+    """The standard normal quantile, by bisection on math.erf (only a few fixed p are used)."""
+    lo, hi = -10.0, 10.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < p else (lo, mid)
+    return (lo + hi) / 2
+
+
+def _legend(surface: pygame.Surface, area: pygame.Rect, entries: list[tuple[str, str, RGB]], size: int,
+            draw: bool = True) -> int:  # fmt: skip
+    """Legend entries (kind of swatch, label, colour) left to right, wrapping to more lines;
+    returns the height used. ``draw=False`` only measures."""
+    x, y = area.x, area.y
+    line = size + 6
+    for kind, label, color in entries:
+        width = 16 + txt.font(size).size(label)[0]
+        if x > area.x and x + width > area.right:
+            x, y = area.x, y + line
+        if draw:
+            mid = y + 1 + size // 2 + 1
+            if kind == "box":
+                pygame.draw.rect(surface, color, (x, y + 3, 12, size - 2), border_radius=2)
+            elif kind == "line":
+                pygame.draw.line(surface, color, (x, mid), (x + 12, mid), 3)
+            elif kind == "whisker":
+                pygame.draw.line(surface, color, (x + 6, y + 3), (x + 6, y + size), 2)
+                pygame.draw.line(surface, color, (x + 2, y + 3), (x + 10, y + 3), 2)
+            elif kind == "violin":
+                pts = [(x + 6, y + 2), (x + 11, mid), (x + 6, y + size + 1), (x + 1, mid)]
+                pygame.draw.polygon(surface, mix(color, THEME["panel"], 0.6), pts)
+                pygame.draw.polygon(surface, color, pts, 1)
+            txt.blit(surface, label, size, THEME["text"], (x + 16, y + 1), "topleft")
+        x += width + 12
+    return y + line - area.y
+
 
 def draw_bandit_bars(surface: pygame.Surface, rect: pygame.Rect, true_means: np.ndarray | None,
                      Q: np.ndarray, pi: np.ndarray, pulls: np.ndarray | None,
-                     names: Sequence[str] | None = None) -> None:  # fmt: skip
+                     names: Sequence[str] | None = None, beliefs: Mapping[str, Any] | None = None) -> None:  # fmt: skip
     """A bandit's arms: the estimate Q(a) as a bar with the true mean q*(a) as a black mark,
     the probability pi(a) of pulling each arm below, and how often each was pulled.
 
-    The best arm (highest true mean) has a star by its name; NaN estimates draw no bar.
+    ``beliefs`` (an agent's insight extras) adds what the agent acts on beyond Q, so a class
+    can see why it pulls what it pulls: ``ucb_bound`` (UCB) as a whisker from Q(a) up to
+    Q(a) + c sqrt(ln t / N(a)), an arrow for an untried arm's infinite bound; Thompson's
+    posteriors (``posterior_mean``/``posterior_std``, Beta ``posterior_alpha``/``_beta``) as
+    a density violin per arm with its 5-95% interval ticked; the gradient bandit's
+    ``preferences`` H(a) as a strip of bars around 0 above pi(a). The best arm (highest
+    true mean) has a star by its name; NaN estimates draw no bar.
     """
     rect = pygame.Rect(rect)
     if rect.w < 80 or rect.h < 80:
@@ -232,19 +466,39 @@ def draw_bandit_bars(surface: pygame.Surface, rect: pygame.Rect, true_means: np.
     true = None if true_means is None else np.asarray(true_means, dtype=float).ravel()
     counts = None if pulls is None else np.asarray(pulls, dtype=float).ravel()
     names = list(names) if names is not None else [str(a + 1) for a in range(k)]
+    beliefs = beliefs or {}
     area = _panel(surface, rect, "Arms: estimate Q(a), true mean q*(a), and \u03c0(a)")
     if k == 0:
         txt.blit(surface, "no arms", 14, THEME["text_muted"], area.center)
         return
+    bound = np.asarray(beliefs["ucb_bound"], dtype=float).ravel()[:k] if "ucb_bound" in beliefs else None
+    intervals = posterior_intervals(beliefs, k)
+    H = np.asarray(beliefs["preferences"], dtype=float).ravel()[:k] if "preferences" in beliefs else None
     size = max(9, min(15, int(area.h * 0.045), int(area.w / k * 0.28)))
     muted = THEME["text_muted"]
-    legend_h = size + 8
+    est_color, est_greedy = PALETTE[0], PALETTE[5]
+    entries = [("box", "estimate Q(a)", est_color), ("box", "greedy arm", est_greedy)]
+    if true is not None:
+        entries.append(("line", "true mean q*(a)", THEME["text"]))
+    if bound is not None:
+        entries.append(("whisker", "UCB bound Q(a) + c\u221a(ln t / N(a))", BELIEF))
+    if intervals is not None:
+        entries.append(("violin", "posterior of q*(a), 5\u201395% ticked", BELIEF))
+    if H is not None:
+        entries.append(("box", "preference H(a)", PREFERENCE))
+    legend_h = _legend(surface, area, entries, size, draw=False) + 2
     names_h = (size + 4) * (2 if counts is not None else 1) + 2
-    pi_h = int((area.h - legend_h - names_h) * 0.3)
-    value = pygame.Rect(area.x, area.y + legend_h, area.w, area.h - legend_h - names_h - pi_h - 8)
+    strips = area.h - legend_h - names_h
+    pi_h = int(strips * (0.22 if H is not None else 0.3))
+    h_h = int(strips * 0.2) if H is not None else 0
+    value = pygame.Rect(area.x, area.y + legend_h, area.w, strips - pi_h - h_h - 8 - (8 if H is not None else 0))
     values = [Q[np.isfinite(Q)]]
     if true is not None:
         values.append(true[np.isfinite(true)])
+    if bound is not None:
+        values.append(bound[np.isfinite(bound)])
+    if intervals is not None:
+        values.append(intervals[np.isfinite(intervals)])
     allv = np.concatenate(values + [np.zeros(1)])
     lo, hi = float(allv.min()), float(allv.max())
     if hi - lo < 1e-9:
@@ -252,7 +506,7 @@ def draw_bandit_bars(surface: pygame.Surface, rect: pygame.Rect, true_means: np.
     ticks = nice_ticks(lo, hi, 4)
     lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
     labels = [txt.nice_number(t) for t in ticks]
-    label_w = max(txt.font(size).size(s)[0] for s in labels) + 8
+    label_w = max(txt.font(size).size(s)[0] for s in labels + ["\u03c0(a)", "H(a)"]) + 8
     plot = pygame.Rect(value.x + label_w, value.y, value.w - label_w, value.h)
 
     def y_of(v: float) -> float:
@@ -267,8 +521,9 @@ def draw_bandit_bars(surface: pygame.Surface, rect: pygame.Rect, true_means: np.
     bar_w = max(3, int(slot * 0.56))
     greedy = int(np.nanargmax(Q)) if np.isfinite(Q).any() else -1
     best = int(np.nanargmax(true)) if true is not None and np.isfinite(true).any() else -1
-    est_color, est_greedy = PALETTE[0], PALETTE[5]
     zero = y_of(0.0)
+    if intervals is not None:
+        _draw_violins(surface, plot, beliefs, intervals, k, slot, lo, hi)
     for a in range(k):
         cx = plot.x + (a + 0.5) * slot
         if np.isfinite(Q[a]):
@@ -276,8 +531,10 @@ def draw_bandit_bars(surface: pygame.Surface, rect: pygame.Rect, true_means: np.
             bar = pygame.Rect(0, 0, bar_w, max(1, abs(round(zero - y))))
             bar.midbottom = (round(cx), round(max(zero, y)))
             color = est_greedy if a == greedy else est_color
+            if intervals is not None:  # the violin stays readable through a pale bar
+                color = mix(color, THEME["panel"], 0.45)
             pygame.draw.rect(surface, color, bar, border_radius=min(4, bar_w // 4))
-            if bar_w >= 28 and size >= 10:
+            if bar_w >= (28 if bound is None and intervals is None else 60) and size >= 10:
                 anchor_y = bar.top - 2 if Q[a] >= 0 else bar.bottom + 2
                 txt.blit(surface, txt.nice_number(float(Q[a])), size - 1, THEME["text"], (cx, anchor_y),
                          "midbottom" if Q[a] >= 0 else "midtop")  # fmt: skip
@@ -286,18 +543,21 @@ def draw_bandit_bars(surface: pygame.Surface, rect: pygame.Rect, true_means: np.
             half = max(bar_w * 0.5 + 4, 6)
             pygame.draw.line(surface, THEME["text"], (cx - half, y), (cx + half, y), 3)
             pygame.draw.circle(surface, THEME["text"], (cx + half, y), 3)
-    # legend
-    lx = area.x
-    pygame.draw.rect(surface, est_color, (lx, area.y + 3, 12, size - 2), border_radius=2)
-    r = txt.blit(surface, "estimate Q(a)", size, THEME["text"], (lx + 16, area.y + 1), "topleft")
-    pygame.draw.rect(surface, est_greedy, (r.right + 10, area.y + 3, 12, size - 2), border_radius=2)
-    r = txt.blit(surface, "greedy arm", size, THEME["text"], (r.right + 26, area.y + 1), "topleft")
-    if true is not None:
-        mid = area.y + 1 + size // 2 + 1
-        pygame.draw.line(surface, THEME["text"], (r.right + 10, mid), (r.right + 26, mid), 3)
-        txt.blit(surface, "true mean q*(a)", size, THEME["text"], (r.right + 30, area.y + 1), "topleft")
+        if bound is not None:
+            _draw_whisker(surface, plot, cx, Q[a], bound[a], y_of, bar_w, size)
+    if intervals is not None:
+        for a in range(k):
+            cx = plot.x + (a + 0.5) * slot
+            for y in (y_of(float(v)) for v in intervals[a] if np.isfinite(v)):
+                pygame.draw.line(surface, BELIEF, (cx - slot * 0.2, y), (cx + slot * 0.2, y), 2)
+    _legend(surface, area, entries, size)
+    y = plot.bottom + 8
+    if H is not None:
+        h_rect = pygame.Rect(plot.x, y, plot.w, h_h)
+        _draw_preferences(surface, h_rect, H, slot, bar_w, size)
+        y = h_rect.bottom + 8
     # pi(a) bars
-    pi_rect = pygame.Rect(plot.x, plot.bottom + 8, plot.w, pi_h)
+    pi_rect = pygame.Rect(plot.x, y, plot.w, pi_h)
     txt.blit(surface, "\u03c0(a)", size, muted, (pi_rect.x - 5, pi_rect.centery), "midright")
     pygame.draw.line(surface, THEME["panel_border"], pi_rect.bottomleft, pi_rect.bottomright)
     for a in range(k):
@@ -321,3 +581,77 @@ def draw_bandit_bars(surface: pygame.Surface, rect: pygame.Rect, true_means: np.
         if counts is not None and a < counts.size and math.isfinite(counts[a]):
             txt.blit(surface, f"{int(counts[a]):,}\u00d7", size - 1, muted, (cx, y + size + 4), "midtop",
                      max_width=int(slot) - 2)  # fmt: skip
+
+
+def _draw_whisker(surface: pygame.Surface, plot: pygame.Rect, cx: float, q: float, bound: float,
+                  y_of: Any, bar_w: int, size: int) -> None:  # fmt: skip
+    """UCB's bound of one arm: a line from Q(a) up to the bound with a cap; an untried arm
+    (bound +inf, Q not yet meaningful) gets an arrow to the top of the plot marked "∞"."""
+    x = round(cx + bar_w * 0.5 + 5)  # beside the bar, so the estimate's top stays visible
+    if math.isinf(bound) and bound > 0:
+        top = plot.y + 4
+        base = y_of(q) if math.isfinite(q) else plot.bottom
+        pygame.draw.line(surface, BELIEF, (x, base), (x, top), 2)
+        pygame.draw.polygon(surface, BELIEF, [(x, top - 4), (x - 5, top + 4), (x + 5, top + 4)])
+        txt.blit(surface, "\u221e", size, BELIEF, (x + 6, top), "topleft", bold=True)
+        return
+    if not (math.isfinite(bound) and math.isfinite(q)):
+        return
+    y0, y1 = y_of(q), y_of(bound)
+    pygame.draw.line(surface, BELIEF, (x, y0), (x, y1), 2)
+    pygame.draw.line(surface, BELIEF, (x - 5, y1), (x + 5, y1), 2)
+
+
+def _draw_violins(surface: pygame.Surface, plot: pygame.Rect, beliefs: Mapping[str, Any],
+                  intervals: np.ndarray, k: int, slot: float, lo: float, hi: float) -> None:  # fmt: skip
+    """Thompson's posteriors: per arm a symmetric density outline (a violin), its widest
+    point 0.45 of the arm's slot, drawn from one pixel row to the next over the plot."""
+    rows = np.arange(plot.top, plot.bottom + 1)
+    ys = lo + (plot.bottom - rows) / plot.h * (hi - lo)
+    dens = posterior_densities(ys, beliefs, k)
+    if dens is None:
+        return
+    fill, edge = mix(BELIEF, THEME["panel"], 0.72), BELIEF
+    for a in range(k):
+        d = dens[a]
+        top = float(d.max()) if np.isfinite(d).any() else 0.0
+        if top <= 0:
+            continue
+        half = np.nan_to_num(d / top) * slot * 0.45
+        keep = half >= 0.5
+        if keep.sum() < 2:  # thinner than a pixel row: the interval ticks alone show it
+            continue
+        cx = plot.x + (a + 0.5) * slot
+        r, w = rows[keep], half[keep]
+        left = np.column_stack([cx - w, r]).tolist()
+        right = np.column_stack([cx + w, r])[::-1].tolist()
+        pygame.draw.polygon(surface, fill, left + right)
+        pygame.draw.aalines(surface, edge, True, left + right)
+
+
+def _draw_preferences(surface: pygame.Surface, rect: pygame.Rect, H: np.ndarray, slot: float, bar_w: int,
+                      size: int) -> None:  # fmt: skip
+    """The gradient bandit's preferences H(a): bars up or down from a zero line, on a scale
+    from min(H, 0) to max(H, 0) (only differences of H matter; pi = softmax(H) is below)."""
+    txt.blit(surface, "H(a)", size, THEME["text_muted"], (rect.x - 5, rect.centery), "midright")
+    finite = H[np.isfinite(H)]
+    lo, hi = (min(float(finite.min()), 0.0), max(float(finite.max()), 0.0)) if finite.size else (0.0, 0.0)
+    if hi - lo <= 0:
+        lo, hi = -1.0, 1.0
+    inner = pygame.Rect(rect.x, rect.y + size + 2, rect.w, max(2, rect.h - 2 * (size + 2)))
+    mid = round(inner.bottom - (0.0 - lo) / (hi - lo) * inner.h)
+    pygame.draw.line(surface, THEME["text_muted"], (rect.x, mid), (rect.right, mid))
+    for a in range(H.size):
+        if not np.isfinite(H[a]):
+            continue
+        cx = rect.x + (a + 0.5) * slot
+        bar = pygame.Rect(0, 0, bar_w, max(1, round(abs(H[a]) / (hi - lo) * inner.h)))
+        if H[a] >= 0:
+            bar.midbottom = (round(cx), mid)
+        else:
+            bar.midtop = (round(cx), mid)
+        pygame.draw.rect(surface, PREFERENCE, bar, border_radius=min(3, bar_w // 4))
+        if slot >= 30:
+            anchor = (cx, bar.top - 1) if H[a] >= 0 else (cx, bar.bottom + 1)
+            txt.blit(surface, txt.nice_number(float(H[a])), size - 1, THEME["text"], anchor,
+                     "midbottom" if H[a] >= 0 else "midtop")  # fmt: skip

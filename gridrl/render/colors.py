@@ -108,6 +108,22 @@ SEQUENTIAL: np.ndarray = _lut(SEQUENTIAL_STOPS)
 NEUTRAL = np.array(THEME["neutral"], dtype=np.uint8)
 
 
+#: The colour scale's automatic limit is this percentile of |values|, not their maximum: on
+#: the cliff the 12 actions that step off the edge (Q = -113, 8 % of the Q values) would
+#: otherwise wash every other value into one colour. Values beyond the limit saturate.
+LIMIT_PERCENTILE = 90.0
+
+
+def robust_limit(values: np.ndarray, floor: float) -> float:
+    """The :data:`LIMIT_PERCENTILE` percentile of the finite |values|, at least ``floor`` (so
+    that values that are all about 0, e.g. right after a reset, stay near white instead of
+    being stretched to full colour)."""
+    a = np.abs(np.asarray(values, dtype=float).ravel())
+    a = a[np.isfinite(a)]
+    top = float(np.percentile(a, LIMIT_PERCENTILE)) if a.size else 0.0
+    return max(top, float(floor))
+
+
 def diverging_index(values: np.ndarray, limit: float) -> np.ndarray:
     """Index into :data:`DIVERGING` of each value (-1 for NaN): values/limit clipped to [-1, 1]."""
     v = np.asarray(values, dtype=float)

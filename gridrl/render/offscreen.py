@@ -24,7 +24,7 @@ import pygame
 from gridrl.levels import BanditLevel, GridLevel, Level, load_level
 from gridrl.render import text as txt
 from gridrl.render.board import BoardRenderer, BoardView, draw_legend, draw_sequential_legend
-from gridrl.render.charts import draw_bandit_bars, draw_line_chart
+from gridrl.render.charts import bandit_curve_charts, draw_bandit_bars, draw_line_chart
 from gridrl.render.colors import THEME
 
 #: What the board shows when nothing else is asked for (the same as :class:`BoardView`'s).
@@ -211,16 +211,24 @@ def _draw_bandit(surface: pygame.Surface, area: pygame.Rect, level: BanditLevel,
     line = int(min(max(area.h * 0.05, 16), 30)) if caption else 0
     bars = pygame.Rect(area.x, area.y, area.w, area.h - line)
     true_means, Q, pi, pulls, names = _bandit_arrays(level, insight)
-    draw_bandit_bars(surface, bars, true_means, Q, pi, pulls, names)
+    draw_bandit_bars(surface, bars, true_means, Q, pi, pulls, names, beliefs=getattr(insight, "extras", None))
     if caption:
         txt.blit(surface, caption, max(11, int(line * 0.62)), THEME["text"], (area.centerx, bars.bottom + line / 2),
                  max_width=area.w - 8)  # fmt: skip
 
 
 def _bandit_panels(surface: pygame.Surface, side: pygame.Rect, history: Any, pad: int, stacked: bool) -> None:
+    """The two curves of Figure 2.2 per pull within a run, averaged over the runs with a
+    +-1 standard error band (a History of a vectorised bandit agent); else (a metrics dict,
+    a deep agent that learns across runs) the reward of every pull in the order trained."""
+    top, bottom = _two(side, pad, stacked)
+    per_pull = history.per_pull() if hasattr(history, "per_pull") else None
+    if per_pull is not None:
+        for rect, chart in zip((top, bottom), bandit_curve_charts(per_pull)):
+            draw_line_chart(surface, rect, **chart)
+        return
     reward = _history_list(history, "mean_reward")
     optimal = [100.0 * v for v in _history_list(history, "optimal_action")]
-    top, bottom = _two(side, pad, stacked)
     window = _moving_window(len(reward))
     draw_line_chart(surface, top, {"reward": reward}, "Average reward per pull", moving_average=window)
     draw_line_chart(surface, bottom, {"optimal": optimal}, "Optimal arm pulled (%)", moving_average=window)

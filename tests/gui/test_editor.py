@@ -250,3 +250,51 @@ def test_bandit_testbed_in_the_editor(app):
     assert trainer.is_bandit and scene(app).level.testbed == ed.level.testbed
     assert trainer.session.agent.insight().Q.shape == (1, 5)
     assert app.errors == []
+
+
+# ----------------------------------------------------------------------------- the Save-as field
+
+
+def test_save_as_field_follows_the_name_and_enter_saves(app, user_levels):
+    ed = open_editor(app)
+    type_into(app, ed.entries["name"], "Lesson 2")
+    assert ed.entries["save_as"].get_text() == "lesson_2.yaml"  # not the old level's file name
+    type_into(app, ed.entries["save_as"], "Übung 1")  # Enter in the field saves
+    assert (user_levels / "Übung 1.yaml").is_file() and not ed.message_error
+    assert read_level_file(user_levels / "Übung 1.yaml") == ed.level
+    assert "Übung 1 (mine)" in scene(app).level_options()
+    type_into(app, ed.entries["save_as"], "copy.yml")  # listed by the picker: always .yaml
+    assert (user_levels / "copy.yaml").is_file()
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("../escaped", "no folders"),
+    ("sub/dir", "no folders"),
+    ("", "type a file name first"),
+    ("a:b", "letters, digits, spaces, - and _"),
+])  # fmt: skip
+def test_save_as_refuses_a_bad_file_name(app, user_levels, tmp_path, text, says):
+    ed = open_editor(app)
+    type_into(app, ed.entries["save_as"], text)
+    assert ed.message_error and says in ed.message
+    assert not list(tmp_path.rglob("*.yaml"))  # nothing written, in the folder or outside it
+
+
+def test_save_as_asks_before_replacing_another_file(app, user_levels):
+    ed = open_editor(app)
+    type_into(app, ed.entries["save_as"], "mine")
+    first = (user_levels / "mine.yaml").read_text()
+    press(app, ed.palette_buttons["#"])
+    click(app, cell_center(ed, 0, 0))
+    key(app, pygame.K_n, mod=CTRL)  # another level, then save it under the same name
+    press(app, app.top.buttons[1])  # discard the edit
+    ed = editor(app)
+    type_into(app, ed.entries["save_as"], "mine")
+    assert isinstance(app.top, ChoiceScene)
+    press(app, app.top.buttons[1])  # Cancel: the file stays
+    assert (user_levels / "mine.yaml").read_text() == first
+    type_into(app, ed.entries["save_as"], "mine")
+    press(app, app.top.buttons[0])  # Replace
+    replaced = (user_levels / "mine.yaml").read_text()
+    assert replaced != first and "New level" in replaced  # the new (not yet valid) 5 x 5
+    assert app.errors == []

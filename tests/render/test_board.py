@@ -8,7 +8,7 @@ import pytest
 
 from gridrl.levels import GridLevel, load_level
 from gridrl.render import THEME, BoardRenderer, BoardView, diverging, draw_legend, sequential
-from gridrl.render.board import NUMBERS_MIN_CELL, round_up
+from gridrl.render.board import round_up
 from gridrl.render.charts import draw_bandit_bars, draw_line_chart, moving_average
 from gridrl.render.colors import PALETTE, diverging_index, luminance
 from gridrl.session import Session
@@ -102,7 +102,8 @@ def test_numbers_are_hidden_in_small_cells_and_shown_in_large_ones() -> None:
     with_numbers = plain | {"numbers"}
     pi = np.full((1600, 4), 0.25)
     renderer = BoardRenderer(small)
-    assert renderer.layout(pygame.Rect(0, 0, 600, 600)).cell < NUMBERS_MIN_CELL
+    cell = renderer.layout(pygame.Rect(0, 0, 600, 600)).cell
+    assert renderer.numbers_shown(BoardView(V=V, pi=pi, overlays=with_numbers), cell) is None
     a, _, _ = draw(small, BoardView(V=V, pi=pi, overlays=plain), (600, 600), renderer)
     b, _, _ = draw(small, BoardView(V=V, pi=pi, overlays=with_numbers), (600, 600), renderer)
     assert np.array_equal(pixels(a), pixels(b))
@@ -110,7 +111,8 @@ def test_numbers_are_hidden_in_small_cells_and_shown_in_large_ones() -> None:
     large = open_layout(4, 4)
     V = np.linspace(-3, 3, 16)
     renderer = BoardRenderer(large)
-    assert renderer.layout(pygame.Rect(0, 0, 600, 600)).cell >= NUMBERS_MIN_CELL
+    cell = renderer.layout(pygame.Rect(0, 0, 600, 600)).cell
+    assert renderer.numbers_shown(BoardView(V=V, overlays=with_numbers), cell) == "v"
     a, _, rect = draw(large, BoardView(V=V, overlays=plain), (600, 600), renderer)
     b, _, _ = draw(large, BoardView(V=V, overlays=with_numbers), (600, 600), renderer)
     diff = np.any(pixels(a) != pixels(b), axis=2)
