@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+from dataclasses import dataclass
 from typing import Any
 
 from gridrl.agents.base import (
@@ -22,26 +23,55 @@ from gridrl.agents.base import (
 )
 from gridrl.levels import Level
 
-#: registry name -> "module:Class" under gridrl.agents
-REGISTRY: dict[str, str] = {
-    "policy-evaluation": "policy_evaluation:PolicyEvaluation",
-    "value-iteration": "value_iteration:ValueIteration",
-    "policy-iteration": "policy_iteration:PolicyIteration",
-    "monte-carlo": "monte_carlo:MonteCarlo",
-    "sarsa": "sarsa:Sarsa",
-    "expected-sarsa": "expected_sarsa:ExpectedSarsa",
-    "q-learning": "q_learning:QLearning",
-    "dqn": "dqn:DQN",
-    "reinforce": "reinforce:Reinforce",
-    "actor-critic": "actor_critic:ActorCritic",
-    "ppo": "ppo:PPO",
-    "trpo": "trpo:TRPO",
-    "grpo": "grpo:GRPO",
-    "epsilon-greedy": "epsilon_greedy:EpsilonGreedy",
-    "ucb": "ucb:UCB",
-    "gradient-bandit": "gradient_bandit:GradientBandit",
-    "thompson": "thompson:Thompson",
-}
+GRID, BANDIT = ("gridworld",), ("bandit",)
+_TABULAR_LIVE = frozenset({"alpha", "epsilon", "epsilon_decay", "epsilon_min"})
+_DP_LIVE = frozenset({"theta", "in_place", "max_sweeps"})
+
+
+@dataclass(frozen=True)
+class AgentInfo:
+    """What the app must know of an agent before importing it: the deep agents' modules
+    import torch, which takes seconds. tests/agents/test_registry.py checks every fact here
+    against the agent's class, so the two cannot drift apart."""
+
+    target: str  #: "module:Class" under gridrl.agents
+    kinds: tuple[str, ...]  #: the class's ``level_kinds``
+    family: str  #: "dp", "tabular", "bandit" or "deep": the base class it builds on
+    #: Hyperparameters the agent reads from its config at every use, so a new value can be
+    #: swapped into the running agent (``dataclasses.replace`` on its config) without a reset.
+    #: Anything else (gamma, which agents cache; priors; network sizes, learning rates an
+    #: optimizer holds) needs the agent rebuilt.
+    live: frozenset[str] = frozenset()
+
+    @property
+    def module(self) -> str:
+        return self.target.split(":")[0]
+
+    @property
+    def needs_torch(self) -> bool:
+        return self.family == "deep"
+
+
+#: registry name -> what the agent is and supports, in the order the app lists them
+REGISTRY: dict[str, AgentInfo] = {
+    "policy-evaluation": AgentInfo("policy_evaluation:PolicyEvaluation", GRID, "dp", _DP_LIVE),
+    "value-iteration": AgentInfo("value_iteration:ValueIteration", GRID, "dp", _DP_LIVE),
+    "policy-iteration": AgentInfo("policy_iteration:PolicyIteration", GRID, "dp", _DP_LIVE),
+    "monte-carlo": AgentInfo("monte_carlo:MonteCarlo", GRID, "tabular", _TABULAR_LIVE),
+    "sarsa": AgentInfo("sarsa:Sarsa", GRID, "tabular", _TABULAR_LIVE),
+    "expected-sarsa": AgentInfo("expected_sarsa:ExpectedSarsa", GRID, "tabular", _TABULAR_LIVE),
+    "q-learning": AgentInfo("q_learning:QLearning", GRID, "tabular", _TABULAR_LIVE),
+    "dqn": AgentInfo("dqn:DQN", GRID + BANDIT, "deep"),
+    "reinforce": AgentInfo("reinforce:Reinforce", GRID + BANDIT, "deep"),
+    "actor-critic": AgentInfo("actor_critic:ActorCritic", GRID + BANDIT, "deep"),
+    "ppo": AgentInfo("ppo:PPO", GRID + BANDIT, "deep"),
+    "trpo": AgentInfo("trpo:TRPO", GRID + BANDIT, "deep"),
+    "grpo": AgentInfo("grpo:GRPO", GRID + BANDIT, "deep"),
+    "epsilon-greedy": AgentInfo("epsilon_greedy:EpsilonGreedy", BANDIT, "bandit", frozenset({"epsilon", "alpha"})),
+    "ucb": AgentInfo("ucb:UCB", BANDIT, "bandit", frozenset({"c", "alpha"})),
+    "gradient-bandit": AgentInfo("gradient_bandit:GradientBandit", BANDIT, "bandit", frozenset({"alpha", "baseline"})),
+    "thompson": AgentInfo("thompson:Thompson", BANDIT, "bandit"),
+}  # fmt: skip
 
 
 def agent_names() -> list[str]:
@@ -56,7 +86,7 @@ def agent_class(name: str) -> type[Agent]:
             f"unknown agent '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else ".")
             + f" Agents: {', '.join(REGISTRY)}."
         )
-    module, cls = REGISTRY[name].split(":")
+    module, cls = REGISTRY[name].target.split(":")
     return getattr(importlib.import_module(f"gridrl.agents.{module}"), cls)
 
 
@@ -81,6 +111,6 @@ def make_agent(
 
 
 __all__ = [
-    "REGISTRY", "UNITS", "Agent", "Event", "Hyperparameter", "HyperparameterError", "Insight",
+    "REGISTRY", "UNITS", "Agent", "AgentInfo", "Event", "Hyperparameter", "HyperparameterError", "Insight",
     "LevelMismatchError", "agent_class", "agent_names", "make_agent", "make_config",
 ]  # fmt: skip

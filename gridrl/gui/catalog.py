@@ -1,54 +1,19 @@
 """Which agents the app can offer, found without importing them (so torch stays unloaded).
 
 ``agent_class(name)`` imports the agent's module, and the deep agents' modules import torch,
-which takes seconds. The pickers therefore list agents by name only: the level kinds an agent
-runs on come from a table here (or from the class, once its module is imported anyway), and
-whether it exists at all from ``importlib.util.find_spec``, which finds a module without
-running it. Only the agent the user picks is imported.
+which takes seconds. The pickers therefore list agents from the registry alone: what each
+agent runs on and which family it belongs to are declared there (``REGISTRY``, checked against
+the classes by tests/agents/test_registry.py), and whether its module exists at all comes from
+``importlib.util.find_spec``, which finds a module without running it. Only the agent the user
+picks is imported.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import sys
 from dataclasses import dataclass
 
-from gridrl.agents import REGISTRY, agent_class, agent_names
-
-#: Every agent, in the order the pickers show them.
-PLANNED = (
-    "policy-evaluation", "value-iteration", "policy-iteration", "monte-carlo", "sarsa",
-    "expected-sarsa", "q-learning", "dqn", "reinforce", "actor-critic", "ppo", "trpo", "grpo",
-    "epsilon-greedy", "ucb", "gradient-bandit", "thompson",
-)  # fmt: skip
-
-GRID, BANDIT = ("gridworld",), ("bandit",)
-#: Level kinds of each agent, so the picker can filter without importing the module.
-#: The policy-gradient agents run on bandits too.
-KINDS: dict[str, tuple[str, ...]] = {
-    "policy-evaluation": GRID, "value-iteration": GRID, "policy-iteration": GRID,
-    "monte-carlo": GRID, "sarsa": GRID, "expected-sarsa": GRID, "q-learning": GRID, "dqn": GRID,
-    "reinforce": GRID + BANDIT, "actor-critic": GRID + BANDIT, "ppo": GRID + BANDIT,
-    "trpo": GRID + BANDIT, "grpo": GRID + BANDIT,
-    "epsilon-greedy": BANDIT, "ucb": BANDIT, "gradient-bandit": BANDIT, "thompson": BANDIT,
-}  # fmt: skip
-DP = frozenset({"policy-evaluation", "value-iteration", "policy-iteration"})
-DEEP = frozenset({"dqn", "reinforce", "actor-critic", "ppo", "trpo", "grpo"})
-
-#: Hyperparameters an agent reads from its config at every use, so a new value can be swapped
-#: into the running agent (``dataclasses.replace`` on its config) without resetting it.
-#: Anything else (gamma, which agents cache; priors; network sizes, learning rates an
-#: optimizer holds) rebuilds the session with the same seed. An agent class may declare its
-#: own ``live_hyperparameters`` instead.
-_TABULAR_LIVE = frozenset({"alpha", "epsilon", "epsilon_decay", "epsilon_min"})
-_DP_LIVE = frozenset({"theta", "in_place", "max_sweeps"})
-LIVE: dict[str, frozenset[str]] = {
-    "policy-evaluation": _DP_LIVE, "value-iteration": _DP_LIVE, "policy-iteration": _DP_LIVE,
-    "monte-carlo": _TABULAR_LIVE, "sarsa": _TABULAR_LIVE, "expected-sarsa": _TABULAR_LIVE,
-    "q-learning": _TABULAR_LIVE,
-    "epsilon-greedy": frozenset({"epsilon", "alpha"}), "ucb": frozenset({"c", "alpha"}),
-    "gradient-bandit": frozenset({"alpha", "baseline"}), "thompson": frozenset(),
-}  # fmt: skip
+from gridrl.agents import REGISTRY, agent_class
 
 
 class AgentUnavailable(RuntimeError):
@@ -59,16 +24,17 @@ class AgentUnavailable(RuntimeError):
 class AgentEntry:
     name: str
     kinds: tuple[str, ...]
+    family: str  # "dp", "tabular", "bandit", "deep"; "" for a name not in the registry
     available: bool
     reason: str = ""  # why not available
 
     @property
     def deep(self) -> bool:
-        return self.name in DEEP
+        return self.family == "deep"
 
     @property
     def dp(self) -> bool:
-        return self.name in DP
+        return self.family == "dp"
 
     @property
     def label(self) -> str:
@@ -76,35 +42,23 @@ class AgentEntry:
         return self.name if self.available else f"{self.name} (unavailable)"
 
 
-def _module_name(name: str) -> str:
-    return "gridrl.agents." + REGISTRY[name].split(":")[0]
-
-
 def _entry(name: str) -> AgentEntry:
-    kinds = KINDS.get(name, GRID + BANDIT)
-    if name not in REGISTRY:
-        return AgentEntry(name, kinds, False, f"'{name}' is not written yet")
-    module = _module_name(name)
-    if module in sys.modules:  # imported already: ask the class itself, it costs nothing
-        try:
-            kinds = tuple(agent_class(name).level_kinds)
-        except Exception:  # noqa: BLE001 - a broken module is reported when chosen
-            pass
+    info = REGISTRY.get(name)
+    if info is None:
+        return AgentEntry(name, (), "", False, f"'{name}' is not written yet")
+    module = f"gridrl.agents.{info.module}"
     try:
         found = importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         found = False
     if not found:
-        return AgentEntry(name, kinds, False, f"module {module} is missing")
-    return AgentEntry(name, kinds, True)
+        return AgentEntry(name, info.kinds, info.family, False, f"module {module} is missing")
+    return AgentEntry(name, info.kinds, info.family, True)
 
 
 def catalog() -> list[AgentEntry]:
-    """Every registered or planned agent, registered ones in the pickers' order first."""
-    names = [n for n in PLANNED if n in REGISTRY]
-    names += [n for n in agent_names() if n not in names]
-    names += [n for n in PLANNED if n not in names]
-    return [_entry(n) for n in names]
+    """Every registered agent, in the registry's order."""
+    return [_entry(n) for n in REGISTRY]
 
 
 def agents_for(kind: str) -> list[AgentEntry]:
@@ -127,19 +81,6 @@ def load_class(name: str) -> type:
         raise AgentUnavailable(f"{name} is not available: module '{exc.name}' is not installed") from exc
     except (ImportError, AttributeError, KeyError) as exc:
         raise AgentUnavailable(f"{name} is not available: {exc}") from exc
-
-
-def live_hyperparameters(name: str) -> frozenset[str]:
-    """The hyperparameters of ``name`` a running agent picks up without a reset."""
-    module = sys.modules.get(_module_name(name)) if name in REGISTRY else None
-    if module is not None:
-        try:
-            declared = getattr(agent_class(name), "live_hyperparameters", None)
-        except Exception:  # noqa: BLE001
-            declared = None
-        if declared is not None:
-            return frozenset(declared)
-    return LIVE.get(name, frozenset())
 
 
 def default_agent(kind: str) -> str:

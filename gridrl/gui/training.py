@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from gridrl.agents import Event, Insight, make_config
+from gridrl.agents import REGISTRY, Event, Insight, make_config
 from gridrl.agents.common.dp import DynamicProgramming
 from gridrl.gui import catalog
 from gridrl.gui.inspector import cell_name
@@ -65,7 +65,8 @@ RATE_WINDOW = 2.0
 
 
 def default_unit(agent_name: str, level: Level) -> str:
-    if agent_name in catalog.DP or agent_name in catalog.DEEP:
+    entry = catalog.find(agent_name)  # an unknown name fails later, in load_class
+    if entry.dp or entry.deep:
         return "update"
     return "step"
 
@@ -83,7 +84,7 @@ class Trainer:
         self.seed = int(seed)
         self.unit = default_unit(agent_name, level)
         self.playing = False
-        self.speed_index = DEFAULT_DP_SPEED if agent_name in catalog.DP else DEFAULT_SPEED
+        self.speed_index = DEFAULT_DP_SPEED if catalog.find(agent_name).dp else DEFAULT_SPEED
         self.budget = FRAME_BUDGET
         self.last_train_time = 0.0
         self._executor: ThreadPoolExecutor | None = None
@@ -158,7 +159,7 @@ class Trainer:
 
     @property
     def is_deep(self) -> bool:
-        return self.agent_name in catalog.DEEP
+        return REGISTRY[self.agent_name].family == "deep"
 
     @property
     def speed_label(self) -> str:
@@ -525,7 +526,7 @@ class Trainer:
             return ""
         make_config(cls.Config, {**self.params, **changed})  # validate all together
         names = ", ".join(f"{k} = {v}" for k, v in changed.items())
-        if set(changed) <= catalog.live_hyperparameters(self.agent_name):
+        if set(changed) <= REGISTRY[self.agent_name].live:
             self.agent.config = replace(self.agent.config, **changed)
             self.params.update(changed)
             self.session.params.update(changed)

@@ -93,7 +93,7 @@ def compare_lesson(
             raise UsageProblem(err.args[0]) from None
         except ModuleNotFoundError:
             raise UsageProblem(f"agent '{name}' is registered but not installed yet "
-                               f"(gridrl/agents/{REGISTRY[name].split(':')[0]}.py is missing)") from None  # fmt: skip
+                               f"(gridrl/agents/{REGISTRY[name].module}.py is missing)") from None  # fmt: skip
         if the_level.kind not in classes[name].level_kinds:
             raise UsageProblem(f"agent '{name}' runs on {' and '.join(classes[name].level_kinds)} levels; "
                                f"'{the_level.name}' is a {the_level.kind}")  # fmt: skip

@@ -497,7 +497,7 @@ class _Builder:
             try:
                 cls = agent_class(name)
             except ModuleNotFoundError as err:
-                module = REGISTRY[name].split(":")[0]
+                module = REGISTRY[name].module
                 if err.name != f"gridrl.agents.{module}":
                     raise
                 if name not in self.missing:

@@ -48,7 +48,7 @@ class LessonUnavailable(RuntimeError):
         from gridrl.agents import REGISTRY
 
         self.missing = lesson.missing_agents
-        modules = ", ".join(f"gridrl/agents/{REGISTRY[a].split(':')[0]}.py" for a in self.missing)
+        modules = ", ".join(f"gridrl/agents/{REGISTRY[a].module}.py" for a in self.missing)
         names = ", ".join(f"'{a}'" for a in self.missing)
         super().__init__(
             f"lesson '{lesson.name}' needs the agent{'s' * (len(self.missing) > 1)} {names}, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import dataclasses
 
 import pytest
 
@@ -220,7 +221,7 @@ def test_not_yaml_not_a_mapping_and_tags():
 
 
 def test_a_missing_agent_module_is_noted_not_fatal(monkeypatch):
-    monkeypatch.setitem(REGISTRY, "sarsa", "not_written_yet:Sarsa")
+    monkeypatch.setitem(REGISTRY, "sarsa", dataclasses.replace(REGISTRY["sarsa"], target="not_written_yet:Sarsa"))
     lesson = parse(GOOD)
     assert lesson.missing_agents == ("sarsa",)
     from gridrl.lessons.runner import LessonUnavailable, run_lesson

@@ -23,7 +23,7 @@ NAMES = lesson_names()
 
 def _skip_if_agents_missing(lesson) -> None:
     if lesson.missing_agents:
-        modules = ", ".join(f"gridrl/agents/{REGISTRY[a].split(':')[0]}.py" for a in lesson.missing_agents)
+        modules = ", ".join(f"gridrl/agents/{REGISTRY[a].module}.py" for a in lesson.missing_agents)
         pytest.skip(f"lesson '{lesson.name}' needs agent(s) {', '.join(lesson.missing_agents)}, "
                     f"not written yet ({modules} missing)")  # fmt: skip
 
