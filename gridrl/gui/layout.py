@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+from collections.abc import Sequence
+
 import pygame
+
+from gridrl.render import text as rtext
 
 #: At scale 1 (the default window).
 PAD = 10
 ROW = 30
 TOP_H = 48
+#: The top bar's second row at narrow widths (status line, or the editor's overflow).
+STATUS_H = 34
+#: Below this width (times the scale) the top bar's widgets leave no room for the status.
+TWO_ROW_W = 1200
 FONT = 14
 
 
@@ -28,6 +37,24 @@ def font_size_for(size: tuple[int, int]) -> int:
     return round(FONT * scale_for(size))
 
 
+def button_width(text: str, font_size: int) -> int:
+    """The width a button needs to show ``text`` whole: the text plus the theme's padding
+    (6 px each side) and its border, with a little air."""
+    return rtext.font(font_size).size(text)[0] + 20
+
+
+def fit_widths(wants: Sequence[int], mins: Sequence[int], room: int) -> list[int]:
+    """Widths for a row of widgets in ``room`` pixels: if the wanted widths don't fit, each
+    gives up the same share of its slack (want - min), never going below its min, so a
+    narrow window shrinks the elastic widgets (dropdowns, entries, the status text) first."""
+    over = sum(wants) - room
+    slack = sum(w - m for w, m in zip(wants, mins, strict=True))
+    if over <= 0 or slack <= 0:
+        return list(wants)
+    share = min(1.0, over / slack)
+    return [w - math.ceil((w - m) * share) for w, m in zip(wants, mins, strict=True)]
+
+
 def _clamp(x: float, lo: float, hi: float) -> int:
     return int(max(lo, min(hi, x)))
 
@@ -39,6 +66,10 @@ class Layout:
     pad: int
     row: int
     top: pygame.Rect
+    #: The top bar's row of widgets; ``top`` also holds ``second_row`` when there is one.
+    bar: pygame.Rect
+    #: Below ``bar`` at narrow widths (else None): where what doesn't fit beside the widgets goes.
+    second_row: pygame.Rect | None
     left: pygame.Rect
     center: pygame.Rect
     right: pygame.Rect
@@ -53,13 +84,17 @@ class Layout:
     font_size: int
 
 
-def compute(size: tuple[int, int], grid_shape: tuple[int, int] | None = None) -> Layout:
+def compute(size: tuple[int, int], grid_shape: tuple[int, int] | None = None, second_row: bool = True) -> Layout:
     """The rects for a window of ``size``. With ``grid_shape`` (rows, cols) the board gets
     just the height its square cells need and the charts get the rest (a wide level like
-    Cliff Walking leaves room for bigger charts)."""
+    Cliff Walking leaves room for bigger charts). ``second_row``: the top bar may grow a
+    second row below ``TWO_ROW_W`` (the editor, whose left panel needs the height, doesn't)."""
     w, h = size
     k = scale_for(size)
-    pad, row, top_h = round(PAD * k), round(ROW * k), round(TOP_H * k)
+    pad, row, bar_h = round(PAD * k), round(ROW * k), round(TOP_H * k)
+    bar = pygame.Rect(0, 0, w, bar_h)
+    row2 = pygame.Rect(0, bar_h, w, round(STATUS_H * k)) if second_row and w < TWO_ROW_W * k else None
+    top_h = bar_h + (row2.h if row2 else 0)
     top = pygame.Rect(0, 0, w, top_h)
     left_w = _clamp(w * 0.23, 280 * k, 360 * k)
     right_w = _clamp(w * 0.27, 310 * k, 440 * k)
@@ -90,5 +125,5 @@ def compute(size: tuple[int, int], grid_shape: tuple[int, int] | None = None) ->
     manual = pygame.Rect(right.x + pad, h - pad - manual_h, inner, manual_h)
     edit = pygame.Rect(right.x + pad, manual.y - 8 - edit_h, inner, edit_h)
     inspector = pygame.Rect(right.x + pad, body.y + pad, inner, edit.y - 8 - body.y - pad)
-    return Layout(size, k, pad, row, top, left, center, right, overlay_bar, board, legend, timeline,
+    return Layout(size, k, pad, row, top, bar, row2, left, center, right, overlay_bar, board, legend, timeline,
                   charts, inspector, edit, manual, round(FONT * k))  # fmt: skip

@@ -23,8 +23,9 @@ from pygame_gui.elements import (
     UIWindow,
 )
 
-from gridrl.gui.layout import Layout
+from gridrl.gui.layout import Layout, button_width, fit_widths
 from gridrl.gui.training import SPEEDS
+from gridrl.render import text as rtext
 
 if TYPE_CHECKING:
     from gridrl.gui.scene_train import TrainScene
@@ -112,15 +113,30 @@ class Panels:
 
     def button(self, rect: pygame.Rect, text: str, tip: str, command: str, key: Any = None,
                object_id: str | ObjectID | None = None, container: Any = None) -> UIButton:  # fmt: skip
-        return self._add(UIButton(rect, text, self.ui, container=container, tool_tip_text=tip,
-                                  object_id=object_id), command, key)  # fmt: skip
+        element = self._add(UIButton(rect, text, self.ui, container=container, tool_tip_text=tip,
+                                     object_id=object_id), command, key)  # fmt: skip
+        self._fit(element, text, tip)
+        return element
 
     def label(self, rect: pygame.Rect, text: str, object_id: str | ObjectID | None = None,
               container: Any = None, tip: str | None = None) -> UILabel:  # fmt: skip
         element = self._add(UILabel(rect, text, self.ui, container=container, object_id=object_id))
         if tip:
             element.set_tooltip(tip)
+        self._fit(element, text, tip)
         return element
+
+    @staticmethod
+    def _fit(element: Any, text: str, tip: str | None) -> None:
+        """A fixed text wider than ``element`` (a narrow window) shows elided with "…"; the
+        whole text then leads the tooltip (``tip``, the widget's own), so nothing is lost."""
+        room = element.rect.w - (12 if isinstance(element, UIButton) else 4)
+        if not text or element.font.size(text)[0] <= room:
+            return
+        size = element.font.point_size
+        bold = element.font.size(text)[0] > rtext.font(size).size(text)[0]  # a bold theme font
+        element.set_text(rtext.elide(text, size, room, bold=bold))
+        element.set_tooltip(f"<b>{text}</b>" + (f"<br>{tip}" if tip else ""))
 
     def kill(self) -> None:
         self.app.unbind(self.elements)
@@ -158,48 +174,71 @@ class Panels:
         self.sync(force=True)
 
     def _top_bar(self, lay: Layout) -> None:
-        s = self.scene
-        y, h = (lay.top.h - self.R) // 2, self.R
-        x = self.P + 4
-        self.label(pygame.Rect(x, y, self.s(84), h), "gridrl", "@title")
-        x += self.s(92)
-        self.label(pygame.Rect(x, y, self.s(44), h), "Level", "@section")
-        x += self.s(44)
-        options = s.level_options()
+        """Left to right: title, level, Open file, agent, the status line, then Edit / New /
+        Help at the right. Buttons are as wide as their text; the dropdowns as wide as their
+        longest choice, shrinking with the status line when the window is narrow. Below
+        ``TWO_ROW_W`` the status line gets its own row under the widgets."""
+        s, fs, gap = self.scene, lay.font_size, self.s(6)
+        y, h = lay.bar.y + (lay.bar.h - self.R) // 2, self.R
+        title_w = rtext.font(fs + 4, bold=True).size("gridrl")[0] + self.s(8)
+        level_w, agent_w = (rtext.font(fs - 1, bold=True).size(t)[0] + self.s(8) for t in ("Level", "Agent"))
+        open_w = button_width("Open file…", fs)
+        right = [("Edit level", "The level editor on this level: paint tiles, set rewards and dynamics, save (Ctrl+E).",
+                  "edit_mode"), ("New level", "A new empty 5 x 5 gridworld in the level editor (Ctrl+N).", "new_level"),
+                 ("?  Help", "Every keyboard shortcut (F1 or ?).", "help")]  # fmt: skip
+        right_w = [button_width(text, fs) for text, _, _ in right]
+        x0, x1 = self.P + 4, lay.size[0] - self.P
+        level_opts, agent_opts = s.level_options(), s.agent_options()
+        wants = [min(self.s(240), self._dropdown_width(level_opts, fs)),
+                 min(self.s(210), self._dropdown_width(agent_opts, fs)),
+                 0 if lay.second_row else self.s(360)]  # fmt: skip
+        mins = [min(wants[0], self._dropdown_width([s.level_label()], fs)),
+                min(wants[1], self._dropdown_width([s.agent_label()], fs)), 0]  # fmt: skip
+        fixed = title_w + level_w + open_w + agent_w + sum(right_w) + gap * (7 + len(right))
+        level_dd, agent_dd, _ = fit_widths(wants, mins, x1 - x0 - fixed)
+        status_w = x1 - x0 - fixed - level_dd - agent_dd  # all that is left
+        x = x0
+        self.label(pygame.Rect(x, y, title_w, h), "gridrl", "@title")
+        x += title_w + gap
+        self.label(pygame.Rect(x, y, level_w, h), "Level", "@section")
+        x += level_w
         self.level_dropdown = self._add(
-            PopupDropDown(options, s.level_label(), pygame.Rect(x, y, self.s(240), h), self.ui,
+            PopupDropDown(level_opts, s.level_label(), pygame.Rect(x, y, level_dd, h), self.ui,
                            expansion_height_limit=min(420, lay.size[1] - 80)),
             "pick_level",
         )  # fmt: skip
         self.level_dropdown.set_tooltip("The level: a bundled one, or a file you opened. Switching levels starts a new agent.")
-        x += self.s(246)
+        x += level_dd + gap
         self.open_button = self.button(
-            pygame.Rect(x, y, self.s(112), h), "Open file…",
+            pygame.Rect(x, y, open_w, h), "Open file…",
             "Open a level from a YAML file (Ctrl+O). A broken file is explained and the current level stays.",
             "open_file",
         )  # fmt: skip
-        x += self.s(128)
-        self.label(pygame.Rect(x, y, self.s(50), h), "Agent", "@section")
-        x += self.s(50)
-        options = s.agent_options()
+        x += open_w + 2 * gap
+        self.label(pygame.Rect(x, y, agent_w, h), "Agent", "@section")
+        x += agent_w
         self.agent_dropdown = self._add(
-            PopupDropDown(options, s.agent_label(), pygame.Rect(x, y, self.s(210), h), self.ui,
+            PopupDropDown(agent_opts, s.agent_label(), pygame.Rect(x, y, agent_dd, h), self.ui,
                            expansion_height_limit=min(460, lay.size[1] - 80)),
             "pick_agent",
         )  # fmt: skip
         self.agent_dropdown.set_tooltip("The learning agent: only those that run on this kind of level are listed.")
-        self.status_rect = pygame.Rect(x + self.s(222), 0, lay.size[0] - (x + self.s(222)) - self.s(300), lay.top.h)
-        self.edit_level_button = self.button(
-            pygame.Rect(lay.size[0] - self.P - self.s(84) - self.s(200), y, self.s(92), h), "Edit level",
-            "The level editor on this level: paint tiles, set rewards and dynamics, save (Ctrl+E).", "edit_mode",
-        )  # fmt: skip
-        self.new_level_button = self.button(
-            pygame.Rect(lay.size[0] - self.P - self.s(84) - self.s(104), y, self.s(98), h), "New level",
-            "A new empty 5 x 5 gridworld in the level editor (Ctrl+N).", "new_level",
-        )  # fmt: skip
-        self.help_button = self.button(
-            pygame.Rect(lay.size[0] - self.P - self.s(84), y, self.s(84), h), "?  Help", "Every keyboard shortcut (F1 or ?).", "help"
-        )
+        x += agent_dd + 2 * gap
+        if lay.second_row:
+            self.status_rect = lay.second_row.inflate(-2 * x0, 0)
+        else:
+            self.status_rect = pygame.Rect(x, lay.bar.y, status_w, lay.bar.h)
+        x = x1 - sum(right_w) - gap * (len(right) - 1)
+        buttons = []
+        for (text, tip, command), w in zip(right, right_w, strict=True):
+            buttons.append(self.button(pygame.Rect(x, y, w, h), text, tip, command))
+            x += w + gap
+        self.edit_level_button, self.new_level_button, self.help_button = buttons
+
+    @staticmethod
+    def _dropdown_width(options: list[str], font_size: int) -> int:
+        """Wide enough for the longest of ``options`` beside the dropdown's arrow button."""
+        return max(rtext.font(font_size).size(o)[0] for o in options) + round(font_size * 3.2)
 
     def _left(self, lay: Layout) -> None:
         s, t = self.scene, self.scene.trainer

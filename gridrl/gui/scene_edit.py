@@ -25,7 +25,7 @@ from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 from gridrl.gui import editor_model as em
 from gridrl.gui.app import App, Scene
 from gridrl.gui.commands import Command
-from gridrl.gui.layout import Layout, compute
+from gridrl.gui.layout import Layout, button_width, compute, fit_widths
 from gridrl.levels import BanditLevel, GridLevel, Level, LevelError
 from gridrl.render import text as rtext
 from gridrl.render.board import BoardRenderer, BoardView
@@ -60,7 +60,7 @@ class EditScene(Scene):
         self.message_age = 0.0
         self.validation = em.validate(model.level)
         self.renderer: BoardRenderer | None = None
-        self.layout: Layout = compute(app.size, self._shape())
+        self.layout: Layout = compute(app.size, self._shape(), second_row=False)
         self._autosave_clock = 0.0
         self._autosaved: Level | None = None
         self._built_for: tuple[Any, ...] = ()
@@ -132,43 +132,55 @@ class EditScene(Scene):
 
     def _build(self) -> None:
         self._kill()
-        lay = self.layout = compute(self.app.size, self._shape())
-        R, P = lay.row, lay.pad
-        k = lay.scale
-        s = lambda n: round(n * k)  # noqa: E731
-        # top bar
-        y = (lay.top.h - R) // 2
-        x = P + 4
-        self._label(pygame.Rect(x, y, s(70), R), "EDITOR", section=True)
-        x += s(74)
-        self._entry(pygame.Rect(x, y, s(140), R), "name", self.level.name, "The level's name (Enter applies).")
-        x += s(146)
-        buttons = [("Undo", "undo", "Undo the last edit (Ctrl+Z)."), ("Redo", "redo", "Redo (Ctrl+Y)."),
-                   ("Save", "save_level", "Save (Ctrl+S). A bundled level is saved as a copy in your levels folder."),
-                   ("Train on this level", "train_level", "Back to training, a new agent on the edited level (Ctrl+T)."),
-                   ("Close", "escape", "Back to training on the previous level (asks about unsaved edits).")]  # fmt: skip
-        widths = [s(58), s(58), s(58), s(150), s(60)]
-        for (text, command, tip), w in zip(buttons, widths):
-            b = self._button(pygame.Rect(x, y, w, R), text, command, tip=tip)
-            setattr(self, f"{command}_button", b)
-            x += w + 6
-        self._entry(pygame.Rect(x, y, s(120), R), "save_as", self._save_as_default(),
-                    f"A file name in your levels folder: {em.FILE_NAME_RULE}. Enter saves.")
-        x += s(124)
-        self.save_as_button = self._button(pygame.Rect(x, y, s(84), R), "Save as", "save_as",
-                                           tip="Save under the file name on the left, in your levels folder.")
-        x += s(90)
-        self._entry(pygame.Rect(x, y, s(52), R), "new_size", "5x5",
-                    f"Rows x columns of a new level, e.g. 5x5: 1 to {em.MAX_SIDE} cells a side.")
-        x += s(56)
-        self._button(pygame.Rect(x, y, s(50), R), "New", "new_level", tip="A new empty gridworld (Ctrl+N).")
-        x += s(54)
-        self._button(pygame.Rect(x, y, s(96), R), "New bandit", "new_bandit", tip="A new two-armed bandit.")
+        lay = self.layout = compute(self.app.size, self._shape(), second_row=False)
+        s = lambda n: round(n * lay.scale)  # noqa: E731
+        self._build_top_bar(lay, s)
         if isinstance(self.level, GridLevel):
             self._build_grid_panels(lay, s)
         else:
             self._build_bandit_panels(lay, s)
         self._built_for = self._build_key()
+
+    def _build_top_bar(self, lay: Layout, s: Callable[[int], int]) -> None:
+        """One row: buttons as wide as their text; the name and file-name entries shrink to
+        fit, and in a narrow window (under about 1000 px) the "EDITOR" title gives way."""
+        R, fs, gap = lay.row, lay.font_size, s(6)
+        buttons = [("Undo", "undo", "Undo the last edit (Ctrl+Z)."), ("Redo", "redo", "Redo (Ctrl+Y)."),
+                   ("Save", "save_level", "Save (Ctrl+S). A bundled level is saved as a copy in your levels folder."),
+                   ("Train on this level", "train_level", "Back to training, a new agent on the edited level (Ctrl+T)."),
+                   ("Close", "escape", "Back to training on the previous level (asks about unsaved edits).")]  # fmt: skip
+        widths = [button_width(text, fs) for text, _, _ in buttons]
+        save_as_w, new_w, bandit_w, size_w = (button_width(t, fs) for t in ("Save as", "New", "New bandit", "99x99"))
+        x0, x1 = lay.pad + 4, lay.size[0] - lay.pad
+        room = x1 - x0 - sum(widths) - save_as_w - size_w - new_w - bandit_w - gap * (len(buttons) + 5)
+        wants, mins = [s(150), s(150)], [s(80), s(90)]
+        title_w = rtext.font(fs - 1, bold=True).size("EDITOR")[0] + s(10)
+        if room - title_w < sum(mins):
+            title_w = 0
+        name_w, file_w = fit_widths(wants, mins, room - title_w)
+        y = lay.bar.y + (lay.bar.h - R) // 2
+        x = x0
+        if title_w:
+            self._label(pygame.Rect(x, y, title_w, R), "EDITOR", section=True)
+            x += title_w
+        self._entry(pygame.Rect(x, y, name_w, R), "name", self.level.name, "The level's name (Enter applies).")
+        x += name_w + gap
+        for (text, command, tip), w in zip(buttons, widths, strict=True):
+            b = self._button(pygame.Rect(x, y, w, R), text, command, tip=tip)
+            setattr(self, f"{command}_button", b)
+            x += w + gap
+        self._entry(pygame.Rect(x, y, file_w, R), "save_as", self._save_as_default(),
+                    f"A file name in your levels folder: {em.FILE_NAME_RULE}. Enter saves.")
+        x += file_w + gap
+        self.save_as_button = self._button(pygame.Rect(x, y, save_as_w, R), "Save as", "save_as",
+                                           tip="Save under the file name on the left, in your levels folder.")
+        x += save_as_w + gap
+        self._entry(pygame.Rect(x, y, size_w, R), "new_size", "5x5",
+                    f"Rows x columns of a new level, e.g. 5x5: 1 to {em.MAX_SIDE} cells a side.")
+        x += size_w + gap
+        self._button(pygame.Rect(x, y, new_w, R), "New", "new_level", tip="A new empty gridworld (Ctrl+N).")
+        x += new_w + gap
+        self._button(pygame.Rect(x, y, bandit_w, R), "New bandit", "new_bandit", tip="A new two-armed bandit.")
 
     def _save_as_default(self) -> str:
         self._shown_default = f"{em.slug(self.level.name)}.yaml"

@@ -281,10 +281,10 @@ def test_an_error_while_playing_pauses_instead_of_repeating(app, monkeypatch):
 
 
 def test_unavailable_agents_are_listed_but_not_created(app, monkeypatch):
-    from gridrl.agents import REGISTRY
+    from gridrl.agents import REGISTRY, AgentInfo
     from gridrl.gui import catalog
 
-    monkeypatch.setitem(REGISTRY, "future-agent", "no_such_module:Future")
+    monkeypatch.setitem(REGISTRY, "future-agent", AgentInfo("no_such_module:Future", ("gridworld",), "tabular"))
     entry = catalog.find("future-agent")
     assert not entry.available and entry.label == "future-agent (unavailable)"
     sc = scene(app)

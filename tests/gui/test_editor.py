@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pygame
 import pytest
 from gui_helpers import choose, click, key, press, scene, type_into
@@ -13,7 +11,6 @@ from gridrl.gui.overlays import ChoiceScene
 from gridrl.gui.scene_edit import EditScene
 from gridrl.levels import BanditLevel, load_level, read_level_file
 
-REPO = Path(__file__).resolve().parents[2]
 CTRL = pygame.KMOD_CTRL
 
 
@@ -226,8 +223,7 @@ def test_example_3_5_built_in_the_editor(app, user_levels):
     V = sc.view.V
     assert V[0 * 5 + 1] == pytest.approx(24.4, abs=0.05)  # v*(A)
     assert V[0 * 5 + 3] == pytest.approx(19.4, abs=0.05)  # v*(B), Figure 3.5
-    out = REPO / "docs" / "editor_example_3_5.png"
-    out.parent.mkdir(exist_ok=True)
+    out = user_levels.parent / "editor_example_3_5.png"
     app.save_screenshot(out)
     assert out.stat().st_size > 0
     assert app.errors == []
