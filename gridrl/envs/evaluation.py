@@ -1,0 +1,93 @@
+"""How good is a policy, exactly: its value on the level's model against the optimal value.
+
+An agent's *greedy* policy (argmax over its action distribution) is evaluated with the
+model's own rules, not by sampling episodes, so "solved" has one meaning everywhere: the
+benchmark of default settings, ``gridrl train`` and its ``--until-optimal``.
+
+Both values are taken over the level's episode cap ``H`` (``level.max_steps``), as the
+environment plays them: ``v_0 = 0`` and ``H`` backups of
+
+    v_{k+1}(s) = r(s, pi(s)) + gamma sum_{s'} p(s' | s, pi(s)) v_k(s')      (S&B eq. 4.5)
+    v*_{k+1}(s) = max_a [ r(s, a) + gamma sum_{s'} p(s' | s, a) v*_k(s') ]   (S&B eq. 4.10)
+
+so a greedy policy that walks in circles forever is worth the step cost times the cap (the
+time limit ends its episode), instead of the -inf an undiscounted infinite sum would give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gridrl.envs.model import TabularModel
+
+#: Gaps allowed between the greedy policy's value and v*, relative to |v*|: deterministic
+#: levels are solved by the shortest path (up to rounding), slippery ones at 95% of v*.
+DETERMINISTIC_TOLERANCE = 0.02
+SLIPPERY_TOLERANCE = 0.05
+
+
+def greedy_actions(pi: np.ndarray) -> np.ndarray:
+    """(S,) the greedy action of each state: argmax_a pi(a|s), ties to the lowest action."""
+    return np.argmax(pi, axis=1)
+
+
+def policy_value(model: TabularModel, actions: np.ndarray, horizon: int | None = None) -> np.ndarray:
+    """(S,) v_pi over ``horizon`` steps (default: the level's cap) of the deterministic
+    policy ``actions`` (S,), by the backups of eq. 4.5; converges early when v stops changing."""
+    states = np.arange(model.n_states)
+    next_state = model.next_state[states, actions]  # (S, K)
+    prob = model.prob[states, actions]
+    r_pi = model.R[states, actions]
+    v = np.zeros(model.n_states)
+    for _ in range(horizon or model.level.max_steps):
+        new = r_pi + model.gamma * np.einsum("sk,sk->s", prob, v[next_state])
+        if np.array_equal(new, v):
+            break
+        v = new
+    return v
+
+
+def optimal_value(model: TabularModel, horizon: int | None = None) -> np.ndarray:
+    """(S,) v* over ``horizon`` steps (default: the level's cap), by the backups of eq. 4.10."""
+    v = np.zeros(model.n_states)
+    for _ in range(horizon or model.level.max_steps):
+        new = model.q_from_v(v).max(axis=1)
+        if np.array_equal(new, v):
+            break
+        v = new
+    return v
+
+
+@dataclass(frozen=True)
+class Optimality:
+    """The greedy policy's expected return from the start against the best possible."""
+
+    value: float  #: sum_s mu(s) v_pi(s), mu the start distribution
+    optimal: float  #: sum_s mu(s) v*(s)
+    tolerance: float  #: the relative gap still counted as solved
+
+    @property
+    def gap(self) -> float:
+        """(v* - v_pi) / |v*| at the start (absolute when v* = 0)."""
+        return (self.optimal - self.value) / (abs(self.optimal) or 1.0)
+
+    @property
+    def solved(self) -> bool:
+        return self.gap <= self.tolerance + 1e-12
+
+
+class OptimalityCheck:
+    """Checks policies against one level's v*, computed once."""
+
+    def __init__(self, model: TabularModel) -> None:
+        self.model = model
+        self.mu = model.start_distribution
+        self.optimal = float(self.mu @ optimal_value(model))
+        self.tolerance = SLIPPERY_TOLERANCE if model.level.dynamics.slip > 0 else DETERMINISTIC_TOLERANCE
+
+    def __call__(self, pi: np.ndarray) -> Optimality:
+        """How good the greedy policy of the action distribution ``pi`` (S, A) is."""
+        value = float(self.mu @ policy_value(self.model, greedy_actions(pi)))
+        return Optimality(value, self.optimal, self.tolerance)
