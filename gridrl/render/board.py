@@ -949,10 +949,15 @@ def _number_keys(values: np.ndarray, compact: bool) -> np.ndarray:
     v = np.asarray(values, dtype=float)
     finite = np.isfinite(v)
     d = txt.decimals_array(v, compact)
-    scaled = np.where(d >= 0, v * 10.0 ** np.maximum(d, 0), v / 1000.0)
+    # large numbers print 3 significant digits with an SI prefix (12.6k): key on those digits
+    # and the exponent, so 12.5k -> 12.6k redraws (a key of round(v / 1000) missed it)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        e = np.floor(np.log10(np.where(finite & (v != 0), np.abs(v), 1.0)))
+        scaled = np.where(d >= 0, v * 10.0 ** np.maximum(d, 0), v / 10.0 ** (e - 2))
     q = np.rint(np.where(finite, scaled, 0.0)).astype(np.int64)
     q = np.clip(q, -(2**40), 2**40)
-    return np.where(finite, (q * 4 + (d + 1)) * 2 + 1, 0)
+    exponent = np.clip(np.where(d >= 0, 0, e + 1), 0, 31).astype(np.int64)
+    return np.where(finite, ((q * 32 + exponent) * 4 + (d + 1)) * 2 + 1, 0)
 
 
 def _supersampled(cell: int, draw: Callable[[pygame.Surface, float], None], factor: int = 3,
