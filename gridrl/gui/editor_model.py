@@ -17,21 +17,8 @@ from pathlib import Path
 
 import platformdirs
 
-from gridrl.levels import (
-    BUNDLED_DIR,
-    BanditLevel,
-    BernoulliArm,
-    GaussianArm,
-    GridLevel,
-    Level,
-    LevelError,
-    Testbed,
-    TileKind,
-    atomic_write_text,
-    level_to_yaml,
-    level_warnings,
-    parse_level,
-)
+from gridrl.levels import (BUNDLED_DIR, BanditLevel, BernoulliArm, GaussianArm, GridLevel, Level, LevelError,
+                           Testbed, TileKind, atomic_write_text, level_to_yaml, level_warnings, parse_level)  # fmt: skip
 from gridrl.levels.model import BUILTIN_TILES, base_tile
 
 #: The palette's built-in tiles, in order.

@@ -92,7 +92,7 @@ def play_and_measure(app: Any, seconds: float) -> dict[str, Any]:
     ms = np.array(times or [0.0]) * 1000.0
     units = trainer.units_run - units
     return {
-        "level": scene.current_label, "agent": trainer.agent_name, "unit": trainer.unit,
+        "level": scene.levels.current_label, "agent": trainer.agent_name, "unit": trainer.unit,
         "seconds": round(elapsed, 3), "frames": len(times),
         "p50_ms": round(float(np.percentile(ms, 50)), 3), "p95_ms": round(float(np.percentile(ms, 95)), 3),
         "max_ms": round(float(ms.max()), 3), "mean_ms": round(float(ms.mean()), 3),
@@ -103,10 +103,8 @@ def play_and_measure(app: Any, seconds: float) -> dict[str, Any]:
 
 def _showing(app: Any) -> str:
     """What the window shows, for the line printed after a run of frames."""
-    from gridrl.gui.scene_edit import EditScene
-
-    editor = app.find(EditScene)
+    editor = app.find("edit")
     if editor is not None:
         return f"in the level editor on {editor.model.level.name}"
     scene = app.scenes[0]
-    return f"on {scene.current_label} ({scene.level.name}) with {scene.trainer.agent_name}"
+    return f"on {scene.levels.current_label} ({scene.level.name}) with {scene.trainer.agent_name}"

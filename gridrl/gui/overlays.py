@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from itertools import groupby
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pygame
 import pygame_gui
 
-from gridrl.gui.app import App, Scene
 from gridrl.gui.commands import SHORTCUTS, Command
+from gridrl.gui.scene import Scene
 from gridrl.render import text as rtext
 from gridrl.render.colors import THEME
+
+if TYPE_CHECKING:
+    from gridrl.gui.window import Window
 
 #: Commands that pass through a modal scene to the app.
 APP_COMMANDS = {"quit", "resize", "screenshot"}
@@ -20,6 +23,8 @@ APP_COMMANDS = {"quit", "resize", "screenshot"}
 
 class HelpScene(Scene):
     """Every shortcut, grouped, over a dimmed app. Any key or click closes it."""
+
+    name = "help"
 
     captures_input = True
     draws_over_ui = True
@@ -76,7 +81,9 @@ _KEY_COMMANDS = {s.name for s in SHORTCUTS if s.name} | {"arrow", "overlay", "sp
 class MessageScene(Scene):
     """A modal message (errors, warnings) with an OK button; Esc or Enter closes it."""
 
-    def __init__(self, app: App, title: str, html: str) -> None:
+    name = "message"
+
+    def __init__(self, app: Window, title: str, html: str) -> None:
         super().__init__(app)
         self.title, self.html = title, html
         self.window: Any = None
@@ -135,7 +142,9 @@ class MessageScene(Scene):
 class FileDialogScene(Scene):
     """pygame_gui's file dialog; the picked path goes to ``on_pick``."""
 
-    def __init__(self, app: App, title: str, start: Path, on_pick: Callable[[str], None]) -> None:
+    name = "file"
+
+    def __init__(self, app: Window, title: str, start: Path, on_pick: Callable[[str], None]) -> None:
         super().__init__(app)
         self.title, self.start, self.on_pick = title, start, on_pick
         self.dialog: Any = None
@@ -192,7 +201,9 @@ class ChoiceScene(Scene):
     ``choices`` are ``(label, callback)``; the dialog closes, then the callback runs. Esc or
     closing the window is the last choice (by convention: Cancel)."""
 
-    def __init__(self, app: App, title: str, html: str, choices: list[tuple[str, Callable[[], Any]]]) -> None:
+    name = "choice"
+
+    def __init__(self, app: Window, title: str, html: str, choices: list[tuple[str, Callable[[], Any]]]) -> None:
         super().__init__(app)
         self.title, self.html, self.choices = title, html, choices
         self.window: Any = None

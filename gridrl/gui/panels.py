@@ -20,11 +20,11 @@ from pygame_gui.elements import (
     UILabel,
     UIScrollingContainer,
     UITextEntryLine,
-    UIWindow,
 )
 
 from gridrl.gui.layout import Layout, button_width, fit_widths
 from gridrl.gui.training import SPEEDS
+from gridrl.gui.widgets import UNIT_HELP, PopupDropDown, range_tooltip, unit_labels
 from gridrl.render import text as rtext
 
 if TYPE_CHECKING:
@@ -37,52 +37,6 @@ OVERLAY_BUTTONS = (
     ("policy", "P", "Policy", "Arrows of the policy: the longer and darker, the likelier the action π(a|s). Key P."),
     ("visits", "C", "Visits", "How often the agent visited each cell (pale: rarely, deep blue: often). Key C."),
 )  # fmt: skip
-
-UNIT_HELP = {
-    "step": "one environment step (DP: one backup of the next cell in sweep order)",
-    "episode": "play until the episode ends (DP: sweep until converged)",
-    "update": "one learning update (TD: one step; Monte Carlo: one episode; DP: one sweep; deep: one gradient update)",
-}
-
-
-def unit_labels(t: Any) -> dict[str, str]:
-    """What each unit means for this agent, as the Step-unit menu shows it."""
-    if t.is_dp:
-        return {"step": "step · one cell", "episode": "episode · to convergence", "update": "update · one sweep"}
-    if t.is_bandit and not t.is_deep:
-        return {"step": "step · one pull", "episode": "episode · a whole run", "update": "update · one pull"}
-    if t.is_deep:
-        return {"step": "step · env step", "episode": "episode", "update": "update · learning"}
-    if t.agent_name == "monte-carlo":
-        return {"step": "step · one move", "episode": "episode", "update": "update · one episode"}
-    return {"step": "step · one move", "episode": "episode", "update": "update · one TD update"}
-
-
-def range_tooltip(h: Any) -> str:
-    text = h.help[:1].upper() + h.help[1:] if h.help else h.name
-    return f"{text}.<br><b>{h.name}</b>: {h.range_text()}. Default: {h.default}."
-
-
-class PopupDropDown(UIDropDownMenu):
-    """A drop-down menu whose open list is drawn above every other widget (dialogs apart).
-
-    pygame_gui puts the list three layers above the menu's container; widgets nested deeper
-    (the hyperparameter panel's sliders sit at layer 5) were drawn over it and took its clicks
-    (the level list opens over that panel once a few levels of your own are listed)."""
-
-    def update(self, time_delta: float) -> None:
-        was_open = self.current_state is self.menu_states["expanded"]
-        super().update(time_delta)
-        state = self.current_state
-        if was_open or state is not self.menu_states["expanded"] or state.options_selection_list is None:
-            return
-        listing = state.options_selection_list
-        others = [e for e in self.ui_container.elements if e is not listing and not isinstance(e, UIWindow)]
-        top = max((e.get_top_layer() for e in others), default=0)
-        listing.change_layer(top + 1)
-        listing.list_and_scroll_bar_container.change_layer(top + 1)  # its rows and scroll bar
-        self.ui_container.recalculate_container_layer_thickness()
-
 
 class Panels:
     def __init__(self, scene: TrainScene) -> None:
@@ -188,11 +142,11 @@ class Panels:
                  ("?  Help", "Every keyboard shortcut (F1 or ?).", "help")]  # fmt: skip
         right_w = [button_width(text, fs) for text, _, _ in right]
         x0, x1 = self.P + 4, lay.size[0] - self.P
-        level_opts, agent_opts = s.level_options(), s.agent_options()
+        level_opts, agent_opts = s.levels.level_options(), s.agent_options()
         wants = [min(self.s(240), self._dropdown_width(level_opts, fs)),
                  min(self.s(210), self._dropdown_width(agent_opts, fs)),
                  0 if lay.second_row else self.s(360)]  # fmt: skip
-        mins = [min(wants[0], self._dropdown_width([s.level_label()], fs)),
+        mins = [min(wants[0], self._dropdown_width([s.levels.level_label()], fs)),
                 min(wants[1], self._dropdown_width([s.agent_label()], fs)), 0]  # fmt: skip
         fixed = title_w + level_w + open_w + agent_w + sum(right_w) + gap * (7 + len(right))
         level_dd, agent_dd, _ = fit_widths(wants, mins, x1 - x0 - fixed)
@@ -203,7 +157,7 @@ class Panels:
         self.label(pygame.Rect(x, y, level_w, h), "Level", "@section")
         x += level_w
         self.level_dropdown = self._add(
-            PopupDropDown(level_opts, s.level_label(), pygame.Rect(x, y, level_dd, h), self.ui,
+            PopupDropDown(level_opts, s.levels.level_label(), pygame.Rect(x, y, level_dd, h), self.ui,
                            expansion_height_limit=min(420, lay.size[1] - 80)),
             "pick_level",
         )  # fmt: skip
@@ -300,7 +254,7 @@ class Panels:
         self.label(pygame.Rect(x0, y, label_w, self.R), "seed",
                    tip="Random seed: the same seed gives the same run. Changing it resets the agent.")  # fmt: skip
         self.seed_entry = self._add(
-            UITextEntryLine(pygame.Rect(x0 + label_w, y, int(w * 0.26), self.R), self.ui, initial_text=s.seed_text),
+            UITextEntryLine(pygame.Rect(x0 + label_w, y, int(w * 0.26), self.R), self.ui, initial_text=s.form.seed_text),
             "seed_entry",
         )  # fmt: skip
         self.seed_entry.set_tooltip("Random seed, a whole number >= 0. Enter applies it (the agent resets).")
@@ -309,14 +263,14 @@ class Panels:
             self.label(pygame.Rect(x0, y, label_w, self.R), "runs",
                        tip="Independent runs stepped together; the curves average them (Figure 2.2 uses 2000).")
             self.runs_entry = self._add(
-                UITextEntryLine(pygame.Rect(x0 + label_w, y, int(w * 0.26), self.R), self.ui, initial_text=s.runs_text),
+                UITextEntryLine(pygame.Rect(x0 + label_w, y, int(w * 0.26), self.R), self.ui, initial_text=s.form.runs_text),
                 "runs_entry",
             )  # fmt: skip
             self.runs_entry.set_tooltip("Runs averaged in the curves, 1 to 10000. Enter applies it (the agent resets).")
             y += self.R + 6
         error_h = self.s(40)
         box = pygame.Rect(x0 - 2, y, w + 4, lay.left.bottom - self.P - error_h - y)
-        spec = s.spec
+        spec = s.form.spec
         rows_h = len(spec) * (self.R + 6)
         self.hp_container = self._add(UIScrollingContainer(box, self.ui, allow_scroll_x=False))
         self.hp_container.set_scrollable_area_dimensions((box.w - 20 if rows_h > box.h else box.w, rows_h))
@@ -334,7 +288,7 @@ class Panels:
         x = 2 + label_w
         if h.choices or h.type is bool:
             options = list(h.choices) if h.choices else ["true", "false"]
-            current = s.form_text.get(h.name, str(s.param_value(h.name)).lower())
+            current = s.form.text.get(h.name, str(s.form.param_value(h.name)).lower())
             if current not in options:
                 current = options[0]
             menu = self._add(UIDropDownMenu(options, current, pygame.Rect(x, y, w - x, self.R), self.ui, container=c),
@@ -344,15 +298,15 @@ class Panels:
             return
         bounded = h.low is not None and h.high is not None and h.type in (int, float)
         entry_w = int((w - x) * 0.42) if bounded else w - x
-        text = s.form_text.get(h.name, s.param_text(h))
-        oid = ObjectID("#invalid" if h.name in s.form_errors else None, None)
+        text = s.form.text.get(h.name, s.form.param_text(h))
+        oid = ObjectID("#invalid" if h.name in s.form.errors else None, None)
         entry = self._add(UITextEntryLine(pygame.Rect(x, y, entry_w, self.R), self.ui, container=c,
                                           initial_text=text, object_id=oid), "hp_entry", h.name)  # fmt: skip
         entry.set_tooltip(tip + "<br>Type a value and press Enter.")
         self.hp_entries[h.name] = entry
-        self._valid[entry] = h.name not in s.form_errors
+        self._valid[entry] = h.name not in s.form.errors
         if bounded:
-            value = s.param_value(h.name)
+            value = s.form.param_value(h.name)
             start = float(value) if isinstance(value, (int, float)) else float(h.low)
             start = min(max(start, h.low), h.high)
             slider = self._add(
@@ -403,9 +357,9 @@ class Panels:
         if not self.elements:  # killed (the editor is on top): build() brings everything back
             return
         s = self.scene
-        r = s.chart_bar_rect()
-        options = s.curve_options()
-        state = (r and tuple(r), tuple(options), tuple(s.curve_picks))
+        r = s.curves.chart_bar_rect()
+        options = s.curves.curve_options()
+        state = (r and tuple(r), tuple(options), tuple(s.curves.curve_picks))
         if state == self._curve_state:
             return
         self._curve_state = state
@@ -418,11 +372,11 @@ class Panels:
         if r is None:
             return
         log_w = self.s(96)
-        n = len(s.curve_picks)
+        n = len(s.curves.curve_picks)
         w = (r.w - log_w - 6 * n) // n
-        titles = [s.curve_info(k)[0] for k in options]
-        for i, key in enumerate(s.curve_picks):
-            title, meaning = s.curve_info(key)
+        titles = [s.curves.curve_info(k)[0] for k in options]
+        for i, key in enumerate(s.curves.curve_picks):
+            title, meaning = s.curves.curve_info(key)
             menu = self._add(UIDropDownMenu(titles, title, pygame.Rect(r.x + i * (w + 6), r.y, w, r.h), self.ui,
                                             expansion_height_limit=min(420, r.y - 10)),
                              "pick_curve", i)  # fmt: skip
@@ -444,7 +398,7 @@ class Panels:
         y = r.y + 24
         self.label(pygame.Rect(r.x, y, self.s(64), self.R), "Reward", tip="Reward for entering the selected cell (added to the level's step reward).")
         self.reward_entry = self._add(
-            UITextEntryLine(pygame.Rect(r.x + self.s(66), y, self.s(76), self.R), self.ui, initial_text=self.scene.reward_text),
+            UITextEntryLine(pygame.Rect(r.x + self.s(66), y, self.s(76), self.R), self.ui, initial_text=self.scene.tools.reward_text),
             "reward_entry",
         )  # fmt: skip
         self.reward_entry.set_tooltip("Reward for entering the selected cell, a number. Enter applies it (E focuses).")
@@ -496,7 +450,7 @@ class Panels:
             self._set_selected(button, name in s.overlays)
         self.sync_curves()
         if self.log_button is not None:
-            self._set_selected(self.log_button, s.log_y)
+            self._set_selected(self.log_button, s.curves.log_y)
         if hasattr(self, "manual_button"):
             self._set_selected(self.manual_button, s.manual is not None)
             has_cell = s.selected is not None
@@ -505,14 +459,14 @@ class Panels:
         has_cell = s.selected is not None
         if "dp_backup" in self.dp_buttons:
             self._set_enabled(self.dp_buttons["dp_backup"], has_cell)
-        error = next(iter(s.form_errors.values()), "")
+        error = next(iter(s.form.errors.values()), "")
         self._set_text(self.hp_error, error)
-        self._set_text(self.hp_note, s.form_note)
-        if s.view_snapshot is None:
+        self._set_text(self.hp_note, s.form.note)
+        if s.driver.view_snapshot is None:
             if self.timeline_slider.get_current_value() != 1000 and not self.timeline_slider.sliding_button.held:
                 self.timeline_slider.set_current_value(1000)
-        self._set_text(self.live_button, "Live (L)" if s.view_snapshot is not None else "● Live")
-        self._set_enabled(self.live_button, s.view_snapshot is not None)
+        self._set_text(self.live_button, "Live (L)" if s.driver.view_snapshot is not None else "● Live")
+        self._set_enabled(self.live_button, s.driver.view_snapshot is not None)
 
     def set_entry_valid(self, name: str, valid: bool) -> None:
         entry = self.hp_entries.get(name)

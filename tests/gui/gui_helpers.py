@@ -42,7 +42,7 @@ def wait_loaded(app, max_frames: int = 3000) -> None:
     """Frames until a newly picked agent (built in a thread) has arrived."""
     sc = scene(app)
     for _ in range(max_frames):
-        if sc.pending_agent is None:
+        if sc.driver.pending_agent is None:
             return
         app.run_frames(1)
     raise TimeoutError("the agent did not load")

@@ -56,7 +56,7 @@ def test_pick_level_and_agent_step_and_play(app):
     after = sc.trainer.insight().Q
     assert not np.array_equal(before, after)
     assert len(sc.trainer.session.history.episode_returns) > 0
-    title, series, _, _ = sc.charts[0]
+    title, series, _, _ = sc.curves.charts[0]
     assert title == "Return of each episode"
     assert len(series["return"]) == len(sc.trainer.session.history.episode_returns) > 0
     assert app.errors == []
@@ -114,18 +114,18 @@ def test_slow_speed_runs_units_at_the_rate(app):
                                          (pygame.K_p, "policy"), (pygame.K_c, "visits")])  # fmt: skip
 def test_overlay_keys_toggle_the_view(app, k, name):
     sc = scene(app)
-    was = name in sc.view.overlays
+    was = name in sc.board.view.overlays
     key(app, k)
-    assert (name in sc.view.overlays) is not was
+    assert (name in sc.board.view.overlays) is not was
     assert sc.panels.overlay_buttons[name].is_selected is not was
     key(app, k)
-    assert (name in sc.view.overlays) is was
+    assert (name in sc.board.view.overlays) is was
 
 
 def test_overlay_button_toggles(app):
     sc = scene(app)
     press(app, sc.panels.overlay_buttons["visits"])
-    assert "visits" in sc.view.overlays
+    assert "visits" in sc.board.view.overlays
 
 
 # ----------------------------------------------------------------------------- inspector
@@ -137,10 +137,10 @@ def test_click_a_cell_shows_its_numbers(app):
     play(app, 30)
     key(app, pygame.K_SPACE)  # pause
     s = 24  # row 3, col 1: next to the start, visited often
-    click(app, sc.renderer.cell_rect(s, sc.layout.board).center)
+    click(app, sc.board.renderer.cell_rect(s, sc.layout.board).center)
     assert sc.selected == s
     insight = sc.trainer.insight()
-    lines = sc.report.lines()
+    lines = sc.inspector.report.lines()
     assert lines[0].startswith("Cell row 3, col 1")
     assert f"V(s) = {_num(insight.V[s])}" in lines
     q_line = next(line for line in lines if line.startswith("Q(s,a):"))
@@ -173,10 +173,10 @@ def test_dp_inspector_and_controls(app):
     for _ in range(3):
         press(app, sc.panels.dp_buttons["dp_sweep"])
     assert sc.trainer.agent.sweeps == 3
-    assert sc.view.caption.startswith("values after 3 sweeps")
-    assert "max |ΔV| = 1" in sc.view.caption
-    click(app, sc.renderer.cell_rect(5, sc.layout.board).center)
-    lines = sc.report.lines()
+    assert sc.board.view.caption.startswith("values after 3 sweeps")
+    assert "max |ΔV| = 1" in sc.board.view.caption
+    click(app, sc.board.renderer.cell_rect(5, sc.layout.board).center)
+    lines = sc.inspector.report.lines()
     assert any("V(s) ← max_a q(s,a)" in line for line in lines)
     assert sum(line.strip().startswith(("↑", "→", "↓", "←")) for line in lines) >= 4  # per-action backups
     # one backup of the selected cell (B)
@@ -196,7 +196,7 @@ def test_policy_iteration_improvement_button(app):
     press(app, sc.panels.dp_buttons["dp_improve"])
     assert not np.array_equal(pi_before, sc.trainer.agent.pi)
     assert sc.trainer.agent.improvements == 1
-    assert "1 improvement" in sc.view.caption
+    assert "1 improvement" in sc.board.view.caption
 
 
 # ----------------------------------------------------------------------------- files and errors
@@ -207,7 +207,7 @@ def test_opening_a_broken_file_shows_the_error_and_keeps_the_level(app, tmp_path
     level_before = sc.level
     bad = tmp_path / "broken.yaml"
     bad.write_text("kind: gridworld\nname: broken\nlayout: |\n  S.Q\n  ..G\n")
-    assert sc.open_level_file(bad) is False
+    assert sc.levels.open_level_file(bad) is False
     app.run_frames(3)
     dialog = app.find(MessageScene)
     assert dialog is not None and dialog.visible
@@ -224,10 +224,10 @@ def test_opening_a_good_file_switches_level(app, tmp_path):
     sc = scene(app)
     good = tmp_path / "tiny.yaml"
     good.write_text("kind: gridworld\nname: tiny\nlayout: |\n  S.G\n")
-    assert sc.open_level_file(good)
+    assert sc.levels.open_level_file(good)
     app.run_frames(2)
-    assert sc.level.name == "tiny" and sc.current_label == "tiny.yaml (file)"
-    assert "tiny.yaml (file)" in sc.level_options()
+    assert sc.level.name == "tiny" and sc.levels.current_label == "tiny.yaml (file)"
+    assert "tiny.yaml (file)" in sc.levels.level_options()
 
 
 def test_open_file_button_opens_the_dialog(app, tmp_path):
@@ -246,7 +246,7 @@ def test_open_file_button_opens_the_dialog(app, tmp_path):
                                          {"ui_element": dialog.dialog, "text": str(good)}))
     app.run_frames(6)
     assert app.find(FileDialogScene) is None
-    assert sc.current_label == "corridor_copy.yaml (file)" and sc.level.name == "Corridor"
+    assert sc.levels.current_label == "corridor_copy.yaml (file)" and sc.level.name == "Corridor"
 
 
 def test_an_unexpected_error_is_shown_and_the_app_goes_on(app, monkeypatch):
@@ -301,12 +301,12 @@ def test_invalid_hyperparameter_is_red_and_never_applied(app):
     sc = scene(app)
     entry = sc.panels.hp_entries["alpha"]
     type_into(app, entry, "2.5")
-    assert "alpha must be" in sc.form_errors["alpha"]
-    assert sc.panels.hp_error.text == sc.form_errors["alpha"]
+    assert "alpha must be" in sc.form.errors["alpha"]
+    assert sc.panels.hp_error.text == sc.form.errors["alpha"]
     assert entry.object_ids[-1] == "#invalid"
     assert sc.trainer.agent.config.alpha == 0.5
     type_into(app, entry, "0.25")
-    assert "alpha" not in sc.form_errors and entry.object_ids[-1] != "#invalid"
+    assert "alpha" not in sc.form.errors and entry.object_ids[-1] != "#invalid"
     assert sc.trainer.agent.config.alpha == 0.25
 
 
@@ -365,12 +365,12 @@ def test_arrow_keys_play_the_level_yourself(app):
     # the board shows you, not the agent
     rows, cols = sc.level.shape
     app.run_frames(30)
-    assert sc.view.agent == (s // cols, s % cols)
-    assert sc.view.trail[-1] == s
+    assert sc.board.view.agent == (s // cols, s % cols)
+    assert sc.board.view.trail[-1] == s
     key(app, pygame.K_DOWN)  # into the cliff: -100 and back to the start
     assert sc.manual.last.r == -100 and sc.manual.s == 36
     app.run_frames(1)
-    assert sc.view.trail == [36], "the fall is a jump: the trail starts anew, no line across the board"
+    assert sc.board.view.trail == [36], "the fall is a jump: the trail starts anew, no line across the board"
     assert sc.manual.episode_return == total - 100
     key(app, pygame.K_m)
     assert sc.manual is None
@@ -383,18 +383,18 @@ def test_toggle_a_wall_while_learning_keeps_q(app):
     sc = scene(app)
     sc.trainer.speed_index = 7
     play(app, 20)
-    click(app, sc.renderer.cell_rect(14, sc.layout.board).center)  # row 2, col 3
+    click(app, sc.board.renderer.cell_rect(14, sc.layout.board).center)  # row 2, col 3
     key(app, pygame.K_SPACE)  # pause to compare Q exactly
     Q_before = sc.trainer.agent.Q.copy()
     steps = sc.trainer.session.history.steps
     key(app, pygame.K_w)
     level = sc.trainer.session.level
     assert isinstance(level, GridLevel) and level.layout[1][2] == "#"
-    assert sc.trainer.agent.level is level and sc.renderer.level is level
+    assert sc.trainer.agent.level is level and sc.board.renderer.level is level
     kept = np.arange(len(Q_before)) != 14  # the new wall's own values go (see test_small_defects)
     assert np.array_equal(sc.trainer.agent.Q[kept], Q_before[kept])  # not reset
     assert sc.trainer.session.history.steps == steps  # same session, same history
-    assert sc.current_label.endswith("(edited)")
+    assert sc.levels.current_label.endswith("(edited)")
     visits_at_wall = sc.trainer.agent.visits[14]
     play(app, 10)  # it keeps learning on the edited level, and never stands in the wall
     assert sc.trainer.session.history.steps > steps
@@ -406,19 +406,19 @@ def test_toggle_a_wall_while_learning_keeps_q(app):
 
 def test_change_a_cells_reward(app):
     sc = scene(app)
-    click(app, sc.renderer.cell_rect(13, sc.layout.board).center)
+    click(app, sc.board.renderer.cell_rect(13, sc.layout.board).center)
     type_into(app, sc.panels.reward_entry, "5")
     level = sc.trainer.session.level
     assert level.tile_at(1, 1).reward == 5.0
     assert level.tile_at(1, 2).reward == 0.0  # other floor cells keep theirs
     type_into(app, sc.panels.reward_entry, "lots")
-    assert "must be a number" in sc.reward_error
+    assert "must be a number" in sc.tools.reward_error
     assert sc.trainer.session.level.tile_at(1, 1).reward == 5.0
 
 
 def test_cannot_wall_the_teleport_target(app):
     sc = scene(app)
-    click(app, sc.renderer.cell_rect(36, sc.layout.board).center)  # S, the cliff's target
+    click(app, sc.board.renderer.cell_rect(36, sc.layout.board).center)  # S, the cliff's target
     level = sc.level
     key(app, pygame.K_w)
     assert sc.level is level and sc.status_error and "target" in sc.status_text
@@ -438,9 +438,9 @@ def test_timeline_scrubs_back_and_forward(app):
     units = sc.trainer.units_run
     key(app, pygame.K_HOME)
     key(app, pygame.K_RIGHTBRACKET)
-    assert sc.view_snapshot is first
-    np.testing.assert_array_equal(sc.view.V, first.V)
-    np.testing.assert_array_equal(sc.view.pi, first.pi)
+    assert sc.driver.view_snapshot is first
+    np.testing.assert_array_equal(sc.board.view.V, first.V)
+    np.testing.assert_array_equal(sc.board.view.pi, first.pi)
     assert sc.trainer.units_run == units  # scrubbing did not touch training
     live_V = sc.trainer.insight().V
     assert not np.array_equal(first.V, live_V)
@@ -449,11 +449,11 @@ def test_timeline_scrubs_back_and_forward(app):
                                          {"ui_element": sc.panels.timeline_slider, "value": 500}))
     app.run_frames(2)
     middle = timeline.items[round(0.5 * (len(timeline) - 1))]
-    assert sc.view_snapshot is middle
-    np.testing.assert_array_equal(sc.view.Q, middle.Q)
+    assert sc.driver.view_snapshot is middle
+    np.testing.assert_array_equal(sc.board.view.Q, middle.Q)
     key(app, pygame.K_l)  # back to live
-    assert sc.view_snapshot is None
-    np.testing.assert_array_equal(sc.view.V, sc.trainer.insight().V)
+    assert sc.driver.view_snapshot is None
+    np.testing.assert_array_equal(sc.board.view.V, sc.trainer.insight().V)
 
 
 def test_timeline_is_bounded_and_spans_the_run():
@@ -472,10 +472,10 @@ def test_training_continues_while_scrubbed(app):
     sc.trainer.speed_index = 7
     play(app, 20)
     key(app, pygame.K_HOME)
-    snap = sc.view_snapshot
+    snap = sc.driver.view_snapshot
     units = sc.trainer.units_run
     app.run_frames(10)
-    assert sc.trainer.units_run > units and sc.view_snapshot is snap
+    assert sc.trainer.units_run > units and sc.driver.view_snapshot is snap
 
 
 # ----------------------------------------------------------------------------- help, quit, resize
@@ -525,7 +525,7 @@ def test_resize_relayouts(app):
     app.run_frames(2)
     assert app.size == (1600, 1000) and sc.layout.size == (1600, 1000)
     assert sc.panels.help_button.rect.right > 1500
-    assert sc._chart_surface.get_size() == sc.layout.charts.size
+    assert sc.curves._chart_surface.get_size() == sc.layout.charts.size
     pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, w=2200, h=1300, size=(2200, 1300)))
     app.run_frames(2)
     assert sc.layout.scale > 1 and app.font_size > 14  # bigger window: bigger rows and fonts
@@ -547,24 +547,24 @@ def test_bandit_runs_entry(app):
     type_into(app, sc.panels.runs_entry, "50")
     assert sc.trainer.session.runs == 50
     type_into(app, sc.panels.runs_entry, "zero")
-    assert "runs must be" in sc.form_errors["runs"] and sc.trainer.session.runs == 50
+    assert "runs must be" in sc.form.errors["runs"] and sc.trainer.session.runs == 50
 
 
 def test_bandit_level_with_epsilon_greedy(app):
     sc = scene(app)
     choose(app, sc.panels.level_dropdown, "ten_armed_testbed")
-    assert sc.trainer.agent_name == "epsilon-greedy" and sc.renderer is None
+    assert sc.trainer.agent_name == "epsilon-greedy" and sc.board.renderer is None
     sc.trainer.speed_index = 7
     play(app, 20)
     key(app, pygame.K_SPACE)
     h = sc.trainer.session.history
     assert len(h.mean_reward) > 0
-    true_means, Q, pi, pulls, _ = sc.bandit
+    true_means, Q, pi, pulls, _ = sc.board.bandit
     assert len(Q) == 10 and pulls.sum() > 0 and abs(pi.sum() - 1) < 1e-9
-    titles = [c[0] for c in sc.charts]
+    titles = [c[0] for c in sc.curves.charts]
     assert titles == ["Average reward (mean of 200 runs)", "% optimal action (mean of 200 runs)"]
     assert sc.trainer.session.runs == 200  # curves average many runs, like Figure 2.2
-    assert len(sc.charts[1][1]["% optimal"]) == len(h.optimal_action)
+    assert len(sc.curves.charts[1][1]["% optimal"]) == len(h.optimal_action)
     key(app, pygame.K_v)  # overlays do not apply: a message, no crash
     assert app.errors == []
 
@@ -659,8 +659,8 @@ def _exercise(app) -> None:
     sc.trainer.speed_index = 7
     play(app, 3)
     key(app, pygame.K_SPACE, frames=1)
-    if sc.renderer is not None:
-        click(app, sc.renderer.cell_rect(sc.level.n_cells // 2, sc.layout.board).center, frames=0)
+    if sc.board.renderer is not None:
+        click(app, sc.board.renderer.cell_rect(sc.level.n_cells // 2, sc.layout.board).center, frames=0)
         for k in (pygame.K_q, pygame.K_c, pygame.K_n):
             key(app, k, frames=0)
         app.run_frames(1)
@@ -674,7 +674,7 @@ def test_every_bundled_level_runs_without_errors(app):
     sc = scene(app)
     for level_name in bundled_level_names():
         choose(app, sc.panels.level_dropdown, level_name, frames=1)
-        assert sc.current_label == level_name
+        assert sc.levels.current_label == level_name
         _exercise(app)
         assert app.errors == [], (level_name, app.errors)
 
@@ -711,10 +711,10 @@ def test_update_diagnostics_from_event_info_become_charts(app, monkeypatch):
     sc.trainer.speed_index = 7
     play(app, 5)
     key(app, pygame.K_SPACE)
-    titles = [c[0] for c in sc.charts]
+    titles = [c[0] for c in sc.curves.charts]
     assert titles[0] == "Return of each episode"
     assert "loss" in titles and "entropy" in titles  # flags like 'converged' are not curves
-    loss = next(c for c in sc.charts if c[0] == "loss")[1]["per update"]
+    loss = next(c for c in sc.curves.charts if c[0] == "loss")[1]["per update"]
     assert len(loss) == count["n"] and loss[-1] == pytest.approx(1.0 / count["n"])
 
 

@@ -51,7 +51,7 @@ def test_every_reported_diagnostic_is_offered_with_its_meaning(make_app, agent):
     _train(app)
     reported = set(sc.trainer.series)
     assert REQUIRED[agent] <= reported
-    offered = sc.curve_options()
+    offered = sc.curves.curve_options()
     assert reported | {"steps per episode"} <= set(offered)
     declared = agent_class(agent).diagnostics
     for name in reported:
@@ -60,13 +60,13 @@ def test_every_reported_diagnostic_is_offered_with_its_meaning(make_app, agent):
     assert len(menus) == 3
     titles = [option[0] for option in menus[0].options_list]
     for name in offered:
-        title, meaning = sc.curve_info(name)
+        title, meaning = sc.curves.curve_info(name)
         assert title in titles and len(meaning) > 30
     # the default picks: the agent's first (most telling) diagnostics
-    assert sc.curve_picks == list(declared)[:3]
-    assert [c[0] for c in sc.charts] == ["Return of each episode"] + [declared[k][0] for k in sc.curve_picks]
+    assert sc.curves.curve_picks == list(declared)[:3]
+    assert [c[0] for c in sc.curves.charts] == ["Return of each episode"] + [declared[k][0] for k in sc.curves.curve_picks]
     # each picker's tooltip is the meaning of the curve it shows
-    title, meaning = sc.curve_info(sc.curve_picks[0])
+    title, meaning = sc.curves.curve_info(sc.curves.curve_picks[0])
     assert meaning in menus[0].tool_tip_text
 
 
@@ -75,25 +75,25 @@ def test_picking_a_curve_shows_it(make_app):
     sc = scene(app)
     sc.use_agent("ppo", {}, 0)
     _train(app, updates=2)
-    title = sc.curve_info("explained_variance")[0]
+    title = sc.curves.curve_info("explained_variance")[0]
     ui_event(app, pygame_gui.UI_DROP_DOWN_MENU_CHANGED, sc.panels.curve_dropdowns[1], 3, text=title)
-    assert sc.curve_picks[1] == "explained_variance"
-    assert title in [c[0] for c in sc.charts]
+    assert sc.curves.curve_picks[1] == "explained_variance"
+    assert title in [c[0] for c in sc.curves.charts]
     ui_event(app, pygame_gui.UI_DROP_DOWN_MENU_CHANGED, sc.panels.curve_dropdowns[2], 3,
-             text=sc.curve_info("steps per episode")[0])  # fmt: skip
+             text=sc.curves.curve_info("steps per episode")[0])  # fmt: skip
     lengths = sc.trainer.session.history.episode_lengths
-    steps_chart = next(c for c in sc.charts if c[0] == "Steps per episode")
+    steps_chart = next(c for c in sc.curves.charts if c[0] == "Steps per episode")
     assert list(next(iter(steps_chart[1].values()))) == [float(n) for n in lengths]
     ui_event(app, pygame_gui.UI_DROP_DOWN_MENU_CHANGED, sc.panels.curve_dropdowns[0], 3, text="—")
-    assert len(sc.charts) == 3  # the return and two diagnostics
-    assert sc.panels.curve_dropdowns[1].tool_tip_text.count(sc.curve_info("explained_variance")[1]) == 1
+    assert len(sc.curves.charts) == 3  # the return and two diagnostics
+    assert sc.panels.curve_dropdowns[1].tool_tip_text.count(sc.curves.curve_info("explained_variance")[1]) == 1
 
 
 def test_tabular_agents_offer_td_error_and_steps(make_app):
     app = make_app("four_rooms")
     sc = scene(app)
     _train(app, updates=1)
-    assert {"mean |TD error| per episode", "steps per episode"} <= set(sc.curve_picks)
+    assert {"mean |TD error| per episode", "steps per episode"} <= set(sc.curves.curve_picks)
 
 
 def test_tick_labels_are_12_px_or_more_at_1280x800(make_app, monkeypatch):
@@ -105,7 +105,7 @@ def test_tick_labels_are_12_px_or_more_at_1280x800(make_app, monkeypatch):
     sc.use_agent("dqn", {}, 0)
     _train(app, updates=2)
     sizes.clear()  # the patch is on the text module: keep only what the charts draw
-    sc._render_charts()
+    sc.curves._render_charts()
     assert len(sizes) > 10 and min(sizes) >= 12
 
 
@@ -114,17 +114,17 @@ def test_wheel_zooms_drag_pans_and_keys_reset_and_toggle_log(make_app):
     sc = scene(app)
     sc.use_agent("dqn", {}, 0)
     _train(app, updates=40)
-    key_, plot, n = next(hit for hit in sc._chart_plots if hit[0] == sc.curve_picks[0])
+    key_, plot, n = next(hit for hit in sc.curves._chart_plots if hit[0] == sc.curves.curve_picks[0])
     assert n > 20
-    sc.cmd_wheel((3, plot.center))  # (the mouse position comes with the command: dummy video has no mouse)
-    x0, x1 = sc.chart_zoom[key_]
+    sc.curves.cmd_wheel((3, plot.center))  # (the mouse position comes with the command: dummy video has no mouse)
+    x0, x1 = sc.curves.chart_zoom[key_]
     assert 0 < x1 - x0 < n - 1 and x0 < (n - 1) / 2 < x1  # zoomed around the middle
     app.run_frames(2)
     sc.cmd_click((plot.centerx, plot.centery))
-    sc.cmd_drag(((plot.centerx + plot.w // 4, plot.centery), True, False))
-    sc.cmd_release(None)
-    assert sc.chart_zoom[key_][0] < x0  # dragged right: earlier points come into view
+    sc.curves.cmd_drag(((plot.centerx + plot.w // 4, plot.centery), True, False))
+    sc.curves.cmd_release(None)
+    assert sc.curves.chart_zoom[key_][0] < x0  # dragged right: earlier points come into view
     key(app, pygame.K_g)
-    assert sc.log_y and sc.panels.log_button.is_selected
+    assert sc.curves.log_y and sc.panels.log_button.is_selected
     key(app, pygame.K_z)
-    assert sc.chart_zoom == {}
+    assert sc.curves.chart_zoom == {}

@@ -62,17 +62,17 @@ def test_paint_drag_erase_properties_undo_redo_save_reload(app, user_levels):
     original = load_level("cliff_walking")
     ed = open_editor(app)
     assert ed.level == original
-    press(app, ed.palette_buttons["#"])
+    press(app, ed.widgets.palette_buttons["#"])
     click(app, cell_center(ed, 0, 0))
     assert ed.level.layout[0][0] == "#"
     drag(app, [cell_center(ed, 1, c) for c in range(4)])
     assert ed.level.layout[1][:4] == "####"
     right_click(app, cell_center(ed, 1, 0))
     assert ed.level.layout[1][:4] == ".###"
-    press(app, ed.palette_buttons["C"])
-    type_into(app, ed.entries["tile_reward"], "-50")
-    type_into(app, ed.entries["dyn_gamma"], "0.9")
-    type_into(app, ed.entries["dyn_slip"], "2")  # out of range: refused, explained
+    press(app, ed.widgets.palette_buttons["C"])
+    type_into(app, ed.widgets.entries["tile_reward"], "-50")
+    type_into(app, ed.widgets.entries["dyn_gamma"], "0.9")
+    type_into(app, ed.widgets.entries["dyn_slip"], "2")  # out of range: refused, explained
     assert ed.message.startswith("Can't") and ed.level.dynamics.slip == 0
     assert ed.level.tile("C").reward == -50 and ed.level.dynamics.gamma == 0.9
     edited = ed.level
@@ -88,7 +88,7 @@ def test_paint_drag_erase_properties_undo_redo_save_reload(app, user_levels):
     assert read_level_file(saved[0]) == edited
     assert load_level("cliff_walking") == original  # the bundled file is untouched
     assert not ed.model.dirty
-    assert "cliff_walking (mine)" in scene(app).level_options()  # in the level picker
+    assert "cliff_walking (mine)" in scene(app).levels.level_options()  # in the level picker
     assert app.errors == []
 
 
@@ -100,11 +100,11 @@ def test_validation_is_live_and_blocks_only_train(app):
     assert "start" in ed.validation.errors[0]
     press(app, button(app, "train_level"))
     assert app.top is ed and ed.message.startswith("Fix this first")
-    press(app, ed.palette_buttons["S"])
+    press(app, ed.widgets.palette_buttons["S"])
     click(app, cell_center(ed, 0, 0))
-    press(app, ed.palette_buttons["G"])
+    press(app, ed.widgets.palette_buttons["G"])
     click(app, cell_center(ed, 4, 4))
-    press(app, ed.palette_buttons["#"])
+    press(app, ed.widgets.palette_buttons["#"])
     drag(app, [cell_center(ed, 3, 4), cell_center(ed, 4, 3)])
     click(app, cell_center(ed, 3, 3))
     click(app, cell_center(ed, 4, 3))
@@ -119,7 +119,7 @@ def test_validation_is_live_and_blocks_only_train(app):
 
 def test_quit_with_unsaved_edits_asks_first(app):
     ed = open_editor(app)
-    press(app, ed.palette_buttons["#"])
+    press(app, ed.widgets.palette_buttons["#"])
     click(app, cell_center(ed, 0, 0))
     key(app, pygame.K_q, mod=CTRL)
     assert app.running and isinstance(app.top, ChoiceScene)
@@ -138,7 +138,7 @@ def test_switching_level_with_unsaved_edits_asks_first(app):
     click(app, cell_center(ed, 0, 0))
     press(app, button(app, "train_level"))  # train on the edited level; edits still unsaved
     sc = scene(app)
-    assert sc.level.layout[0][0] == "#" and sc.editor.dirty
+    assert sc.level.layout[0][0] == "#" and sc.levels.editor.dirty
     choose(app, sc.panels.level_dropdown, "four_rooms")
     assert isinstance(app.top, ChoiceScene) and sc.level.layout[0][0] == "#"
     press(app, app.top.buttons[0])  # Save
@@ -149,7 +149,7 @@ def test_switching_level_with_unsaved_edits_asks_first(app):
 def test_recovery_file_restores_edits(make_app):
     app = make_app()
     ed = open_editor(app)
-    press(app, ed.palette_buttons["G"])
+    press(app, ed.widgets.palette_buttons["G"])
     click(app, cell_center(ed, 1, 1))
     edited = ed.level
     app.run_frames(70)  # > 1 s of frames: autosaved
@@ -170,8 +170,8 @@ def test_bandit_arms_in_the_editor(app):
     assert isinstance(ed.level, BanditLevel) and len(ed.level.arms) == 2
     press(app, button(app, "add_arm"))
     press(app, button(app, "arm_dist", 2))
-    type_into(app, ed.entries["arm_mean_2"], "1.5")
-    type_into(app, ed.entries["arm_p_0"], "0.9")
+    type_into(app, ed.widgets.entries["arm_mean_2"], "1.5")
+    type_into(app, ed.widgets.entries["arm_p_0"], "0.9")
     press(app, button(app, "remove_arm", 1))
     pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, w=1100, h=720, size=(1100, 720)))
     app.run_frames(2)
@@ -190,19 +190,19 @@ def test_example_3_5_built_in_the_editor(app, user_levels):
     open_editor(app)
     key(app, pygame.K_n, mod=CTRL)
     ed = editor(app)
-    type_into(app, ed.entries["name"], "Example 3.5")
+    type_into(app, ed.widgets.entries["name"], "Example 3.5")
     for char, cell, reward, target in (("A", (0, 1), 10, (4, 1)), ("B", (0, 3), 5, (2, 3))):
-        type_into(app, ed.entries["new_char"], char, finished=False)
+        type_into(app, ed.widgets.entries["new_char"], char, finished=False)
         press(app, button(app, "add_kind"))
         assert ed.brush == char
         click(app, cell_center(ed, *cell))
-        type_into(app, ed.entries["tile_exit_reward"], str(reward))
+        type_into(app, ed.widgets.entries["tile_exit_reward"], str(reward))
         press(app, button(app, "pick_target", "exit_to"))
         click(app, cell_center(ed, *target))
-    press(app, ed.palette_buttons["S"])
+    press(app, ed.widgets.palette_buttons["S"])
     click(app, cell_center(ed, 4, 4))
-    type_into(app, ed.entries["dyn_bump_reward"], "-1")
-    type_into(app, ed.entries["dyn_gamma"], "0.9")
+    type_into(app, ed.widgets.entries["dyn_bump_reward"], "-1")
+    type_into(app, ed.widgets.entries["dyn_gamma"], "0.9")
     level = ed.level
     assert level.tile("A").exit_to == level.layout[4][1] and level.tile("A").exit_reward == 10
     assert level.tile("B").exit_to == level.layout[2][3] and level.tile("B").exit_reward == 5
@@ -220,7 +220,7 @@ def test_example_3_5_built_in_the_editor(app, user_levels):
             break
     key(app, pygame.K_n)  # numbers on the board
     app.run_frames(2)
-    V = sc.view.V
+    V = sc.board.view.V
     assert V[0 * 5 + 1] == pytest.approx(24.4, abs=0.05)  # v*(A)
     assert V[0 * 5 + 3] == pytest.approx(19.4, abs=0.05)  # v*(B), Figure 3.5
     out = user_levels.parent / "editor_example_3_5.png"
@@ -235,9 +235,9 @@ def test_bandit_testbed_in_the_editor(app):
     press(app, button(app, "use_testbed"))
     ed = editor(app)
     assert ed.level.testbed is not None and ed.level.arms == () and ed.level.n_arms == 10
-    type_into(app, ed.entries["tb_arms"], "5")
-    type_into(app, ed.entries["tb_mean"], "4")
-    type_into(app, ed.entries["tb_std"], "-1")  # refused: the testbed keeps std 1
+    type_into(app, ed.widgets.entries["tb_arms"], "5")
+    type_into(app, ed.widgets.entries["tb_mean"], "4")
+    type_into(app, ed.widgets.entries["tb_std"], "-1")  # refused: the testbed keeps std 1
     ed = editor(app)
     assert (ed.level.testbed.arms, ed.level.testbed.mean, ed.level.testbed.std) == (5, 4.0, 1.0)
     assert ed.validation.ok
@@ -253,13 +253,13 @@ def test_bandit_testbed_in_the_editor(app):
 
 def test_save_as_field_follows_the_name_and_enter_saves(app, user_levels):
     ed = open_editor(app)
-    type_into(app, ed.entries["name"], "Lesson 2")
-    assert ed.entries["save_as"].get_text() == "lesson_2.yaml"  # not the old level's file name
-    type_into(app, ed.entries["save_as"], "Übung 1")  # Enter in the field saves
+    type_into(app, ed.widgets.entries["name"], "Lesson 2")
+    assert ed.widgets.entries["save_as"].get_text() == "lesson_2.yaml"  # not the old level's file name
+    type_into(app, ed.widgets.entries["save_as"], "Übung 1")  # Enter in the field saves
     assert (user_levels / "Übung 1.yaml").is_file() and not ed.message_error
     assert read_level_file(user_levels / "Übung 1.yaml") == ed.level
-    assert "Übung 1 (mine)" in scene(app).level_options()
-    type_into(app, ed.entries["save_as"], "copy.yml")  # listed by the picker: always .yaml
+    assert "Übung 1 (mine)" in scene(app).levels.level_options()
+    type_into(app, ed.widgets.entries["save_as"], "copy.yml")  # listed by the picker: always .yaml
     assert (user_levels / "copy.yaml").is_file()
 
 
@@ -271,25 +271,25 @@ def test_save_as_field_follows_the_name_and_enter_saves(app, user_levels):
 ])  # fmt: skip
 def test_save_as_refuses_a_bad_file_name(app, user_levels, tmp_path, text, says):
     ed = open_editor(app)
-    type_into(app, ed.entries["save_as"], text)
+    type_into(app, ed.widgets.entries["save_as"], text)
     assert ed.message_error and says in ed.message
     assert not list(tmp_path.rglob("*.yaml"))  # nothing written, in the folder or outside it
 
 
 def test_save_as_asks_before_replacing_another_file(app, user_levels):
     ed = open_editor(app)
-    type_into(app, ed.entries["save_as"], "mine")
+    type_into(app, ed.widgets.entries["save_as"], "mine")
     first = (user_levels / "mine.yaml").read_text()
-    press(app, ed.palette_buttons["#"])
+    press(app, ed.widgets.palette_buttons["#"])
     click(app, cell_center(ed, 0, 0))
     key(app, pygame.K_n, mod=CTRL)  # another level, then save it under the same name
     press(app, app.top.buttons[1])  # discard the edit
     ed = editor(app)
-    type_into(app, ed.entries["save_as"], "mine")
+    type_into(app, ed.widgets.entries["save_as"], "mine")
     assert isinstance(app.top, ChoiceScene)
     press(app, app.top.buttons[1])  # Cancel: the file stays
     assert (user_levels / "mine.yaml").read_text() == first
-    type_into(app, ed.entries["save_as"], "mine")
+    type_into(app, ed.widgets.entries["save_as"], "mine")
     press(app, app.top.buttons[0])  # Replace
     replaced = (user_levels / "mine.yaml").read_text()
     assert replaced != first and "New level" in replaced  # the new (not yet valid) 5 x 5

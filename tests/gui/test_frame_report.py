@@ -40,7 +40,7 @@ def test_run_for_plays_and_writes_the_frame_report(tmp_path, capsys):
 def test_a_frame_time_is_the_frame_s_work_not_the_wait_for_the_next_tick(app, monkeypatch):
     """The 60 Hz wait is not part of a frame's time (else every frame looked like 16 ms and
     the training budget, which subtracts the last frame's time, shrank to its minimum)."""
-    from gridrl.gui import app as app_module
+    from gridrl.gui import window as app_module
 
     now = [0.0]
 

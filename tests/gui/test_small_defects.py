@@ -14,7 +14,8 @@ from gridrl.gui import editor_model as em
 from gridrl.gui.overlays import ChoiceScene
 from gridrl.gui.scene_edit import EditScene
 from gridrl.gui.edits import toggle_wall
-from gridrl.gui.scene_train import STATUS_SECONDS, TrainScene
+from gridrl.gui.scene_train import TrainScene
+from gridrl.gui.status import STATUS_SECONDS
 from gridrl.levels import BUNDLED_DIR, load_level
 
 CTRL = pygame.KMOD_CTRL
@@ -35,7 +36,7 @@ def open_dropdown(app, dropdown) -> None:
 
 def test_esc_closes_an_open_dropdown_and_nothing_else(app):
     sc = scene(app)
-    click(app, sc.renderer.cell_rect(14, sc.layout.board).center)
+    click(app, sc.board.renderer.cell_rect(14, sc.layout.board).center)
     assert sc.selected == 14
     dropdown = sc.panels.agent_dropdown
     open_dropdown(app, dropdown)
@@ -76,7 +77,7 @@ def test_level_list_opens_above_the_settings_panel(make_app, tmp_path):
     assert any(e.rect.colliderect(row.rect) for e in under)  # the list does cover other widgets
     assert max(e.layer for e in under) < min(p.layer for p in parts)
     click(app, row.rect.center, frames=6)  # the row, not the widget under it, takes the click
-    assert sc.current_label == "lesson_7 (mine)" and not expanded(sc.panels.level_dropdown)
+    assert sc.levels.current_label == "lesson_7 (mine)" and not expanded(sc.panels.level_dropdown)
     assert app.errors == []
 
 
@@ -137,7 +138,7 @@ def test_an_untouched_new_level_closes_without_a_question(app):
 def test_a_bad_size_says_what_is_allowed(app, text, says):
     key(app, pygame.K_e, mod=CTRL)
     ed = app.top
-    type_into(app, ed.entries["new_size"], text, finished=False)
+    type_into(app, ed.widgets.entries["new_size"], text, finished=False)
     ed.cmd_new_level()
     assert ed.message_error and says in ed.message
     assert "invalid literal" not in ed.message and "unpack" not in ed.message
@@ -146,7 +147,7 @@ def test_a_bad_size_says_what_is_allowed(app, text, says):
 
 def test_the_size_field_says_the_limit(app):
     key(app, pygame.K_e, mod=CTRL)
-    tip = app.top.entries["new_size"].tool_tip_text
+    tip = app.top.widgets.entries["new_size"].tool_tip_text
     assert f"1 to {em.MAX_SIDE} cells a side" in tip
 
 
@@ -159,7 +160,7 @@ def test_the_size_field_says_the_limit(app):
 def test_a_bad_editor_number_says_what_is_allowed(app, entry, text, says):
     key(app, pygame.K_e, mod=CTRL)
     ed = app.top
-    type_into(app, ed.entries[entry], text)
+    type_into(app, ed.widgets.entries[entry], text)
     assert ed.message_error and says in ed.message
     assert "could not convert" not in ed.message and "not a valid" not in ed.message
 
@@ -168,10 +169,10 @@ def test_bad_numbers_in_the_training_fields_say_what_is_allowed(app):
     """Regression guard: the seed, runs and hyperparameter fields name the allowed range."""
     sc = scene(app)
     type_into(app, sc.panels.seed_entry, "abc")
-    assert sc.form_errors["seed"] == "seed must be a whole number >= 0, got 'abc'"
+    assert sc.form.errors["seed"] == "seed must be a whole number >= 0, got 'abc'"
     type_into(app, sc.panels.hp_entries["alpha"], "abc")
-    assert sc.form_errors["alpha"].startswith("alpha must be") and "got 'abc'" in sc.form_errors["alpha"]
-    assert not any("invalid literal" in e for e in sc.form_errors.values())
+    assert sc.form.errors["alpha"].startswith("alpha must be") and "got 'abc'" in sc.form.errors["alpha"]
+    assert not any("invalid literal" in e for e in sc.form.errors.values())
 
 
 # ----------------------------------------------------------------------------- live walls
@@ -186,7 +187,7 @@ def test_a_new_wall_forgets_its_cells_values(app):
     s = 14  # row 2, col 3: on the way along the cliff
     Q_before = sc.trainer.agent.Q.copy()
     assert np.any(Q_before[s] != 0)  # it learned something there
-    click(app, sc.renderer.cell_rect(s, sc.layout.board).center)
+    click(app, sc.board.renderer.cell_rect(s, sc.layout.board).center)
     key(app, pygame.K_w)
     Q = sc.trainer.agent.Q
     assert sc.level.layout[1][2] == "#"

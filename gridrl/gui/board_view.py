@@ -1,0 +1,148 @@
+"""The board of one trainer: the gridworld with its overlays and colour legend, or a
+bandit's arms. It owns what it draws (renderer, overlays, colour-scale lock, the agent's
+eased position) and nothing else, so two can stand side by side, each fed by its own
+:class:`~gridrl.gui.driver.TrainingDriver`.
+
+:meth:`BoardPanel.compute` builds the frame's :class:`BoardView` (in ``update``);
+:meth:`BoardPanel.draw` only draws it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pygame
+
+from gridrl.levels import GridLevel, Level
+from gridrl.render import text as rtext
+from gridrl.render.board import BoardRenderer, BoardView, draw_legend, draw_sequential_legend
+from gridrl.render.charts import draw_bandit_bars
+from gridrl.render.colors import THEME
+
+#: The overlays a new board shows.
+DEFAULT_OVERLAYS = frozenset({"values", "policy"})
+
+
+class BoardPanel:
+    """One board: ``renderer`` is None on a bandit (its arms are drawn as bars)."""
+
+    def __init__(self, level: Level) -> None:
+        self.renderer = BoardRenderer(level) if isinstance(level, GridLevel) else None
+        self.overlays: set[str] = set(DEFAULT_OVERLAYS)
+        #: The colour scale's limit while locked (key K), None while it follows the values.
+        self.scale_lock: float | None = None
+        self.agent_pos: tuple[float, float] | None = None
+        # what the frame shows, computed in compute()
+        self.view: BoardView | None = None
+        self.bandit: tuple[Any, ...] | None = None
+        self.bandit_beliefs: dict[str, Any] = {}  # the agent's insight extras: UCB bounds, posteriors, H
+        self.bandit_t = 0
+        self.legend_rect: pygame.Rect | None = None
+
+    def new_level(self, level: Level) -> None:
+        """Another level: a new board."""
+        self.renderer = BoardRenderer(level) if isinstance(level, GridLevel) else None
+
+    def edit_level(self, level: GridLevel) -> None:
+        """The same level edited live: same board, new cells."""
+        assert self.renderer is not None
+        self.renderer.set_level(level)
+
+    # ------------------------------------------------------------------ commands
+
+    def toggle(self, name: str) -> None:
+        self.overlays ^= {name}
+
+    def lock_scale(self) -> float | None:
+        """Lock the colour scale where it is now (colours then compare across moments of
+        training), or unlock it; the locked limit, or None (unlocked, or nothing drawn)."""
+        if self.scale_lock is not None:
+            self.scale_lock = None
+        elif self.view is not None and self.renderer is not None:
+            self.scale_lock = self.renderer.color_limit(self.view)
+        return self.scale_lock
+
+    # ------------------------------------------------------------------ frame
+
+    def compute(self, level: Level, source: dict[str, Any], *, target: int | None, trail: Any, highlight: Any,
+                glide: float | None, selected: int | None, caption: str | None, board: pygame.Rect,
+                legend: pygame.Rect, dt: float) -> None:  # fmt: skip
+        """The frame's view from ``source`` (V, Q, pi, visits, extras, and ``live``: False for a
+        past snapshot). ``target``: the agent's cell; ``glide``: how fast the drawn agent eases
+        there (rate k of 1 - exp(-k dt) per frame), None: it jumps there."""
+        V, Q, pi, visits, extras = (source[k] for k in ("V", "Q", "pi", "visits", "extras"))
+        if not isinstance(level, GridLevel):
+            names = [a.name for a in level.arms] if level.arms else None
+            self.bandit = (extras.get("true_means"), Q[0], pi[0], extras.get("pulls"), names)
+            self.bandit_beliefs = extras
+            self.bandit_t = int(extras.get("t", 0)) if source["live"] else int(np.sum(extras.get("pulls", 0)))
+            self.view = None
+            return
+        self.bandit = None
+        self._glide(target, level.shape[1], glide, dt)
+        self.view = BoardView(
+            V=V, Q=Q, pi=pi, visits=visits, agent=self.agent_pos, trail=list(trail), highlight=highlight,
+            selected=selected, overlays=frozenset(self.overlays), caption=caption, value_limit=self.scale_lock,
+        )  # fmt: skip
+        if self.renderer is not None:
+            caption_rect = self.renderer.layout(board).caption
+            legend = pygame.Rect(legend.x, min(legend.y, caption_rect.bottom + 6), legend.w, legend.h)
+        self.legend_rect = legend
+
+    def _glide(self, target: int | None, cols: int, k: float | None, dt: float) -> None:
+        """Move the drawn agent towards ``target``: eased, or at once when ``k`` is None or the
+        target is far (a teleport, a new episode)."""
+        if target is None:
+            self.agent_pos = None
+            return
+        goal = (float(target // cols), float(target % cols))
+        if self.agent_pos is None or k is None or _dist(goal, self.agent_pos) > 1.5:
+            self.agent_pos = goal
+            return
+        f = 1.0 - math.exp(-k * dt) if dt > 0 else 0.0
+        r0, c0 = self.agent_pos
+        self.agent_pos = (r0 + (goal[0] - r0) * f, c0 + (goal[1] - c0) * f)
+        if _dist(goal, self.agent_pos) < 0.01:
+            self.agent_pos = goal
+
+    def draw(self, surface: pygame.Surface, board: pygame.Rect, bandit_area: pygame.Rect, *, visits_drawn: bool,
+             font_size: int) -> None:  # fmt: skip
+        """The board and its legend in ``board``, or the bandit's bars in ``bandit_area``.
+        ``visits_drawn`` False: the agent visits no cells (DP), the legend says so."""
+        if self.view is not None and self.renderer is not None:
+            self.renderer.draw(surface, board, self.view)
+            self._draw_legend(surface, visits_drawn, font_size)
+        elif self.bandit is not None:
+            true_means, Q, pi, pulls, names = self.bandit
+            draw_bandit_bars(surface, bandit_area, true_means, Q, pi, pulls, names, beliefs=self.bandit_beliefs)
+
+    def _draw_legend(self, surface: pygame.Surface, visits_drawn: bool, font_size: int) -> None:
+        assert self.view is not None and self.renderer is not None and self.legend_rect is not None
+        r = self.legend_rect
+        value_fill = "q" in self.overlays or "values" in self.overlays
+        visits = "visits" in self.overlays
+        if value_fill:
+            width = r.w // 2 - 10 if visits else min(r.w, 520)
+            x = r.x if visits else r.centerx - width // 2
+            label = "Q(s,a)" if "q" in self.overlays else "V(s)"
+            draw_legend(surface, pygame.Rect(x, r.y + 2, width, r.h - 2), self.renderer.color_limit(self.view), label,
+                        locked=self.scale_lock is not None)  # fmt: skip
+        if visits:
+            counts = np.asarray(self.view.visits if self.view.visits is not None else [0], dtype=float)
+            vmax = float(np.nanmax(counts)) if counts.size else 1.0
+            width = r.w // 2 - 10 if value_fill else min(r.w, 420)
+            x = r.centerx + 10 if value_fill else r.centerx - width // 2
+            if not visits_drawn:
+                rtext.blit(surface, "DP agents do not visit cells: no visit counts.", font_size, THEME["text_muted"],
+                           (x, r.centery), anchor="midleft")  # fmt: skip
+            else:
+                draw_sequential_legend(surface, pygame.Rect(x, r.y + 2, width, r.h - 2), vmax, "visits")
+        if not value_fill and not visits:
+            rtext.blit(surface, "Colours off: press V (values), Q (Q-values) or C (visits).", font_size,
+                       THEME["text_muted"], r.center)  # fmt: skip
+
+
+def _dist(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return math.hypot(a[0] - b[0], a[1] - b[1])

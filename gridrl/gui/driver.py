@@ -1,0 +1,175 @@
+"""The training behind one board: the :class:`~gridrl.gui.training.Trainer`, the agent
+being built in a worker thread, and the timeline snapshot being looked at.
+
+No widgets and no drawing: a scene asks it to advance within a frame's budget
+(:meth:`TrainingDriver.update`) and reads what to show (:meth:`TrainingDriver.source`,
+:meth:`TrainingDriver.caption`). A compare view holds two, stepped in lockstep.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from gridrl.gui.inspector import ARROWS, num
+from gridrl.gui.timeline import Snapshot
+from gridrl.gui.training import FRAME_BUDGET, Trainer
+from gridrl.levels import Level
+
+#: Builds agents off the main thread (the first deep agent imports PyTorch).
+_LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridrl-load")
+
+
+class TrainingDriver:
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer = trainer
+        #: The agent being built in the worker thread, and since when (trainer clock).
+        self.pending_agent: str | None = None
+        self._loading: Future | None = None
+        self._loading_started = 0.0
+        #: The past snapshot shown instead of the live agent (None: live).
+        self.view_snapshot: Snapshot | None = None
+        self.timeline_text = ""
+        self._seen_message = ""
+
+    @property
+    def level(self) -> Level:
+        return self.trainer.level
+
+    def replace(self, trainer: Trainer) -> None:
+        """Train ``trainer`` from now on (the old one is closed), at the same speed unless
+        one of them is DP (which starts slower)."""
+        if trainer.is_dp == self.trainer.is_dp:
+            trainer.speed_index = self.trainer.speed_index
+        self.trainer.close()
+        self.trainer = trainer
+        self.view_snapshot = None
+
+    # ------------------------------------------------------------------ building an agent
+
+    def start_loading(self, name: str) -> None:
+        """Build agent ``name`` on this level in the worker thread: a deep agent's first use
+        imports PyTorch (seconds); the window keeps drawing meanwhile (see :meth:`loaded`)."""
+        self.trainer.playing = False
+        self.pending_agent = name
+        self.trainer.wait()
+        level, seed, runs = self.level, self.trainer.seed, self.trainer.requested_runs
+        self._loading = _LOADER.submit(lambda: Trainer(level, name, {}, seed=seed, runs=runs))
+        self._loading_started = self.trainer.clock
+
+    def loaded(self) -> Trainer | None:
+        """The trainer built in the worker thread once it is done (None before; raises what
+        building raised). One built for another level (changed meanwhile) is dropped."""
+        if self.pending_agent is None or self._loading is None or not self._loading.done():
+            return None
+        future, self._loading, self.pending_agent = self._loading, None, None
+        trainer = future.result()
+        if trainer.level is not self.level:
+            trainer.close()
+            return None
+        return trainer
+
+    # ------------------------------------------------------------------ frames
+
+    def budget(self, frame_times: list[float]) -> float:
+        """FRAME_BUDGET, less if drawing and widgets leave less of a 60 Hz frame free. The
+        frame aims at 14 ms of its 16.7: the rest absorbs the last unit's overrun and the
+        jitter of drawing (a frame report's p95 stays under 17 ms)."""
+        if not frame_times:
+            return FRAME_BUDGET
+        overhead = max(0.0, frame_times[-1] - self.trainer.last_train_time)
+        return max(0.002, min(FRAME_BUDGET, 0.014 - overhead))
+
+    def update(self, dt: float, frame_times: list[float]) -> str | None:
+        """Train for this frame; the trainer's new message, if it has one."""
+        t = self.trainer
+        t.budget = self.budget(frame_times)
+        t.update(dt)  # in play-yourself mode it is paused; its clock still runs
+        t.record_snapshot()
+        if t.message != self._seen_message:
+            self._seen_message = t.message
+            return t.message or None
+        return None
+
+    def source(self) -> dict[str, Any]:
+        """What the board shows: the live agent's values, or the scrubbed snapshot's."""
+        snap = self.view_snapshot
+        if snap is None:
+            insight = self.trainer.insight()
+            return {"V": insight.V, "Q": insight.Q, "pi": insight.pi, "visits": insight.visits,
+                    "extras": insight.extras, "live": True}  # fmt: skip
+        return {"V": snap.V, "Q": snap.Q, "pi": snap.pi, "visits": snap.visits, "extras": snap.extras, "live": False}
+
+    def caption(self) -> str:
+        """The board's caption: the past being shown, the agent loading, DP's progress, or
+        the episode, its last return, ε and the steps so far."""
+        t, snap = self.trainer, self.view_snapshot
+        if snap is not None:
+            base = f"◀ the past, {snap.label()}"
+            return f"{base} · {snap.caption}" if snap.caption else f"{base} · L: back to live"
+        busy = f" · computing {t.unit}… {t.clock - t.unit_started:.1f} s" if t.busy and t.clock - t.unit_started > 0.25 else ""
+        if self.pending_agent:
+            return f"loading {self.pending_agent}… {t.clock - self._loading_started:.1f} s"
+        if t.is_dp:
+            return (t.caption() or "") + busy
+        h = t.session.history
+        parts = [f"episode {len(h.episode_returns) + 1}" + (f", step {t.episode_steps}" if t.episode_steps else "")]
+        if h.episode_returns:
+            parts.append(f"last return {num(h.episode_returns[-1])}")
+        eps = getattr(t.agent, "epsilon", None)
+        if isinstance(eps, float):
+            parts.append(f"ε = {eps:.3g}")
+        parts.append(f"{h.steps:,} steps in all")
+        return " · ".join(parts) + busy
+
+    def event_text(self, event: Any) -> str:
+        """One unit just done, in words (the status line after Step)."""
+        unit = event.unit
+        if self.trainer.is_dp:
+            return self.trainer.caption() or unit
+        if event.episode_return is not None:
+            return f"{unit}: episode ended with return {num(event.episode_return)} after {event.episode_length} steps"
+        if event.reward is not None and event.action is not None and self.trainer.is_grid:
+            return f"{unit}: {ARROWS[event.action]} reward {num(event.reward)}"
+        if event.reward is not None and self.trainer.is_bandit:
+            return f"{unit}: pulled arm {event.action + 1} → reward {num(event.reward)}"
+        if event.info:
+            keys = [k for k in event.info if isinstance(event.info[k], (int, float)) and not isinstance(event.info[k], bool)]
+            return f"{unit}: " + ", ".join(f"{k} {num(event.info[k])}" for k in keys[:4])
+        return f"one {unit} done"
+
+    # ------------------------------------------------------------------ timeline
+
+    def show_fraction(self, value: float) -> None:
+        """The timeline slider at ``value`` of 1000: that snapshot, or live at the end."""
+        items = self.trainer.timeline.items
+        if value >= 1000 or len(items) < 2:
+            self.view_snapshot = None
+            return
+        self.view_snapshot = items[int(round(value / 1000 * (len(items) - 1)))]
+
+    def goto(self, index: int | None) -> float:
+        """Show snapshot ``index`` (None or past the last: live); the slider's new value."""
+        items = self.trainer.timeline.items
+        if index is None or index >= len(items) - 1 or not items:
+            self.view_snapshot = None
+            return 1000.0
+        index = max(0, index)
+        self.view_snapshot = items[index]
+        return index / max(1, len(items) - 1) * 1000
+
+    def shown_index(self) -> int:
+        t = self.trainer.timeline
+        return len(t.items) - 1 if self.view_snapshot is None else t.index_of(self.view_snapshot)
+
+    def update_timeline_text(self) -> None:
+        t = self.trainer
+        n = len(t.timeline)
+        if self.view_snapshot is None:
+            self.timeline_text = f"live · {n} snapshots · {t.session.history.steps:,} steps"
+        else:
+            i = t.timeline.index_of(self.view_snapshot)
+            self.timeline_text = f"snapshot {i + 1} of {n} · {self.view_snapshot.steps:,} steps"
+
+    def close(self) -> None:
+        self.trainer.close()

@@ -1,0 +1,283 @@
+"""What the level editor shows: its widgets (the top bar; the palette, tile properties and
+dynamics of a gridworld, or a bandit's arms; the grid's size) built from the level being
+edited, the letters of its cells and its validation. Input is handled by
+:class:`~gridrl.gui.scene_edit.EditScene`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+import pygame
+from pygame_gui.core import ObjectID
+from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
+
+from gridrl.gui import editor_model as em
+from gridrl.gui.layout import Layout, button_width, fit_widths
+from gridrl.gui.status import wrap
+from gridrl.levels import BanditLevel, GridLevel, Level
+from gridrl.render import text as rtext
+from gridrl.render.colors import THEME
+
+if TYPE_CHECKING:
+    from gridrl.gui.scene_edit import EditScene
+
+TILE_NAMES = {".": "floor", "#": "wall", "S": "start", "G": "goal", "X": "hazard"}
+
+
+class EditorView:
+    """The editor's widgets (``entries`` by name, ``palette_buttons`` by tile character, the
+    top bar's buttons as ``<command>_button``) and its drawing beside the board."""
+
+    def __init__(self, scene: EditScene) -> None:
+        self.scene = scene
+        self.elements: list[Any] = []
+        self.entries: dict[str, UITextEntryLine] = {}
+        self.palette_buttons: dict[str, UIButton] = {}
+        self.validation_rect: pygame.Rect | None = None
+        self.shown_default = ""  # the file name the Save-as field was last given
+
+    @property
+    def level(self) -> Level:
+        return self.scene.level
+
+    def kill(self) -> None:
+        self.scene.app.unbind(self.elements)
+        for element in reversed(self.elements):
+            if element.alive():
+                element.kill()
+        self.elements.clear()
+        self.entries.clear()
+        self.palette_buttons.clear()
+
+    def _add(self, element: Any, command: str | None = None, key: Any = None) -> Any:
+        self.elements.append(element)
+        if command is not None:
+            self.scene.app.bind(element, command, key)
+        return element
+
+    def _button(self, rect: pygame.Rect, text: str, command: str, key: Any = None, tip: str = "",
+                selected: bool = False) -> UIButton:  # fmt: skip
+        button = self._add(UIButton(rect, text, self.scene.app.ui, tool_tip_text=tip or None), command, key)
+        if selected:
+            button.select()
+        return button
+
+    def _label(self, rect: pygame.Rect, text: str, section: bool = False) -> UILabel:
+        return self._add(UILabel(rect, text, self.scene.app.ui, object_id=ObjectID(object_id="@section") if section else None))
+
+    def _entry(self, rect: pygame.Rect, name: str, text: str, tip: str = "") -> UITextEntryLine:
+        entry = self._add(UITextEntryLine(rect, self.scene.app.ui, initial_text=text), "ed_entry", name)
+        if tip:
+            entry.set_tooltip(tip)
+        self.entries[name] = entry
+        return entry
+
+    def build(self, lay: Layout) -> None:
+        self.kill()
+        s = lambda n: round(n * lay.scale)  # noqa: E731
+        self._build_top_bar(lay, s)
+        if isinstance(self.level, GridLevel):
+            self._build_grid_panels(lay, s)
+        else:
+            self._build_bandit_panels(lay, s)
+
+    def _build_top_bar(self, lay: Layout, s: Callable[[int], int]) -> None:
+        """One row: buttons as wide as their text; the name and file-name entries shrink to
+        fit, and in a narrow window (under about 1000 px) the "EDITOR" title gives way."""
+        R, fs, gap = lay.row, lay.font_size, s(6)
+        buttons = [("Undo", "undo", "Undo the last edit (Ctrl+Z)."), ("Redo", "redo", "Redo (Ctrl+Y)."),
+                   ("Save", "save_level", "Save (Ctrl+S). A bundled level is saved as a copy in your levels folder."),
+                   ("Train on this level", "train_level", "Back to training, a new agent on the edited level (Ctrl+T)."),
+                   ("Close", "escape", "Back to training on the previous level (asks about unsaved edits).")]  # fmt: skip
+        widths = [button_width(text, fs) for text, _, _ in buttons]
+        save_as_w, new_w, bandit_w, size_w = (button_width(t, fs) for t in ("Save as", "New", "New bandit", "99x99"))
+        x0, x1 = lay.pad + 4, lay.size[0] - lay.pad
+        room = x1 - x0 - sum(widths) - save_as_w - size_w - new_w - bandit_w - gap * (len(buttons) + 5)
+        wants, mins = [s(150), s(150)], [s(80), s(90)]
+        title_w = rtext.font(fs - 1, bold=True).size("EDITOR")[0] + s(10)
+        if room - title_w < sum(mins):
+            title_w = 0
+        name_w, file_w = fit_widths(wants, mins, room - title_w)
+        y = lay.bar.y + (lay.bar.h - R) // 2
+        x = x0
+        if title_w:
+            self._label(pygame.Rect(x, y, title_w, R), "EDITOR", section=True)
+            x += title_w
+        self._entry(pygame.Rect(x, y, name_w, R), "name", self.level.name, "The level's name (Enter applies).")
+        x += name_w + gap
+        for (text, command, tip), w in zip(buttons, widths, strict=True):
+            b = self._button(pygame.Rect(x, y, w, R), text, command, tip=tip)
+            setattr(self, f"{command}_button", b)
+            x += w + gap
+        self._entry(pygame.Rect(x, y, file_w, R), "save_as", self.save_as_default(),
+                    f"A file name in your levels folder: {em.FILE_NAME_RULE}. Enter saves.")
+        x += file_w + gap
+        self.save_as_button = self._button(pygame.Rect(x, y, save_as_w, R), "Save as", "save_as",
+                                           tip="Save under the file name on the left, in your levels folder.")
+        x += save_as_w + gap
+        self._entry(pygame.Rect(x, y, size_w, R), "new_size", "5x5",
+                    f"Rows x columns of a new level, e.g. 5x5: 1 to {em.MAX_SIDE} cells a side.")
+        x += size_w + gap
+        self._button(pygame.Rect(x, y, new_w, R), "New", "new_level", tip="A new empty gridworld (Ctrl+N).")
+        x += new_w + gap
+        self._button(pygame.Rect(x, y, bandit_w, R), "New bandit", "new_bandit", tip="A new two-armed bandit.")
+
+    def save_as_default(self) -> str:
+        self.shown_default = f"{em.slug(self.level.name)}.yaml"
+        return self.shown_default
+
+    def _build_grid_panels(self, lay: Layout, s: Callable[[int], int]) -> None:
+        level = self.level
+        assert isinstance(level, GridLevel)
+        R = lay.row
+        x0, w = lay.left.x + lay.pad, lay.left.w - 2 * lay.pad
+        y = lay.left.y + lay.pad
+        self._label(pygame.Rect(x0, y, w, s(20)), "PALETTE", section=True)
+        y += s(22)
+        bw = (w - 3 * 4) // 4
+        for i, char in enumerate(em.palette(level)):
+            text = f"{char} {TILE_NAMES.get(char, 'kind')}"
+            rect = pygame.Rect(x0 + (i % 4) * (bw + 4), y + (i // 4) * (R + 4), bw, R)
+            self.palette_buttons[char] = self._button(rect, text, "brush", char, tip=f"Paint '{char}'.",
+                                                      selected=char == self.scene.brush)  # fmt: skip
+        y += ((len(em.palette(level)) + 3) // 4) * (R + 4) + 4
+        self._entry(pygame.Rect(x0, y, s(40), R), "new_char", "", "One character for a new tile kind.")
+        self._button(pygame.Rect(x0 + s(44), y, s(130), R), "Add tile kind", "add_kind",
+                     tip="A new tile kind with the character on the left (then set its properties).")
+        y += R + 10
+        kind = em.kind_of(level, self.scene.brush)
+        self._label(pygame.Rect(x0, y, w, s(20)), f"TILE '{self.scene.brush}' PROPERTIES", section=True)
+        y += s(22)
+        lw = s(92)
+        rows = [("reward", f"{kind.reward:g}", "Reward for entering the cell (plus the step reward)."),
+                ("exit_reward", f"{kind.exit_reward:g}", "Reward of every action from this cell (with exit to)."),
+                ("exit_to", kind.exit_to or "", "Every action from this cell lands on the cell marked so."),
+                ("teleport", kind.teleport or "", "Entering sends the agent at once to the cell marked so."),
+                ("wind", f"{kind.wind[0]},{kind.wind[1]}", "Push after a move out of the cell: d_row,d_col.")]  # fmt: skip
+        for name, text, tip in rows:
+            self._label(pygame.Rect(x0, y, lw, R), name)
+            self._entry(pygame.Rect(x0 + lw, y, s(70), R), f"tile_{name}", text, tip)
+            if name in ("exit_to", "teleport"):
+                self._button(pygame.Rect(x0 + lw + s(74), y, s(96), R), "Pick cell", "pick_target", name,
+                             tip="Then click the target cell on the board.")  # fmt: skip
+            y += R + 4
+        flags = [("terminal", kind.terminal), ("wall", kind.wall), ("start", kind.start)]
+        fw = (w - 8) // 3
+        for i, (name, on) in enumerate(flags):
+            self._button(pygame.Rect(x0 + i * (fw + 4), y, fw, R), f"{name}: {'yes' if on else 'no'}",
+                         "toggle_flag", name, tip=f"Make '{self.scene.brush}' cells {name} or not.")  # fmt: skip
+        y += R + 10
+        self._label(pygame.Rect(x0, y, w, s(20)), "DYNAMICS", section=True)
+        y += s(22)
+        d = level.dynamics
+        for name, value in (("gamma", d.gamma), ("step_reward", d.step_reward), ("bump_reward", d.bump_reward),
+                            ("slip", d.slip), ("max_steps", d.max_steps)):  # fmt: skip
+            low, high = em.DYNAMICS_RANGES[name]
+            self._label(pygame.Rect(x0, y, lw + s(10), R), name)
+            self._entry(pygame.Rect(x0 + lw + s(10), y, s(90), R), f"dyn_{name}",
+                        "" if value is None else f"{value:g}", f"{name}: {low:g} to {high:g} (Enter applies).")
+            y += R + 4
+        # resize, on the right
+        r = lay.right
+        x0, w = r.x + lay.pad, r.w - 2 * lay.pad
+        y = r.y + lay.pad
+        rows_, cols_ = level.shape
+        self._label(pygame.Rect(x0, y, w, s(20)), f"GRID {rows_} x {cols_}", section=True)
+        y += s(22)
+        bw = (w - 12) // 4
+        for i, side in enumerate(("top", "bottom", "left", "right")):
+            self._label(pygame.Rect(x0 + i * (bw + 4), y, bw, R), side)
+            self._button(pygame.Rect(x0 + i * (bw + 4), y + R + 2, bw // 2 - 2, R), "+", "grid_resize", (side, 1),
+                         tip=f"Add a row / column at the {side}.")  # fmt: skip
+            self._button(pygame.Rect(x0 + i * (bw + 4) + bw // 2, y + R + 2, bw // 2 - 2, R), "−", "grid_resize",
+                         (side, -1), tip=f"Remove the row / column at the {side}.")  # fmt: skip
+        self.validation_rect = pygame.Rect(x0, y + 2 * R + 14, w, r.bottom - (y + 2 * R + 14) - lay.pad)
+
+    def _build_bandit_panels(self, lay: Layout, s: Callable[[int], int]) -> None:
+        level = self.level
+        assert isinstance(level, BanditLevel)
+        R = lay.row
+        c = lay.center
+        x0, w = c.x + lay.pad, c.w - 2 * lay.pad
+        y = c.y + lay.pad
+        self._label(pygame.Rect(x0, y, w, s(20)), "ARMS", section=True)
+        y += s(22)
+        if level.testbed is not None:
+            tb = level.testbed
+            self._label(pygame.Rect(x0, y, w, R), "A testbed: q*(a) ~ N(mean, std²) drawn per run, "
+                        "rewards ~ N(q*(a), reward_std²). Add an arm to use explicit arms instead.")  # fmt: skip
+            y += R + 4
+            x = x0
+            for prop, value, tip in (("arms", f"{tb.arms}", "How many arms (1 or more)."),
+                                     ("mean", f"{tb.mean:g}", "Mean of the true values q*(a)."),
+                                     ("std", f"{tb.std:g}", "Spread of the true values (>= 0)."),
+                                     ("reward_std", f"{tb.reward_std:g}", "Noise of each reward (>= 0).")):  # fmt: skip
+                self._label(pygame.Rect(x, y, s(78), R), prop)
+                self._entry(pygame.Rect(x + s(80), y, s(56), R), f"tb_{prop}", value, tip)
+                x += s(142)
+            y += R + 4
+        for i, arm in enumerate(level.arms):
+            x = x0
+            self._entry(pygame.Rect(x, y, s(96), R), f"arm_name_{i}", arm.name, "The arm's name.")
+            x += s(100)
+            self._button(pygame.Rect(x, y, s(90), R), arm.distribution, "arm_dist", i,
+                         tip="Switch between gaussian and bernoulli.")  # fmt: skip
+            x += s(94)
+            if arm.distribution == "gaussian":
+                self._label(pygame.Rect(x, y, s(44), R), "mean")
+                self._entry(pygame.Rect(x + s(46), y, s(64), R), f"arm_mean_{i}", f"{arm.mean:g}")
+                self._label(pygame.Rect(x + s(114), y, s(34), R), "std")
+                self._entry(pygame.Rect(x + s(150), y, s(64), R), f"arm_std_{i}", f"{arm.std:g}")  # type: ignore[union-attr]
+            else:
+                self._label(pygame.Rect(x, y, s(44), R), "p")
+                self._entry(pygame.Rect(x + s(46), y, s(64), R), f"arm_p_{i}", f"{arm.mean:g}")
+            self._button(pygame.Rect(x + s(218), y, s(72), R), "Remove", "remove_arm", i)
+            y += R + 4
+        self._button(pygame.Rect(x0, y + 4, s(110), R), "Add arm", "add_arm", tip="Add a bernoulli arm.")
+        self._label(pygame.Rect(x0 + s(130), y + 4, s(60), R), "steps")
+        self._entry(pygame.Rect(x0 + s(190), y + 4, s(90), R), "steps", str(level.steps), "Horizon of one run.")
+        if level.testbed is None:
+            self._button(pygame.Rect(x0 + s(300), y + 4, s(140), R), "Use a testbed", "use_testbed",
+                         tip="Replace the arms by Sutton & Barto's 10-armed testbed: true values drawn per run.")  # fmt: skip
+        r = lay.right
+        self.validation_rect = pygame.Rect(r.x + lay.pad, r.y + lay.pad, r.w - 2 * lay.pad, r.h - 2 * lay.pad)
+
+    def draw_chars(self, surface: pygame.Surface) -> None:
+        """Each cell's layout character in a corner, so the legend's kinds can be told apart
+        (not where the board already writes it: the start badge, custom tiles' letters)."""
+        level = self.level
+        assert isinstance(level, GridLevel) and self.scene.renderer is not None
+        rows, cols = level.shape
+        cell = self.scene.renderer.layout(self.scene.layout.board).cell
+        size = max(9, min(16, cell // 4))
+        drawn = self.scene.renderer.letters_drawn(cell)
+        for r in range(rows):
+            for c in range(cols):
+                char = level.layout[r][c]
+                if char in "." or drawn[r * cols + c]:
+                    continue
+                rect = self.scene.renderer.cell_rect(r * cols + c, self.scene.layout.board)
+                rtext.blit(surface, char, size, THEME["selection"], (rect.x + 3, rect.y + 2), anchor="topleft", bold=True)
+
+    def draw_validation(self, surface: pygame.Surface) -> None:
+        r = self.validation_rect
+        if r is None:
+            return
+        y = r.y
+        v = self.scene.validation
+        title, color = ("✓ valid level", THEME["goal"]) if v.ok else ("✗ not valid yet", THEME["hazard"])
+        rtext.blit(surface, title, 15, color, (r.x, y), anchor="topleft", bold=True)
+        y += 24
+        status = "unsaved changes" if self.scene.model.dirty else "saved" if self.scene.model.path else "new, no edits yet"
+        where = f" · {self.scene.model.path.name}" if self.scene.model.path else ""
+        rtext.blit(surface, status + where, 13, THEME["text_muted"], (r.x, y), anchor="topleft", max_width=r.w)
+        y += 22
+        lines = [("error: " + e, THEME["hazard"]) for e in v.errors] + [("warning: " + w, THEME["text"]) for w in v.warnings]
+        if not v.ok:
+            lines.append(("Train is off until the errors are fixed.", THEME["text_muted"]))
+        for text, color in lines:
+            for line in wrap(text, 13, r.w):
+                if y > r.bottom - 16:
+                    return
+                rtext.blit(surface, line, 13, color, (r.x, y), anchor="topleft")
+                y += 18

@@ -1,0 +1,217 @@
+"""The inspector panel on the right: the selected cell's numbers and its last update written
+out (:mod:`gridrl.gui.inspector` writes the text), a bandit's arms as a table, or, with no
+cell selected, the level, the agent and how to read the board."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pygame
+
+from gridrl.gui.inspector import ARROWS, CellReport, cell_report, num, update_lines
+from gridrl.gui.status import draw_lines
+from gridrl.render import text as rtext
+from gridrl.render.colors import PALETTE, THEME, mix
+
+if TYPE_CHECKING:
+    from gridrl.gui.scene_train import TrainScene
+
+
+class InspectorPanel:
+    """The inspector of ``scene``, in ``scene.layout.inspector``: ``report`` is computed in
+    ``update`` (:meth:`compute`), ``draw`` only draws it."""
+
+    def __init__(self, scene: TrainScene) -> None:
+        self.scene = scene
+        self.report: CellReport | None = None
+        #: The bandit table's cells as drawn (a layout test checks that none overlap).
+        self.bandit_table_rects: list[pygame.Rect] = []
+
+    def compute(self, source: dict[str, Any]) -> None:
+        """The selected cell's report from ``source`` (see TrainingDriver.source); None with
+        no cell selected or on a bandit."""
+        if self.scene.selected is None or not self.scene.trainer.is_grid:
+            self.report = None
+            return
+        self.report = self._report(source["V"], source["Q"], source["pi"], source["visits"])
+
+    def _report(self, V: Any, Q: Any, pi: Any, visits: Any) -> CellReport:
+        t, s = self.scene.trainer, int(self.scene.selected)
+        update = None
+        if t.busy and self.report is not None and self.report.title.endswith(f"(s = {s})"):
+            return self.report  # the agent is busy in the worker thread: keep the last report
+        if t.is_dp and (t.agent.sweeps > 0 or s in t.last_update):
+            entry = t.last_update.get(s)
+            if entry is not None and entry[1].get("phase") == "improvement":
+                update = (entry[0], entry[1], f"unit {entry[2]}")
+            else:
+                update = (t.agent.equation, t.agent.explain(s), f"sweep {t.agent.sweeps}")
+        elif s in t.last_update:
+            equation, backup, unit_no = t.last_update[s]
+            ago = t.units_run - unit_no
+            when = "the last unit" if ago == 0 else f"{ago:,} unit{'s' if ago != 1 else ''} ago"
+            update = (equation, backup, when)
+        report = cell_report(self.scene.level, s, V, Q, pi, None if t.is_dp else visits, update)
+        if self.scene.driver.view_snapshot is not None:
+            report.update_title = report.update_title.replace("Last update", "Latest update (live)")
+        return report
+
+    def _panel(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        pygame.draw.rect(surface, (255, 255, 255), rect, border_radius=8)
+        pygame.draw.rect(surface, THEME["panel_border"], rect, 1, border_radius=8)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        r = self.scene.layout.inspector
+        self._panel(surface, r)
+        x, y, w = r.x + self.scene.px(12), r.y + self.scene.px(10), r.w - self.scene.px(24)
+        bottom = r.bottom - 8
+        rtext.blit(surface, "INSPECTOR", self.scene.fs(12), THEME["text_muted"], (x, y), anchor="topleft", bold=True)
+        y += self.scene.px(22)
+        if self.scene.trainer.is_bandit:
+            self._draw_bandit_inspector(surface, x, y, w, bottom)
+        elif self.report is None:
+            self._draw_intro(surface, x, y, w, bottom)
+        else:
+            self._draw_report(surface, self.report, x, y, w, bottom)
+
+    def _draw_intro(self, surface: pygame.Surface, x: int, y: int, w: int, bottom: int) -> None:
+        level, t = self.scene.level, self.scene.trainer
+        y = draw_lines(surface, [level.name], x, y, w, bottom, size=self.scene.fs(15), bold=True)
+        y = draw_lines(surface, [_blurb(self.scene.level.description)], x, y + 2, w, bottom, size=self.scene.fs(13), color=THEME["text_muted"])
+        y = draw_lines(surface, [f"Agent: {t.agent_name}"], x, y + 8, w, bottom, size=self.scene.fs(13), bold=True)
+        if self.scene.agent_summary:
+            y = draw_lines(surface, [self.scene.agent_summary], x, y, w, bottom, size=self.scene.fs(13), color=THEME["text_muted"])
+        y = draw_lines(surface, ["How to read the board"], x, y + 10, w, bottom, size=self.scene.fs(13), bold=True)
+        tips = [
+            "• Colour: value V(s); red good, blue bad, white 0.",
+            "• Arrows: the policy; longer = likelier.",
+            "• Yellow glow: cells the last update changed.",
+            "• Purple line: the agent's path this episode.",
+            "• Click a cell: its numbers and last update.",
+        ]
+        if t.is_dp:
+            tips[3] = "• DP does not walk: it backs up every cell."
+        draw_lines(surface, tips, x, y, w, bottom, size=self.scene.fs(13))
+
+    def _draw_report(self, surface: pygame.Surface, rep: CellReport, x: int, y: int, w: int, bottom: int) -> None:
+        y = draw_lines(surface, [rep.title], x, y, w, bottom, size=self.scene.fs(15), bold=True)
+        y = draw_lines(surface, [rep.tile], x, y, w, bottom, size=self.scene.fs(12), color=THEME["text_muted"])
+        y += 4
+        rtext.blit(surface, f"V(s) = {num(rep.V)}", self.scene.fs(16), THEME["text"], (x, y), anchor="topleft", bold=True)
+        if rep.visits is not None:
+            rtext.blit(surface, f"visits: {rep.visits:,}", self.scene.fs(13), THEME["text_muted"], (x + w, y + 3), anchor="topright")
+        y += self.scene.px(26)
+        # the action table: Q(s,a) and pi(a|s), best action marked
+        col = [x, x + self.scene.px(64), x + self.scene.px(64) + (w - self.scene.px(64)) // 2]
+        rtext.blit(surface, "action", self.scene.fs(12), THEME["text_muted"], (col[0], y), anchor="topleft")
+        rtext.blit(surface, "Q(s,a)", self.scene.fs(12), THEME["text_muted"], (col[1], y), anchor="topleft")
+        rtext.blit(surface, "π(a|s)", self.scene.fs(12), THEME["text_muted"], (col[2], y), anchor="topleft")
+        y += self.scene.px(18)
+        finite = np.isfinite(rep.Q)
+        best = int(np.nanargmax(rep.Q)) if finite.any() else -1
+        names = ("up", "right", "down", "left")
+        for a in range(len(rep.Q)):
+            if y + self.scene.px(18) > bottom:
+                return
+            bold = a == best
+            rtext.blit(surface, f"{ARROWS[a]} {names[a]}", self.scene.fs(13), THEME["text"], (col[0], y), anchor="topleft", bold=bold)
+            rtext.blit(surface, num(rep.Q[a]), self.scene.fs(13), THEME["text"], (col[1], y), anchor="topleft", bold=bold)
+            p = float(rep.pi[a]) if a < len(rep.pi) else math.nan
+            bar_w = int((w - (col[2] - x) - 50) * (p if math.isfinite(p) else 0))
+            pygame.draw.rect(surface, mix(PALETTE[2], (255, 255, 255), 0.35), (col[2], y + self.scene.px(3), max(bar_w, 0), self.scene.px(11)),
+                             border_radius=3)  # fmt: skip
+            rtext.blit(surface, num(p), self.scene.fs(13), THEME["text"], (col[2] + max(bar_w, 0) + 4, y), anchor="topleft")
+            y += self.scene.px(18)
+        y += 8
+        pygame.draw.line(surface, THEME["panel_border"], (x, y), (x + w, y))
+        y += 8
+        y = draw_lines(surface, [rep.update_title], x, y, w, bottom, size=self.scene.fs(13), bold=True)
+        if rep.update:
+            eq, rest = rep.update[0], rep.update[1:]
+            y = draw_lines(surface, [eq], x, y + 2, w, bottom, size=self.scene.fs(13), color=THEME["accent"])
+            draw_lines(surface, rest, x, y + 2, w, bottom, size=self.scene.fs(13), indent=0)
+
+    def _draw_bandit_inspector(self, surface: pygame.Surface, x: int, y: int, w: int, bottom: int) -> None:
+        """Run 1's arms as a table: arm, q*(a), Q(a), the agent's own belief (UCB bound,
+        posterior mean ± sd, preference H(a)), π(a), N(a). Column widths come from the texts
+        (names elide with "…", numbers right-aligned), so no two columns ever overlap; the
+        cell rects drawn are kept in ``bandit_table_rects``."""
+        level, t = self.scene.level, self.scene.trainer
+        y = draw_lines(surface, [level.name], x, y, w, bottom, size=self.scene.fs(15), bold=True)
+        if "t" in self.scene.board.bandit_beliefs or self.scene.driver.view_snapshot is not None:
+            note = f"pull {self.scene.board.bandit_t} of {level.steps} in this run"
+            if t.runs > 1:
+                note += (f". The bars and this table show run 1; the curves average every run so far, "
+                         f"{t.runs} at a time.")
+        else:  # a deep agent: one network that keeps learning from run to run
+            note = "One network learns across runs; the bars and this table show its first env's arms."
+        y = draw_lines(surface, [note], x, y, w, bottom, size=self.scene.fs(13), color=THEME["text_muted"])
+        assert self.scene.board.bandit is not None
+        true_means, Q, pi, pulls, names = self.scene.board.bandit
+        names = names or [str(a + 1) for a in range(len(Q))]
+        best = int(np.nanargmax(true_means)) if true_means is not None and np.isfinite(true_means).any() else -1
+        b = self.scene.board.bandit_beliefs
+        own: tuple[str, list[str], str] | None = None  # header, cells, footnote
+        def short(v: float) -> str:  # 3 significant digits: six columns fit a narrow panel
+            return rtext.nice_number(v) if math.isfinite(v) else num(v)
+
+        if "ucb_bound" in b:
+            own = ("U(a)", [short(v) for v in b["ucb_bound"]], "U(a) = Q(a) + c√(ln t / N(a)): UCB pulls the largest.")
+        elif "posterior_std" in b:  # its mean is Q(a)
+            own = ("σ(a)", [short(float(f"{sd:.2g}")) for sd in b["posterior_std"]],
+                   "Q(a) ± σ(a): the posterior of q*(a) that Thompson samples from.")  # fmt: skip
+        elif "preferences" in b:
+            own = ("H(a)", [short(v) for v in b["preferences"]], "H(a): preference; π(a) = softmax(H)(a).")
+        headers = ["arm", "q*(a)", "Q(a)"] + ([own[0]] if own else []) + ["π(a)", "N(a)"]
+        rows = []
+        for a in range(len(Q)):
+            row = [("★ " if a == best else "") + names[a], short(true_means[a]) if true_means is not None else "?",
+                   short(Q[a]), *([own[1][a]] if own else []), short(pi[a]),
+                   f"{int(pulls[a]):,}" if pulls is not None else ""]  # fmt: skip
+            rows.append(row)
+        texts = [list(c) for c in zip(headers, *rows)]
+        size = self.scene.fs(13)  # a size smaller (down to 10 px) before names and numbers elide
+        gaps = self.scene.px(10) * (len(headers) - 1)
+        while size > max(10, self.scene.fs(13) - 2) and gaps + sum(
+                max(rtext.font(size, True).size(t)[0] for t in col) for col in texts) > w:  # fmt: skip
+            size -= 1
+        columns = rtext.table_columns(texts, size, w, self.scene.px(10), bold=True)
+        self.bandit_table_rects = []
+        y += 6
+
+        def cells(texts: list[str], y: int, size: int, color: Any, bold: bool) -> None:
+            for i, (text, (cx, cw)) in enumerate(zip(texts, columns)):
+                text = rtext.elide(text, size, cw, bold)
+                anchor, pos = ("topleft", (x + cx, y)) if i == 0 else ("topright", (x + cx + cw, y))
+                self.bandit_table_rects.append(rtext.blit(surface, text, size, color, pos, anchor=anchor, bold=bold))
+
+        cells(headers, y, min(size, self.scene.fs(12)), THEME["text_muted"], False)
+        y += self.scene.px(18)
+        for a, row in enumerate(rows):
+            if y + self.scene.px(17) > bottom - 120:
+                break
+            cells(row, y, size, THEME["text"], a == best)
+            y += self.scene.px(17)
+        if own:
+            y = draw_lines(surface, [own[2]], x, y + 4, w, bottom, size=self.scene.fs(12), color=THEME["text_muted"])
+        y += 8
+        pygame.draw.line(surface, THEME["panel_border"], (x, y), (x + w, y))
+        y += 8
+        entry = t.last_update.get(0)
+        if entry is None:
+            draw_lines(surface, ["No pull yet: press Step (S) or Play (Space).", "★ marks the best arm."],
+                        x, y, w, bottom, size=self.scene.fs(13), color=THEME["text_muted"])  # fmt: skip
+            return
+        equation, backup, _ = entry
+        y = draw_lines(surface, ["Last update:"], x, y, w, bottom, size=self.scene.fs(13), bold=True)
+        lines = update_lines(equation, backup, names)
+        y = draw_lines(surface, lines[:1], x, y + 2, w, bottom, size=self.scene.fs(13), color=THEME["accent"])
+        draw_lines(surface, lines[1:], x, y + 2, w, bottom, size=self.scene.fs(13))
+
+
+def _blurb(description: str) -> str:
+    """A level's description cut after its second sentence."""
+    text = " ".join(description.split())
+    return ". ".join(text.split(". ")[:2]).rstrip(".") + "." if text else ""
