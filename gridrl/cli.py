@@ -25,16 +25,19 @@ from gridrl.agents import (
     LevelMismatchError,
     agent_class,
     agent_names,
+    make_config,
 )
 from gridrl.levels import (
     BanditLevel,
     GridLevel,
     Level,
     LevelError,
+    Recommended,
     bundled_level_names,
     level_path,
     level_warnings,
     load_level,
+    recommended_for,
 )
 from gridrl.progress import QUIET_HELP, progress_bar
 
@@ -140,13 +143,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise UsageError(err.args[0]) from None
     if args.runs < 1:
         raise UsageError(f"--runs must be at least 1, got {args.runs}")
+    recommended = _recommended(args, level, cls)
+    if recommended is not None:
+        print(_recommended_line(args, recommended, params))
+        params = {**recommended.params, **params}
     vectorized = cls.vectorized_runs and args.runs > 1
     seeds = [args.seed] if vectorized else [args.seed + i for i in range(args.runs)]
     sessions = [
         Session(level, args.agent, params, seed=seed, runs=args.runs if vectorized else 1)
         for seed in seeds
     ]
-    unit, count = _budget(args, sessions[0])
+    budget = None if recommended is None else recommended.budget
+    unit, count = (budget.unit, budget.count) if budget else _budget(args, sessions[0])
     start = time.perf_counter()
     with progress_bar(count * len(sessions), unit, args.quiet) as progress:
         for i, session in enumerate(sessions):
@@ -159,6 +167,29 @@ def cmd_train(args: argparse.Namespace) -> int:
             _write_multi_run_metrics(sessions, Path(args.out) / "metrics.json")
         print(f"wrote {args.out}/snapshot.json, metrics.json, agent.npz")
     return EXIT_OK
+
+
+def _recommended(args: argparse.Namespace, level: Level, cls: Any) -> Recommended | None:
+    """The level's recommended settings for the agent when no budget is given (and no
+    --defaults). The level parser knows agent names but not their Configs (levels sit below
+    agents), so each hyperparameter is checked here, the error naming its line in the file."""
+    if args.defaults or any(getattr(args, unit) is not None for unit in ("steps", "episodes", "updates")):
+        return None
+    recommended = recommended_for(level, args.agent)
+    for name, value in () if recommended is None else recommended.hyperparameters:
+        try:
+            make_config(cls.Config, {name: value})
+        except HyperparameterError as err:
+            raise recommended.error(f"recommended settings for '{args.agent}': {err}", name) from None
+    return recommended
+
+
+def _recommended_line(args: argparse.Namespace, recommended: Recommended, sets: dict[str, str]) -> str:
+    """One line saying which of the level's recommended settings apply (--set ones do not)."""
+    used = [f"{k}={_setting_text(v)}" for k, v in recommended.hyperparameters if k not in sets]
+    used += [recommended.budget.text()] if recommended.budget else []
+    return (f"using {Path(args.level).stem}'s recommended settings for {args.agent}: "
+            f"{', '.join(used) or 'none left after --set'} (--defaults ignores them)")  # fmt: skip
 
 
 def _budget(args: argparse.Namespace, session: Any) -> tuple[str, int]:
@@ -589,6 +620,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_training_arguments(train, agent_help="agent name (see 'gridrl agents')", agent_required=True,
                            runs_help="independent runs (bandits: vectorised)")  # fmt: skip
     train.add_argument("--out", metavar="DIR", help="folder for snapshot.json and metrics.json")
+    train.add_argument("--defaults", action="store_true",
+                       help="ignore the level's recommended settings for the agent (used when no budget is given)")
     train.set_defaults(func=cmd_train)
 
     render = commands.add_parser(

@@ -11,11 +11,10 @@ lists it in :attr:`Lesson.missing_agents` and refuses to *run* until it exists.
 
 from __future__ import annotations
 
-import difflib
 import re
 import textwrap
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import yaml
 
@@ -40,7 +39,24 @@ from gridrl.lessons.model import (
     metric_x,
 )
 from gridrl.levels import BanditLevel, Level, LevelError, load_level, parse_level
-from gridrl.levels.marked_yaml import MarkedLoader, MarkedMap, MarkedSeq
+from gridrl.levels.marked_yaml import (
+    Context,
+    MarkedError,
+    MarkedMap,
+    BUDGET_KEYS,
+    MarkedSeq,
+    budget,
+    check_keys,
+    describe,
+    flag,
+    integer,
+    load_mapping,
+    mapping,
+    number_value,
+    read_text,
+    string,
+    suggest,
+)
 
 #: The bundled lessons: the repository's top-level ``lessons/``, shipped inside the package.
 LESSONS_DIR = bundled_dir("lessons")
@@ -51,7 +67,6 @@ MAX_COUNT = 100_000_000
 
 TOP_KEYS = ("title", "figure", "explanation", "seed", "steps")
 STEP_KINDS = ("level", "run", "plot", "animate", "check")
-BUDGET_KEYS = ("episodes", "steps", "updates")
 RUN_KEYS = ("agents", *BUDGET_KEYS, "seeds", "runs", "values_at", "probe_every", "quick")
 QUICK_KEYS = (*BUDGET_KEYS, "seeds", "runs")
 AGENT_KEYS = ("label", "agent", "params")
@@ -64,104 +79,19 @@ _FIGURE_NUMBER = re.compile(r"^\d+\.\d+$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
-class LessonError(ValueError):
+class LessonError(MarkedError):
     """A lesson file is wrong; the message says where, what, and how to fix it.
 
     Formatted like :class:`gridrl.levels.LevelError`: ``file:line:column: problem``.
     """
 
-    def __init__(
-        self, problem: str, source: str | None = None, line: int | None = None, column: int | None = None
-    ) -> None:
-        self.problem, self.source, self.line, self.column = problem, source, line, column
-        where = source or ""
-        if line is not None:
-            where += f"{':' if where else 'line '}{line}"
-            if column is not None:
-                where += f":{column}"
-        super().__init__(f"{where}: {problem}" if where else problem)
 
-
-class _Context:
-    """The file being read, to put file, line and column on every error."""
+class _Context(Context):
+    """The lesson being read; relative level paths resolve from ``directory``."""
 
     def __init__(self, source: str, text: str, directory: Path) -> None:
-        self.source, self.text, self.directory = source, text, directory
-
-    def fail(self, problem: str, node: yaml.Node | None = None) -> NoReturn:
-        if node is None:
-            raise LessonError(problem, self.source)
-        raise LessonError(problem, self.source, node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-def _suggest(word: Any, options: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
-    return f" Did you mean '{close[0]}'?" if close else ""
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if value is None:
-        return "nothing"
-    return f"{type(value).__name__} {value!r}"
-
-
-def _check_keys(ctx: _Context, mapping: MarkedMap, allowed: tuple[str, ...], what: str) -> None:
-    for key in mapping:
-        if key not in allowed:
-            ctx.fail(
-                f"unknown key '{key}' in {what}.{_suggest(key, allowed)} Allowed keys: {', '.join(allowed)}.",
-                mapping.key_nodes[key],
-            )
-
-
-def _mapping(ctx: _Context, value: Any, node: yaml.Node | None, what: str) -> MarkedMap:
-    if not isinstance(value, MarkedMap):
-        ctx.fail(f"{what} must be a mapping of keys to values, got {_describe(value)}", node)
-    return value
-
-
-def _text(ctx: _Context, m: MarkedMap, key: str, what: str, default: str | None = None) -> str:
-    if key not in m or m[key] is None:
-        if default is None:
-            ctx.fail(f"{what} needs '{key}'", m.node)
-        return default
-    value = m[key]
-    if isinstance(value, (dict, list, bool)):
-        ctx.fail(f"'{key}' must be text, got {_describe(value)}", m.nodes[key])
-    return str(value).strip()
-
-
-def _integer(ctx: _Context, m: MarkedMap, key: str, default: int | None, low: int, high: int) -> int | None:
-    if key not in m or m[key] is None:
-        return default
-    value = m[key]
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        ctx.fail(f"'{key}' must be a whole number, got {_describe(value)}", m.nodes[key])
-    if not low <= value <= high:
-        ctx.fail(f"'{key}' must be between {low:,} and {high:,}, got {value:,}", m.nodes[key])
-    return value
-
-
-def _number(ctx: _Context, value: Any, node: yaml.Node, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        ctx.fail(f"{what} must be a number, got {_describe(value)}", node)
-    return float(value)
-
-
-def _flag(ctx: _Context, m: MarkedMap, key: str, default: bool) -> bool:
-    if key not in m or m[key] is None:
-        return default
-    if not isinstance(m[key], bool):
-        ctx.fail(f"'{key}' must be true or false, got {_describe(m[key])}", m.nodes[key])
-    return m[key]
+        super().__init__(source, text, LessonError, "lesson")
+        self.directory = directory
 
 
 def _labels(ctx: _Context, m: MarkedMap, key: str, known: list[str], default: list[str]) -> tuple[str, ...]:
@@ -172,7 +102,7 @@ def _labels(ctx: _Context, m: MarkedMap, key: str, known: list[str], default: li
     items = [(value, node)] if isinstance(value, str) else None
     if items is None:
         if not isinstance(value, MarkedSeq) or not value:
-            ctx.fail(f"'{key}' must be a list of curve labels, got {_describe(value)}", node)
+            ctx.fail(f"'{key}' must be a list of curve labels, got {describe(value)}", node)
         items = list(zip(value, value.nodes))
     labels = []
     for label, label_node in items:
@@ -186,7 +116,7 @@ def _known_label(ctx: _Context, label: str, node: yaml.Node, known: list[str]) -
     if label not in known:
         defined = ", ".join(f"'{k}'" for k in known) or "none yet"
         ctx.fail(
-            f"no curve labelled '{label}'.{_suggest(label, known)} Curves are defined by the "
+            f"no curve labelled '{label}'.{suggest(label, known)} Curves are defined by the "
             f"'run' steps above this one (their agents' labels): {defined}.",
             node,
         )
@@ -217,7 +147,7 @@ def lesson_path(name: str | Path) -> Path:
                 return LESSONS_DIR / f"{candidate}.yaml"
     if path.is_file():
         return path
-    hint = _suggest(text, names)
+    hint = suggest(text, names)
     raise LessonError(
         f"no lesson '{text}': not a lesson file, a bundled lesson, nor a figure number of one.{hint} "
         f"Bundled lessons: {', '.join(names) or 'none'} (see 'gridrl lesson list')."
@@ -227,10 +157,9 @@ def lesson_path(name: str | Path) -> Path:
 def read_header(path: Path) -> dict[str, str]:
     """``title`` and ``figure`` of a lesson file without validating the rest (for listings)."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}
-    if not isinstance(document, dict):
+        ctx = _Context(str(path), read_text(path, MAX_FILE_BYTES, LessonError, "lesson"), path.parent)
+        document = load_mapping(ctx, MAX_FILE_BYTES, "", "")
+    except LessonError:
         return {}
     return {k: " ".join(str(document.get(k, "")).split()) for k in ("title", "figure", "explanation")}
 
@@ -242,16 +171,7 @@ def load_lesson(name: str | Path, check_agents: bool = True) -> Lesson:
     the agent modules; deep agents import torch).
     """
     path = lesson_path(name)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LessonError(f"cannot read the file: {exc.strerror}", str(path)) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise LessonError(f"the file is larger than {MAX_FILE_BYTES // 1024} KiB", str(path))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LessonError(f"the file is not UTF-8 text (bad byte at offset {exc.start})", str(path)) from None
+    text = read_text(path, MAX_FILE_BYTES, LessonError, "lesson")
     return parse_lesson(text, source=str(path), name=path.stem, directory=path.parent,
                         check_agents=check_agents)  # fmt: skip
 
@@ -265,24 +185,19 @@ def parse_lesson(
 ) -> Lesson:
     """Parse and validate lesson YAML ``text``; relative level paths resolve from ``directory``."""
     ctx = _Context(source, text, directory or Path.cwd())
-    if not text.strip():
-        ctx.fail("the file is empty; a lesson needs 'title', 'figure', 'explanation' and 'steps'")
-    document = _load_yaml(ctx, text)
-    if not isinstance(document, MarkedMap):
-        ctx.fail(
-            f"a lesson file is a YAML mapping (title: ..., steps: ...), but this file holds {_describe(document)}"
-        )
-    _check_keys(ctx, document, TOP_KEYS, "a lesson")
-    title = _text(ctx, document, "title", "a lesson")
-    figure = _text(ctx, document, "figure", "a lesson (which published figure or claim it shows)")
-    explanation = _text(ctx, document, "explanation", "a lesson")
-    seed = _integer(ctx, document, "seed", 0, 0, 2**31 - 1)
+    document = load_mapping(ctx, MAX_FILE_BYTES, "title: ..., steps: ...",
+                            "a lesson needs 'title', 'figure', 'explanation' and 'steps'")  # fmt: skip
+    check_keys(ctx, document, TOP_KEYS, "a lesson")
+    title = string(ctx, document, "title", what="a lesson")
+    figure = string(ctx, document, "figure", what="a lesson (which published figure or claim it shows)")
+    explanation = string(ctx, document, "explanation", what="a lesson")
+    seed = integer(ctx, document, "seed", 0, 0, 2**31 - 1)
     if "steps" not in document:
         ctx.fail("a lesson needs 'steps': a list of level, run, plot, animate and check steps", document.node)
     steps_value = document["steps"]
     if not isinstance(steps_value, MarkedSeq) or not steps_value:
         ctx.fail(
-            f"'steps' must be a non-empty list of steps, got {_describe(steps_value)}",
+            f"'steps' must be a non-empty list of steps, got {describe(steps_value)}",
             document.nodes["steps"],
         )
     builder = _Builder(ctx, check_agents)
@@ -293,21 +208,6 @@ def parse_lesson(
         name=name, path=Path(source), title=title, figure=figure, explanation=explanation,
         steps=tuple(steps), seed=seed, missing_agents=tuple(builder.missing),
     )  # fmt: skip
-
-
-def _load_yaml(ctx: _Context, text: str) -> Any:
-    try:
-        return yaml.load(text, Loader=MarkedLoader)
-    except yaml.MarkedYAMLError as exc:
-        problem = str(exc.problem or "malformed YAML")
-        if "could not determine a constructor" in problem:
-            problem = "YAML tags are not allowed: lesson files are plain YAML; remove the tag"
-        mark = exc.problem_mark or exc.context_mark
-        raise LessonError(f"YAML error: {problem}", ctx.source,
-                          None if mark is None else mark.line + 1,
-                          None if mark is None else mark.column + 1) from None  # fmt: skip
-    except yaml.YAMLError as exc:
-        ctx.fail(f"YAML error: {exc}")
 
 
 # --------------------------------------------------------------------------- steps
@@ -329,20 +229,20 @@ class _Builder:
     def step(self, item: Any, node: yaml.Node) -> Step:
         ctx = self.ctx
         if not isinstance(item, MarkedMap) or len(item) != 1:
-            got = _describe(item) if not isinstance(item, MarkedMap) else "keys " + ", ".join(map(str, item))
+            got = describe(item) if not isinstance(item, MarkedMap) else "keys " + ", ".join(map(str, item))
             ctx.fail(f"each step is a mapping with one key, one of: {', '.join(STEP_KINDS)} "
                      f"(e.g. '- run: {{...}}'), got {got}", node)  # fmt: skip
         kind = next(iter(item))
         if kind not in STEP_KINDS:
-            ctx.fail(f"unknown step '{kind}'.{_suggest(kind, STEP_KINDS)} Steps: {', '.join(STEP_KINDS)}.",
+            ctx.fail(f"unknown step '{kind}'.{suggest(kind, STEP_KINDS)} Steps: {', '.join(STEP_KINDS)}.",
                      item.key_nodes[kind])  # fmt: skip
         value, value_node = item[kind], item.nodes[kind]
         if kind == "level":
             return self.level_step(value, value_node)
         if self.level is None and kind == "run":
             ctx.fail("a 'run' step needs a level: put a '- level: NAME' step before it", node)
-        mapping = _mapping(ctx, value, value_node, f"a '{kind}' step")
-        return getattr(self, f"{kind}_step")(mapping)
+        body = mapping(ctx, value, value_node, f"a '{kind}' step")
+        return getattr(self, f"{kind}_step")(body)
 
     # ------------------------------------------------------------------ level
 
@@ -360,7 +260,7 @@ class _Builder:
             source = value
         else:
             ctx.fail(
-                f"'level' must be a level name, a path, or a level written inline, got {_describe(value)}",
+                f"'level' must be a level name, a path, or a level written inline, got {describe(value)}",
                 node,
             )
         self.level, self.level_source = level, source
@@ -381,28 +281,28 @@ class _Builder:
 
     def run_step(self, m: MarkedMap) -> RunStep:
         ctx = self.ctx
-        _check_keys(ctx, m, RUN_KEYS, "a 'run' step")
+        check_keys(ctx, m, RUN_KEYS, "a 'run' step")
         assert self.level is not None
         if "agents" not in m:
             ctx.fail("a 'run' step needs 'agents': a list of {label, agent, params}", m.node)
         agents_value = m["agents"]
         if not isinstance(agents_value, MarkedSeq) or not agents_value:
-            ctx.fail(f"'agents' must be a non-empty list, got {_describe(agents_value)}", m.nodes["agents"])
+            ctx.fail(f"'agents' must be a non-empty list, got {describe(agents_value)}", m.nodes["agents"])
         budget = self._budget(m, "a 'run' step", required=True)
-        seeds = _integer(ctx, m, "seeds", 1, 1, MAX_SEEDS)
-        runs = _integer(ctx, m, "runs", 1, 1, MAX_RUNS)
+        seeds = integer(ctx, m, "seeds", 1, 1, MAX_SEEDS)
+        runs = integer(ctx, m, "runs", 1, 1, MAX_RUNS)
         full = Scale(budget, seeds, runs)
         quick = full
         if "quick" in m:
-            q = _mapping(ctx, m["quick"], m.nodes["quick"], "'quick'")
-            _check_keys(ctx, q, QUICK_KEYS, "'quick' (the reduced run of --quick and the tests)")
+            q = mapping(ctx, m["quick"], m.nodes["quick"], "'quick'")
+            check_keys(ctx, q, QUICK_KEYS, "'quick' (the reduced run of --quick and the tests)")
             q_budget = self._budget(q, "'quick'", required=False) or budget
             if q_budget.unit != budget.unit:
                 ctx.fail(
                     f"'quick' must count {budget.unit}s like the full run (use '{budget.unit}s:')", q.node
                 )
-            quick = Scale(q_budget, _integer(ctx, q, "seeds", seeds, 1, MAX_SEEDS),
-                          _integer(ctx, q, "runs", runs, 1, MAX_RUNS))  # fmt: skip
+            quick = Scale(q_budget, integer(ctx, q, "seeds", seeds, 1, MAX_SEEDS),
+                          integer(ctx, q, "runs", runs, 1, MAX_RUNS))  # fmt: skip
         values_at = self._values_at(m)
         if values_at:
             if budget.unit != "update":
@@ -413,7 +313,7 @@ class _Builder:
             if too_far:
                 ctx.fail(f"'values_at' asks for V after {too_far[0]} updates, but the run makes only "
                          f"{min(budget.count, quick.budget.count)}", m.nodes["values_at"])  # fmt: skip
-        probe_every = _integer(ctx, m, "probe_every", None, 1, MAX_COUNT)
+        probe_every = integer(ctx, m, "probe_every", None, 1, MAX_COUNT)
         specs = []
         for item, node in zip(agents_value, agents_value.nodes):
             specs.append(self._agent(item, node, runs > 1 or quick.runs > 1))
@@ -424,17 +324,8 @@ class _Builder:
         return step
 
     def _budget(self, m: MarkedMap, what: str, required: bool) -> Budget | None:
-        given = [k for k in BUDGET_KEYS if k in m]
-        if len(given) > 1:
-            self.ctx.fail(f"{what} takes one budget, got {' and '.join(given)}", m.key_nodes[given[1]])
-        if not given:
-            if required:
-                self.ctx.fail(
-                    f"{what} needs a budget: 'episodes: N', 'steps: N' or 'updates: N' per seed", m.node
-                )
-            return None
-        key = given[0]
-        return Budget(key[:-1], _integer(self.ctx, m, key, None, 1, MAX_COUNT))
+        given = budget(self.ctx, m, what, required, MAX_COUNT)
+        return None if given is None else Budget(*given)
 
     def _values_at(self, m: MarkedMap) -> tuple[int | None, ...]:
         if "values_at" not in m:
@@ -455,7 +346,7 @@ class _Builder:
                 result.append(item)
             else:
                 self.ctx.fail(
-                    f"'values_at' entries are update counts >= 0 or 'inf', got {_describe(item)}", item_node
+                    f"'values_at' entries are update counts >= 0 or 'inf', got {describe(item)}", item_node
                 )
         finite = [k for k in result if k is not INF]
         if (
@@ -472,16 +363,16 @@ class _Builder:
             item_map = MarkedMap({"agent": item})
             item_map.node, item_map.nodes, item_map.key_nodes = node, {"agent": node}, {"agent": node}
             item = item_map
-        m = _mapping(ctx, item, node, "an agent entry ({label, agent, params})")
-        _check_keys(ctx, m, AGENT_KEYS, "an agent entry")
-        name = _text(ctx, m, "agent", "an agent entry")
+        m = mapping(ctx, item, node, "an agent entry ({label, agent, params})")
+        check_keys(ctx, m, AGENT_KEYS, "an agent entry")
+        name = string(ctx, m, "agent", what="an agent entry")
         name_node = m.nodes.get("agent", node)
         if name not in REGISTRY:
             ctx.fail(
-                f"unknown agent '{name}'.{_suggest(name, list(REGISTRY))} Agents: {', '.join(REGISTRY)}.",
+                f"unknown agent '{name}'.{suggest(name, list(REGISTRY))} Agents: {', '.join(REGISTRY)}.",
                 name_node,
             )
-        label = _text(ctx, m, "label", "an agent entry", default=name)
+        label = string(ctx, m, "label", name, what="an agent entry")
         if label in self.labels:
             ctx.fail(
                 f"the label '{label}' is used twice; give each curve its own 'label'",
@@ -489,7 +380,7 @@ class _Builder:
             )
         params: dict[str, Any] = {}
         if m.get("params") is not None:
-            p = _mapping(ctx, m["params"], m.nodes["params"], "'params'")
+            p = mapping(ctx, m["params"], m.nodes["params"], "'params'")
             params = {str(k): v for k, v in p.items()}
         level = self.level
         assert level is not None
@@ -529,7 +420,7 @@ class _Builder:
             return
         known = sorted(set(GRID_METRICS) | set(BANDIT_METRICS))
         if metric not in known:
-            ctx.fail(f"unknown metric '{metric}'.{_suggest(metric, known)} Metrics: {', '.join(known)}, "
+            ctx.fail(f"unknown metric '{metric}'.{suggest(metric, known)} Metrics: {', '.join(known)}, "
                      "or update:NAME for a diagnostic the agent reports with each update.", node)  # fmt: skip
         for label in curves:
             run = self.runs[label]
@@ -551,7 +442,7 @@ class _Builder:
                 ctx.fail(f"metric '{metric}' needs an environment: '{label}' only sweeps the model", node)
 
     def _file(self, m: MarkedMap, default: str, suffix: str) -> str:
-        name = _text(self.ctx, m, "file", "", default=default)
+        name = string(self.ctx, m, "file", default)
         if not _FILE_NAME.match(name) or name.startswith("."):
             self.ctx.fail(
                 f"'file' must be a plain file name (letters, digits, _ . -), got '{name}'", m.nodes["file"]
@@ -568,19 +459,19 @@ class _Builder:
 
     def plot_step(self, m: MarkedMap) -> PlotStep:
         ctx = self.ctx
-        _check_keys(ctx, m, PLOT_KEYS, "a 'plot' step")
-        metric = _text(ctx, m, "metric", "a 'plot' step")
+        check_keys(ctx, m, PLOT_KEYS, "a 'plot' step")
+        metric = string(ctx, m, "metric", what="a 'plot' step")
         curves = _labels(ctx, m, "curves", self.labels, self.labels)
         if not curves:
             ctx.fail("a 'plot' step needs a 'run' step before it", m.node)
         self._check_metric(metric, m.nodes["metric"], curves)
-        smooth = _integer(ctx, m, "smooth", 1, 1, 100_000)
+        smooth = integer(ctx, m, "smooth", 1, 1, 100_000)
         ylim = None
         if m.get("ylim") is not None:
             value, node = m["ylim"], m.nodes["ylim"]
             if not isinstance(value, MarkedSeq) or len(value) != 2:
                 ctx.fail("'ylim' must be [low, high]", node)
-            low, high = (_number(ctx, v, n, "'ylim'") for v, n in zip(value, value.nodes))
+            low, high = (number_value(ctx, v, n, "'ylim'") for v, n in zip(value, value.nodes))
             if not low < high:
                 ctx.fail("'ylim' must be [low, high] with low < high", node)
             ylim = (low, high)
@@ -588,38 +479,38 @@ class _Builder:
         default_file = metric.replace(":", "_")
         return PlotStep(
             metric=metric, curves=curves,
-            title=_text(ctx, m, "title", "", default=metric_label(metric)),
-            xlabel=_text(ctx, m, "xlabel", "", default=x.capitalize() + "s"),
-            ylabel=_text(ctx, m, "ylabel", "", default=metric_label(metric)),
-            smooth=smooth, band=_flag(ctx, m, "band", True), ylim=ylim,
-            percent=_flag(ctx, m, "percent", metric in ("optimal_action", "policy_optimal")),
+            title=string(ctx, m, "title", metric_label(metric)),
+            xlabel=string(ctx, m, "xlabel", x.capitalize() + "s"),
+            ylabel=string(ctx, m, "ylabel", metric_label(metric)),
+            smooth=smooth, band=flag(ctx, m, "band", True), ylim=ylim,
+            percent=flag(ctx, m, "percent", metric in ("optimal_action", "policy_optimal")),
             file=self._file(m, default_file, ".png"),
         )  # fmt: skip
 
     def animate_step(self, m: MarkedMap) -> AnimateStep:
         ctx = self.ctx
-        _check_keys(ctx, m, ANIMATE_KEYS, "an 'animate' step")
+        check_keys(ctx, m, ANIMATE_KEYS, "an 'animate' step")
         curves = _labels(ctx, m, "curves", self.labels, self.labels)
         for label in curves:
             if self._kind_of(label) != "gridworld":
                 ctx.fail(f"'animate' draws greedy paths on a gridworld; '{label}' runs on a bandit", m.node)
         return AnimateStep(curves=curves, file=self._file(m, "paths", ".gif"),
-                           fps=_integer(ctx, m, "fps", 4, 1, 60))  # fmt: skip
+                           fps=integer(ctx, m, "fps", 4, 1, 60))  # fmt: skip
 
     def check_step(self, m: MarkedMap) -> CheckStep:
         ctx = self.ctx
-        _check_keys(ctx, m, CHECK_KEYS, "a 'check' step")
-        claim = _text(ctx, m, "claim", "a 'check' step (the published result, in words)")
-        measure = _text(ctx, m, "measure", "", default="mean")
+        check_keys(ctx, m, CHECK_KEYS, "a 'check' step")
+        claim = string(ctx, m, "claim", what="a 'check' step (the published result, in words)")
+        measure = string(ctx, m, "measure", "mean")
         if measure not in MEASURES:
-            ctx.fail(f"unknown measure '{measure}'.{_suggest(measure, MEASURES)} Measures: {', '.join(MEASURES)}.",
+            ctx.fail(f"unknown measure '{measure}'.{suggest(measure, MEASURES)} Measures: {', '.join(MEASURES)}.",
                      m.nodes["measure"])  # fmt: skip
         if measure == "greedy_path_length":
             metric = "greedy_path_length"
         elif measure == "values":
             metric = "values"
         else:
-            metric = _text(ctx, m, "metric", f"a 'check' with measure '{measure}'")
+            metric = string(ctx, m, "metric", what=f"a 'check' with measure '{measure}'")
         published, published_node = self._published(m, measure)
         order = _labels(ctx, m, "order", self.labels, [])
         if not published and not order:
@@ -640,11 +531,11 @@ class _Builder:
             value, node = m["window"], m.nodes["window"]
             if not isinstance(value, MarkedSeq) or len(value) != 2:
                 ctx.fail("'window' must be [first, last] (x values, both included)", node)
-            first, final = (_number(ctx, v, n, "'window'") for v, n in zip(value, value.nodes))
+            first, final = (number_value(ctx, v, n, "'window'") for v, n in zip(value, value.nodes))
             if first > final:
                 ctx.fail("'window' must be [first, last] with first <= last", node)
             window = (first, final)
-        last = _integer(ctx, m, "last", None, 1, MAX_COUNT)
+        last = integer(ctx, m, "last", None, 1, MAX_COUNT)
         if window and last:
             ctx.fail("give either 'window' or 'last', not both", m.key_nodes["last"])
         if measure == "values":
@@ -663,8 +554,8 @@ class _Builder:
         return CheckStep(
             claim=claim, measure=measure, metric=metric, curves=curves, window=window, last=last,
             at=at, published=published, tolerance=tolerance, quick_tolerance=quick_tolerance,
-            order=order, full_only=_flag(ctx, m, "full_only", False),
-            source=_text(ctx, m, "source", "", default=""),
+            order=order, full_only=flag(ctx, m, "full_only", False),
+            source=string(ctx, m, "source", ""),
         )  # fmt: skip
 
     def _published(self, m: MarkedMap, measure: str) -> tuple[dict[str, Any], yaml.Node | None]:
@@ -682,7 +573,7 @@ class _Builder:
             if measure == "values":
                 if not isinstance(item, MarkedSeq) or not item or not all(isinstance(r, MarkedSeq) for r in item):
                     ctx.fail("a published 'values' grid is a list of rows of numbers", item_node)
-                grid = [[_number(ctx, v, n, "a value") for v, n in zip(row, row.nodes)] for row in item]
+                grid = [[number_value(ctx, v, n, "a value") for v, n in zip(row, row.nodes)] for row in item]
                 run = self.runs[label]
                 rows, cols = run.level.shape
                 if len(grid) != rows or any(len(r) != cols for r in grid):
@@ -690,7 +581,7 @@ class _Builder:
                              f"(the level '{run.level.name}')", item_node)  # fmt: skip
                 result[label] = grid
             else:
-                result[label] = _number(ctx, item, item_node, f"published value of '{label}'")
+                result[label] = number_value(ctx, item, item_node, f"published value of '{label}'")
         return result, node
 
     def _per_label(self, m: MarkedMap, key: str, curves: tuple[str, ...], required: bool) -> dict[str, float]:
@@ -706,12 +597,12 @@ class _Builder:
             result = {}
             for label, item in value.items():
                 _known_label(ctx, str(label), value.key_nodes[label], list(curves))
-                result[str(label)] = _number(ctx, item, value.nodes[label], f"'{key}'")
+                result[str(label)] = number_value(ctx, item, value.nodes[label], f"'{key}'")
             missing = [c for c in m.get("published", {}) if c not in result]
             if missing:
                 ctx.fail(f"'{key}' has no entry for {', '.join(missing)}", node)
         else:
-            number = _number(ctx, value, node, f"'{key}'")
+            number = number_value(ctx, value, node, f"'{key}'")
             result = {label: number for label in curves}
         if any(v < 0 for v in result.values()):
             ctx.fail(f"'{key}' must be >= 0", node)

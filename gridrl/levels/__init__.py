@@ -17,14 +17,17 @@ from gridrl.levels.model import (
     Action,
     BanditLevel,
     BernoulliArm,
+    Budget,
     Dynamics,
     GaussianArm,
     GridLevel,
     Level,
     LevelError,
     Nonstationary,
+    Recommended,
     Testbed,
     TileKind,
+    recommended_for,
 )
 from gridrl.levels.parse import parse_level, read_level_file
 from gridrl.levels.save import atomic_write_text, level_to_yaml, save_level
@@ -76,9 +79,9 @@ def level_warnings(level: Level) -> list[str]:
 
 
 __all__ = [
-    "ACTION_DELTAS", "Action", "BanditLevel", "BernoulliArm", "BUNDLED_DIR", "Dynamics",
-    "GaussianArm", "GridArrays", "GridLevel", "Level", "LevelError", "Nonstationary", "Testbed",
-    "TileKind", "atomic_write_text", "bundled_level_names", "compile_grid", "level_path",
+    "ACTION_DELTAS", "Action", "BanditLevel", "BernoulliArm", "BUNDLED_DIR", "Budget", "Dynamics",
+    "GaussianArm", "GridArrays", "GridLevel", "Level", "LevelError", "Nonstationary", "Recommended",
+    "Testbed", "TileKind", "atomic_write_text", "bundled_level_names", "compile_grid", "level_path",
     "level_to_yaml", "level_warnings", "load_level", "parse_level", "read_level_file",
-    "save_level",
+    "recommended_for", "save_level",
 ]  # fmt: skip

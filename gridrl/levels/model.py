@@ -2,7 +2,8 @@
 
 A level is plain data. Parsing and validation live in :mod:`gridrl.levels.parse`,
 saving in :mod:`gridrl.levels.save`, and the movement rules in
-:mod:`gridrl.levels.grid`. Nothing here imports the rest of gridrl.
+:mod:`gridrl.levels.grid`. Nothing here imports the rest of gridrl but the error base of
+:mod:`gridrl.levels.marked_yaml`.
 """
 
 from __future__ import annotations
@@ -11,34 +12,15 @@ from dataclasses import dataclass, field, fields
 from enum import IntEnum
 from typing import Literal, Union
 
+from gridrl.levels.marked_yaml import MarkedError
 
-class LevelError(ValueError):
+
+class LevelError(MarkedError):
     """A level file or level value is wrong; the message says what and how to fix it.
 
     ``source`` is the file (or ``"<string>"``), ``line``/``column`` are 1-based where
     they are known, ``problem`` is the plain-words message without the location.
     """
-
-    def __init__(
-        self,
-        problem: str,
-        source: str | None = None,
-        line: int | None = None,
-        column: int | None = None,
-    ) -> None:
-        self.problem = problem
-        self.source = source
-        self.line = line
-        self.column = column
-        super().__init__(self._format())
-
-    def _format(self) -> str:
-        where = self.source or ""
-        if self.line is not None:
-            where += f"{':' if where else 'line '}{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return f"{where}: {self.problem}" if where else self.problem
 
 
 class Action(IntEnum):
@@ -107,6 +89,52 @@ class Dynamics:
 
 
 @dataclass(frozen=True)
+class Budget:
+    """How long to train: ``count`` units of ``unit``, as ``gridrl train --steps/--episodes/--updates``."""
+
+    unit: Literal["step", "episode", "update"]
+    count: int
+
+    def text(self) -> str:
+        return f"{self.count:,} {self.unit}{'s' * (self.count != 1)}"
+
+
+#: A hyperparameter value as a level file may write it.
+Setting = Union[bool, int, float, str, None]
+
+
+@dataclass(frozen=True)
+class Recommended:
+    """Settings the level's author recommends for one agent (``recommended:`` in the level file):
+    hyperparameters that override the agent's defaults, and a training budget.
+
+    The level layer checks the agent's name and the values' types; the hyperparameters' names
+    and ranges are the agent's, checked when its Config is built, so ``where`` keeps each one's
+    place in the file ("file:line:column") for that message (key ``None``: the agent's entry).
+    """
+
+    agent: str
+    hyperparameters: tuple[tuple[str, Setting], ...] = ()
+    budget: Budget | None = None
+    where: dict[str | None, tuple[str | None, int | None, int | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @property
+    def params(self) -> dict[str, Setting]:
+        return dict(self.hyperparameters)
+
+    def error(self, problem: str, name: str | None = None) -> LevelError:
+        """A LevelError placed at hyperparameter ``name`` (or at the agent's entry)."""
+        return LevelError(problem, *self.where.get(name, self.where.get(None, (None, None, None))))
+
+
+def recommended_for(level: Level, agent: str) -> Recommended | None:
+    """The level's recommended settings for ``agent``, if it has any."""
+    return next((r for r in level.recommended if r.agent == agent), None)
+
+
+@dataclass(frozen=True)
 class GridLevel:
     """A gridworld level. ``legend`` holds the file's legend entries, resolved."""
 
@@ -115,6 +143,7 @@ class GridLevel:
     legend: tuple[TileKind, ...] = ()
     dynamics: Dynamics = field(default_factory=Dynamics)
     description: str = ""
+    recommended: tuple[Recommended, ...] = ()
     kind: Literal["gridworld"] = "gridworld"
 
     @property
@@ -206,6 +235,7 @@ class BanditLevel:
     steps: int = 1000
     nonstationary: Nonstationary | None = None
     description: str = ""
+    recommended: tuple[Recommended, ...] = ()
     kind: Literal["bandit"] = "bandit"
 
     @property

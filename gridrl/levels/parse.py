@@ -7,26 +7,46 @@ build Python objects are refused, nothing is executed.
 
 from __future__ import annotations
 
-import difflib
-import math
-import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import yaml
 
-from gridrl.levels.marked_yaml import MarkedLoader, MarkedMap, MarkedSeq
+from gridrl.levels.marked_yaml import (
+    BUDGET_KEYS,
+    Context,
+    MarkedMap,
+    MarkedSeq,
+    budget,
+    check_keys,
+    describe,
+    flag,
+    integer,
+    load_mapping,
+    mapping,
+    number,
+    number_value,
+    plain_number,
+    raw_scalar,
+    read_text,
+    quote,
+    string,
+    suggest,
+)
 from gridrl.levels.model import (
     Arm,
     BanditLevel,
     BernoulliArm,
+    Budget,
     Dynamics,
     GaussianArm,
     GridLevel,
     Level,
     LevelError,
     Nonstationary,
+    Recommended,
+    Setting,
     Testbed,
     TileKind,
     base_tile,
@@ -43,170 +63,29 @@ MAX_ARMS = 10_000
 MAX_BANDIT_STEPS = 10_000_000
 MAX_EPISODE_STEPS = 1_000_000_000
 
-GRID_KEYS = ("kind", "name", "description", "layout", "legend", "dynamics")
-BANDIT_KEYS = ("kind", "name", "description", "arms", "testbed", "steps", "nonstationary")
+#: The largest recommended training budget, in any unit.
+MAX_BUDGET = 1_000_000_000
+
+GRID_KEYS = ("kind", "name", "description", "layout", "legend", "dynamics", "recommended")
+BANDIT_KEYS = ("kind", "name", "description", "arms", "testbed", "steps", "nonstationary", "recommended")
 TILE_KEYS = ("wall", "start", "terminal", "reward", "teleport", "exit_reward", "exit_to", "wind")
 DYNAMICS_KEYS = ("gamma", "step_reward", "bump_reward", "slip", "max_steps")
 GAUSSIAN_KEYS = ("name", "distribution", "mean", "std")
 BERNOULLI_KEYS = ("name", "distribution", "p")
 TESTBED_KEYS = ("arms", "mean", "std", "reward_std")
 NONSTATIONARY_KEYS = ("walk_std",)
-
-# YAML 1.1 (PyYAML) reads 1e-3 as a string: it wants a dot. People write it anyway.
-_FLOAT_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+RECOMMENDED_KEYS = ("hyperparameters", "budget")
 
 
-# --------------------------------------------------------------------------- context
-
-
-class _Context:
-    """Where we are reading from, to put file, line and column on every error."""
-
-    def __init__(self, source: str, text: str) -> None:
-        self.source = source
-        self.lines = text.splitlines()
-
-    def fail(self, problem: str, node: yaml.Node | None = None) -> NoReturn:
-        if node is None:
-            raise LevelError(problem, self.source)
-        mark = node.start_mark
-        raise LevelError(problem, self.source, mark.line + 1, mark.column + 1)
-
-    def fail_at(self, problem: str, line: int, column: int | None = None) -> NoReturn:
-        raise LevelError(problem, self.source, line, column)
-
-
-def _suggest(word: str, options: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
-    return f" Did you mean '{close[0]}'?" if close else ""
-
-
-def _check_keys(ctx: _Context, mapping: MarkedMap, allowed: tuple[str, ...], what: str) -> None:
-    for key in mapping:
-        if key not in allowed:
-            ctx.fail(
-                f"unknown key '{key}' in {what}.{_suggest(key, allowed)} "
-                f"Allowed keys: {', '.join(allowed)}.",
-                mapping.key_nodes[key],
-            )
-
-
-def _mapping(ctx: _Context, value: Any, node: yaml.Node | None, what: str) -> MarkedMap:
-    if value is None:
-        empty = MarkedMap()
-        empty.nodes, empty.key_nodes = {}, {}
-        return empty
-    if not isinstance(value, MarkedMap):
-        ctx.fail(f"{what} must be a mapping of keys to values, got {_describe(value)}", node)
-    return value
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    return f"{type(value).__name__} {value!r}"
-
-
-# --------------------------------------------------------------------------- scalars
-
-
-def _number(
-    ctx: _Context,
-    mapping: MarkedMap,
-    key: str,
-    default: float,
-    *,
-    low: float | None = None,
-    high: float | None = None,
-) -> float:
-    """A finite number from ``mapping[key]`` within [low, high]; ``default`` if absent or null."""
-    value = mapping.get(key)
-    node = mapping.nodes.get(key)
-    if value is None:
-        return default
-    if isinstance(value, str) and _FLOAT_TEXT.match(value.strip()):
-        value = float(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        ctx.fail(f"'{key}' must be a number, got {_describe(value)}", node)
-    try:
-        value = float(value)
-    except OverflowError:
-        ctx.fail(f"'{key}' is too large a number", node)
-    if not math.isfinite(value):
-        ctx.fail(f"'{key}' must be a finite number, got {value}", node)
-    if (low is not None and value < low) or (high is not None and value > high):
-        ctx.fail(f"'{key}' must be {_range_text(low, high)}, got {value:g}", node)
-    return value
-
-
-def _integer(
-    ctx: _Context, mapping: MarkedMap, key: str, default: int | None, *, low: int, high: int
-) -> int | None:
-    """A whole number from ``mapping[key]`` within [low, high]; ``default`` if absent or null."""
-    value = mapping.get(key)
-    node = mapping.nodes.get(key)
-    if value is None:
-        return default
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, str) and _FLOAT_TEXT.match(value.strip()) and float(value).is_integer():
-        value = int(float(value))
-    if isinstance(value, bool) or not isinstance(value, int):
-        ctx.fail(f"'{key}' must be a whole number, got {_describe(value)}", node)
-    if not low <= value <= high:
-        ctx.fail(f"'{key}' must be {_range_text(low, high)}, got {value}", node)
-    return value
-
-
-def _range_text(low: float | None, high: float | None) -> str:
-    def show(x: float) -> str:
-        return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
-
-    if low is not None and high is not None:
-        return f"between {show(low)} and {show(high)}"
-    if low is not None:
-        return f"at least {show(low)}"
-    return f"at most {show(high)}"
-
-
-def _flag(ctx: _Context, mapping: MarkedMap, key: str, default: bool) -> bool:
-    value = mapping.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        ctx.fail(f"'{key}' must be true or false, got {_describe(value)}", mapping.nodes.get(key))
-    return value
-
-
-def _text(ctx: _Context, mapping: MarkedMap, key: str, default: str) -> str:
-    value = mapping.get(key)
-    if value is None:
-        return default
-    if isinstance(value, (dict, list)):
-        ctx.fail(f"'{key}' must be text, got {_describe(value)}", mapping.nodes.get(key))
-    return str(value).strip()
-
-
-def _raw_scalar(value: Any, node: yaml.Node | None) -> str:
-    """The text as written: ``1`` or ``~`` stay characters instead of becoming 1 or None."""
-    if isinstance(node, yaml.ScalarNode):
-        return str(node.value)
-    return str(value)
-
-
-def _char(ctx: _Context, mapping: MarkedMap, key: str) -> str | None:
-    if key not in mapping:
+def _char(ctx: Context, m: MarkedMap, key: str) -> str | None:
+    if key not in m:
         return None
-    node = mapping.nodes[key]
+    node = m.nodes[key]
     if not isinstance(node, yaml.ScalarNode):
-        ctx.fail(f"'{key}' must be a single layout character, got {_describe(mapping[key])}", node)
-    char = _raw_scalar(mapping[key], node)
+        ctx.fail(f"'{key}' must be a single layout character, got {describe(m[key])}", node)
+    char = raw_scalar(m[key], node)
     if len(char) != 1 or char.isspace():
-        ctx.fail(f"'{key}' must be a single layout character, got '{char}'", node)
+        ctx.fail(f"'{key}' must be a single layout character, got {quote(char)}", node)
     return char
 
 
@@ -216,97 +95,29 @@ def _char(ctx: _Context, mapping: MarkedMap, key: str) -> str | None:
 def read_level_file(path: str | Path) -> Level:
     """Load and validate the level file at ``path``."""
     path = Path(path)
-    source = str(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise LevelError("no such file", source) from None
-    except OSError as exc:
-        raise LevelError(f"cannot read the file: {exc.strerror}", source) from None
-    if path.is_dir():
-        raise LevelError("this is a folder, not a level file", source)
-    if size > MAX_FILE_BYTES:
-        raise LevelError(
-            f"the file is {size / 2**20:.1f} MiB; level files are limited to "
-            f"{MAX_FILE_BYTES // 2**20} MiB (grids to {MAX_CELLS:,} cells, e.g. 1024 x 1024)",
-            source,
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LevelError(f"cannot read the file: {exc.strerror}", source) from None
-    return parse_level(decode_level_bytes(data, source), source=source, default_name=path.stem)
-
-
-def decode_level_bytes(data: bytes, source: str) -> str:
-    """UTF-8 text of a level file, refusing binary files with a clear message."""
-    if b"\x00" in data:
-        raise LevelError("this is a binary file, not a YAML level (it contains NUL bytes)", source)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LevelError(
-            f"the file is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8",
-            source,
-        ) from None
+    hint = f" (grids to {MAX_CELLS:,} cells, e.g. 1024 x 1024)"
+    text = read_text(path, MAX_FILE_BYTES, LevelError, "level", hint)
+    return parse_level(text, source=str(path), default_name=path.stem)
 
 
 def parse_level(text: str, source: str = "<string>", default_name: str = "untitled") -> Level:
     """Parse and validate level YAML ``text``; ``source`` names it in error messages."""
-    ctx = _Context(source, text)
-    if not text.strip():
-        ctx.fail("the file is empty; a level needs at least 'kind' and a 'layout' or 'arms'")
-    if len(text) > MAX_FILE_BYTES:
-        ctx.fail(f"the level text is longer than the {MAX_FILE_BYTES // 2**20} MiB limit")
-    document = _load_yaml(ctx, text)
-    if not isinstance(document, MarkedMap):
-        ctx.fail(
-            "a level file is a YAML mapping (kind: ..., name: ..., layout: ...), "
-            f"but this file holds {_describe(document)}"
-        )
+    ctx = Context(source, text, LevelError, "level")
+    document = load_mapping(ctx, MAX_FILE_BYTES, "kind: ..., name: ..., layout: ...",
+                            "a level needs at least 'kind' and a 'layout' or 'arms'")  # fmt: skip
     kind = _level_kind(ctx, document)
-    name = _text(ctx, document, "name", default_name) or default_name
-    description = _text(ctx, document, "description", "")
+    name = string(ctx, document, "name", default_name) or default_name
+    description = string(ctx, document, "description", "")
     if kind == "gridworld":
-        _check_keys(ctx, document, GRID_KEYS, "a gridworld level")
-        return _grid_level(ctx, document, name, description)
-    _check_keys(ctx, document, BANDIT_KEYS, "a bandit level")
-    return _bandit_level(ctx, document, name, description)
+        check_keys(ctx, document, GRID_KEYS, "a gridworld level")
+        level: Level = _grid_level(ctx, document, name, description)
+    else:
+        check_keys(ctx, document, BANDIT_KEYS, "a bandit level")
+        level = _bandit_level(ctx, document, name, description)
+    return replace(level, recommended=_recommended(ctx, document, kind))
 
 
-def _load_yaml(ctx: _Context, text: str) -> Any:
-    try:
-        return yaml.load(text, Loader=MarkedLoader)  # noqa: S506 - MarkedLoader is a SafeLoader
-    except yaml.constructor.ConstructorError as exc:
-        problem = str(exc.problem or exc)
-        if "could not determine a constructor for the tag" in problem:
-            tag = problem.split("tag", 1)[1].strip()
-            problem = (
-                f"the YAML tag {tag} is not allowed: level files are plain YAML "
-                "(safe loading only); remove the tag"
-            )
-        _fail_marked(ctx, problem, exc)
-    except yaml.MarkedYAMLError as exc:
-        detail = exc.problem or "malformed YAML"
-        if exc.context:
-            detail = f"{detail} ({exc.context})"
-        _fail_marked(ctx, f"YAML syntax error: {detail}", exc)
-    except yaml.YAMLError as exc:
-        ctx.fail(f"YAML error: {exc}")
-    except RecursionError:
-        ctx.fail("the YAML is nested too deeply")
-    except UnicodeError:
-        ctx.fail("the text contains characters that are not valid Unicode")
-
-
-def _fail_marked(ctx: _Context, problem: str, exc: yaml.MarkedYAMLError) -> NoReturn:
-    mark = exc.problem_mark or exc.context_mark
-    if mark is None:
-        ctx.fail(problem)
-    ctx.fail_at(problem, mark.line + 1, mark.column + 1)
-
-
-def _level_kind(ctx: _Context, document: MarkedMap) -> str:
+def _level_kind(ctx: Context, document: MarkedMap) -> str:
     kind = document.get("kind")
     if kind is None:
         if "layout" in document:
@@ -316,8 +127,8 @@ def _level_kind(ctx: _Context, document: MarkedMap) -> str:
         ctx.fail("missing 'kind': write 'kind: gridworld' (with a layout) or 'kind: bandit'")
     if kind not in ("gridworld", "bandit"):
         ctx.fail(
-            f"'kind' must be 'gridworld' or 'bandit', got {_describe(kind)}."
-            f"{_suggest(str(kind), ('gridworld', 'bandit'))}",
+            f"'kind' must be 'gridworld' or 'bandit', got {describe(kind)}."
+            f"{suggest(str(kind), ('gridworld', 'bandit'))}",
             document.nodes["kind"],
         )
     return kind
@@ -326,7 +137,7 @@ def _level_kind(ctx: _Context, document: MarkedMap) -> str:
 # --------------------------------------------------------------------------- gridworld
 
 
-def _grid_level(ctx: _Context, document: MarkedMap, name: str, description: str) -> GridLevel:
+def _grid_level(ctx: Context, document: MarkedMap, name: str, description: str) -> GridLevel:
     if "layout" not in document:
         ctx.fail("a gridworld level needs a 'layout': one line of tile characters per row")
     rows, row_lines = _layout(ctx, document["layout"], document.nodes["layout"])
@@ -334,19 +145,20 @@ def _grid_level(ctx: _Context, document: MarkedMap, name: str, description: str)
     level = GridLevel(name=name, layout=rows, legend=_legend(ctx, document), description=description)
     _check_tiles(ctx, level, row_lines)
     _check_targets(ctx, level, document)
-    dynamics = _mapping(ctx, document.get("dynamics"), document.nodes.get("dynamics"), "'dynamics'")
+    dynamics = mapping(ctx, document.get("dynamics"), document.nodes.get("dynamics"), "'dynamics'",
+                       null_is_empty=True)  # fmt: skip
     level = replace(level, dynamics=_dynamics(ctx, dynamics))
     return level
 
 
-def _layout(ctx: _Context, value: Any, node: yaml.Node) -> tuple[tuple[str, ...], list[int]]:
+def _layout(ctx: Context, value: Any, node: yaml.Node) -> tuple[tuple[str, ...], list[int]]:
     """The rows of the layout and the 1-based file line of each row."""
     if isinstance(value, MarkedSeq):
         rows = []
         for item, item_node in zip(value, value.nodes):
             if not isinstance(item, str) or isinstance(item_node, (yaml.MappingNode, yaml.SequenceNode)):
                 ctx.fail("each layout row must be a string of tile characters", item_node)
-            rows.append(_raw_scalar(item, item_node).strip())
+            rows.append(raw_scalar(item, item_node).strip())
         row_lines = [n.start_mark.line + 1 for n in value.nodes]
     elif isinstance(value, str):
         if getattr(node, "style", None) != "|" and " " in value.strip():
@@ -367,7 +179,7 @@ def _layout(ctx: _Context, value: Any, node: yaml.Node) -> tuple[tuple[str, ...]
         row_lines = [n for n, _ in numbered]
     else:
         ctx.fail(
-            f"'layout' must be a block of text with one row per line (layout: |), got {_describe(value)}",
+            f"'layout' must be a block of text with one row per line (layout: |), got {describe(value)}",
             node,
         )
     if not rows:
@@ -391,34 +203,34 @@ def _layout(ctx: _Context, value: Any, node: yaml.Node) -> tuple[tuple[str, ...]
     return tuple(rows), row_lines
 
 
-def _legend(ctx: _Context, document: MarkedMap) -> tuple[TileKind, ...]:
-    legend = _mapping(ctx, document.get("legend"), document.nodes.get("legend"), "'legend'")
+def _legend(ctx: Context, document: MarkedMap) -> tuple[TileKind, ...]:
+    legend = mapping(ctx, document.get("legend"), document.nodes.get("legend"), "'legend'", null_is_empty=True)
     kinds = []
     seen: set[str] = set()
     for key, entry in legend.items():
         key_node = legend.key_nodes[key]
-        char = _raw_scalar(key, key_node)
+        char = raw_scalar(key, key_node)
         if len(char) != 1 or char.isspace():
             ctx.fail(f"legend key '{char}' must be a single layout character (not blank)", key_node)
         if char in seen:
             ctx.fail(f"legend character '{char}' is defined twice", key_node)
         seen.add(char)
-        props = _mapping(ctx, entry, legend.nodes[key], f"legend entry '{char}'")
-        _check_keys(ctx, props, TILE_KEYS, f"legend entry '{char}'")
+        props = mapping(ctx, entry, legend.nodes[key], f"legend entry '{char}'", null_is_empty=True)
+        check_keys(ctx, props, TILE_KEYS, f"legend entry '{char}'")
         kinds.append(_tile_kind(ctx, char, props, key_node))
     return tuple(kinds)
 
 
-def _tile_kind(ctx: _Context, char: str, props: MarkedMap, key_node: yaml.Node) -> TileKind:
+def _tile_kind(ctx: Context, char: str, props: MarkedMap, key_node: yaml.Node) -> TileKind:
     base = base_tile(char)
     kind = replace(
         base,
-        wall=_flag(ctx, props, "wall", base.wall),
-        start=_flag(ctx, props, "start", base.start),
-        terminal=_flag(ctx, props, "terminal", base.terminal),
-        reward=_number(ctx, props, "reward", base.reward),
+        wall=flag(ctx, props, "wall", base.wall),
+        start=flag(ctx, props, "start", base.start),
+        terminal=flag(ctx, props, "terminal", base.terminal),
+        reward=number(ctx, props, "reward", base.reward),
         teleport=_char(ctx, props, "teleport") or base.teleport,
-        exit_reward=_number(ctx, props, "exit_reward", base.exit_reward),
+        exit_reward=number(ctx, props, "exit_reward", base.exit_reward),
         exit_to=_char(ctx, props, "exit_to") or base.exit_to,
         wind=_wind(ctx, props, base.wind),
     )
@@ -445,7 +257,7 @@ def _clashes(kind: TileKind) -> str | None:
     return None
 
 
-def _wind(ctx: _Context, props: MarkedMap, default: tuple[int, int]) -> tuple[int, int]:
+def _wind(ctx: Context, props: MarkedMap, default: tuple[int, int]) -> tuple[int, int]:
     value = props.get("wind")
     node = props.nodes.get("wind")
     if value is None:
@@ -455,25 +267,25 @@ def _wind(ctx: _Context, props: MarkedMap, default: tuple[int, int]) -> tuple[in
         or len(value) != 2
         or any(isinstance(v, bool) or not isinstance(v, int) for v in value)
     ):
-        ctx.fail(f"'wind' must be [d_row, d_col] with two whole numbers, e.g. [-1, 0] pushes up; got {value!r}", node)
+        ctx.fail(f"'wind' must be [d_row, d_col] with two whole numbers, e.g. [-1, 0] pushes up; got {quote(value)}", node)
     if any(abs(v) > MAX_SIDE for v in value):
-        ctx.fail(f"'wind' must be at most {MAX_SIDE} cells in each direction, got {value!r}", node)
+        ctx.fail(f"'wind' must be at most {MAX_SIDE} cells in each direction, got {quote(value)}", node)
     return (int(value[0]), int(value[1]))
 
 
-def _dynamics(ctx: _Context, dyn: MarkedMap) -> Dynamics:
-    _check_keys(ctx, dyn, DYNAMICS_KEYS, "'dynamics'")
+def _dynamics(ctx: Context, dyn: MarkedMap) -> Dynamics:
+    check_keys(ctx, dyn, DYNAMICS_KEYS, "'dynamics'")
     default = Dynamics()
     return Dynamics(
-        gamma=_number(ctx, dyn, "gamma", default.gamma, low=0.0, high=1.0),
-        step_reward=_number(ctx, dyn, "step_reward", default.step_reward),
-        bump_reward=_number(ctx, dyn, "bump_reward", default.bump_reward),
-        slip=_number(ctx, dyn, "slip", default.slip, low=0.0, high=1.0),
-        max_steps=_integer(ctx, dyn, "max_steps", None, low=1, high=MAX_EPISODE_STEPS),
+        gamma=number(ctx, dyn, "gamma", default.gamma, low=0.0, high=1.0),
+        step_reward=number(ctx, dyn, "step_reward", default.step_reward),
+        bump_reward=number(ctx, dyn, "bump_reward", default.bump_reward),
+        slip=number(ctx, dyn, "slip", default.slip, low=0.0, high=1.0),
+        max_steps=integer(ctx, dyn, "max_steps", None, low=1, high=MAX_EPISODE_STEPS),
     )
 
 
-def _check_tiles(ctx: _Context, level: GridLevel, row_lines: list[int]) -> None:
+def _check_tiles(ctx: Context, level: GridLevel, row_lines: list[int]) -> None:
     """Unknown characters, and at least one start cell."""
     known = set(BUILTIN_TILES) | {kind.char for kind in level.legend}
     used = set().union(*map(set, level.layout))
@@ -496,11 +308,11 @@ def _check_tiles(ctx: _Context, level: GridLevel, row_lines: list[int]) -> None:
         )
 
 
-def _check_targets(ctx: _Context, level: GridLevel, document: MarkedMap) -> None:
+def _check_targets(ctx: Context, level: GridLevel, document: MarkedMap) -> None:
     """Teleport and exit targets must name one cell (or a start tile) that is not a wall."""
     legend = document.get("legend") or {}
     key_nodes = {
-        _raw_scalar(k, node): node for k, node in getattr(legend, "key_nodes", {}).items()
+        raw_scalar(k, node): node for k, node in getattr(legend, "key_nodes", {}).items()
     }
     for kind in level.legend:
         for key, target in (("teleport", kind.teleport), ("exit_to", kind.exit_to)):
@@ -531,7 +343,7 @@ def target_problem(level: GridLevel, target: str) -> str | None:
 # --------------------------------------------------------------------------- bandit
 
 
-def _bandit_level(ctx: _Context, document: MarkedMap, name: str, description: str) -> BanditLevel:
+def _bandit_level(ctx: Context, document: MarkedMap, name: str, description: str) -> BanditLevel:
     has_arms, has_testbed = document.get("arms") is not None, document.get("testbed") is not None
     if has_arms == has_testbed:
         ctx.fail(
@@ -542,7 +354,7 @@ def _bandit_level(ctx: _Context, document: MarkedMap, name: str, description: st
     testbed = None
     if has_testbed:
         testbed = _testbed(ctx, document["testbed"], document.nodes["testbed"])
-    steps = _integer(ctx, document, "steps", 1000, low=1, high=MAX_BANDIT_STEPS)
+    steps = integer(ctx, document, "steps", 1000, low=1, high=MAX_BANDIT_STEPS)
     return BanditLevel(
         name=name,
         arms=arms,
@@ -553,7 +365,7 @@ def _bandit_level(ctx: _Context, document: MarkedMap, name: str, description: st
     )
 
 
-def _arms(ctx: _Context, value: Any, node: yaml.Node) -> tuple[Arm, ...]:
+def _arms(ctx: Context, value: Any, node: yaml.Node) -> tuple[Arm, ...]:
     if not isinstance(value, MarkedSeq) or not value:
         ctx.fail("'arms' must be a non-empty list, e.g. - {distribution: bernoulli, p: 0.3}", node)
     if len(value) > MAX_ARMS:
@@ -561,7 +373,7 @@ def _arms(ctx: _Context, value: Any, node: yaml.Node) -> tuple[Arm, ...]:
     arms: list[Arm] = []
     names: set[str] = set()
     for i, (item, item_node) in enumerate(zip(value, value.nodes)):
-        spec = _mapping(ctx, item, item_node, f"arm {i + 1}")
+        spec = mapping(ctx, item, item_node, f"arm {i + 1}", null_is_empty=True)
         arm = _arm(ctx, spec, i, item_node)
         if arm.name in names:
             ctx.fail(f"two arms are named '{arm.name}'; give every arm its own name", item_node)
@@ -570,51 +382,113 @@ def _arms(ctx: _Context, value: Any, node: yaml.Node) -> tuple[Arm, ...]:
     return tuple(arms)
 
 
-def _arm(ctx: _Context, spec: MarkedMap, index: int, node: yaml.Node) -> Arm:
+def _arm(ctx: Context, spec: MarkedMap, index: int, node: yaml.Node) -> Arm:
     distribution = spec.get("distribution")
     if distribution is None:
         distribution = "bernoulli" if "p" in spec else "gaussian"
     if distribution not in ("gaussian", "bernoulli"):
         ctx.fail(
             f"arm {index + 1}: 'distribution' must be 'gaussian' or 'bernoulli', got "
-            f"{_describe(distribution)}.{_suggest(str(distribution), ('gaussian', 'bernoulli'))}",
+            f"{describe(distribution)}.{suggest(str(distribution), ('gaussian', 'bernoulli'))}",
             spec.nodes.get("distribution", node),
         )
-    name = _text(ctx, spec, "name", f"arm {index + 1}")
+    name = string(ctx, spec, "name", f"arm {index + 1}")
     if distribution == "bernoulli":
-        _check_keys(ctx, spec, BERNOULLI_KEYS, f"bernoulli arm {index + 1} (it takes p, not mean/std)")
+        check_keys(ctx, spec, BERNOULLI_KEYS, f"bernoulli arm {index + 1} (it takes p, not mean/std)")
         if "p" not in spec:
             ctx.fail(f"bernoulli arm {index + 1} needs 'p', its probability of paying 1", node)
-        return BernoulliArm(name=name, p=_number(ctx, spec, "p", 0.5, low=0.0, high=1.0))
-    _check_keys(ctx, spec, GAUSSIAN_KEYS, f"gaussian arm {index + 1}")
+        return BernoulliArm(name=name, p=number(ctx, spec, "p", 0.5, low=0.0, high=1.0))
+    check_keys(ctx, spec, GAUSSIAN_KEYS, f"gaussian arm {index + 1}")
     return GaussianArm(
         name=name,
-        mean=_number(ctx, spec, "mean", 0.0),
-        std=_number(ctx, spec, "std", 1.0, low=0.0),
+        mean=number(ctx, spec, "mean", 0.0),
+        std=number(ctx, spec, "std", 1.0, low=0.0),
     )
 
 
-def _testbed(ctx: _Context, value: Any, node: yaml.Node) -> Testbed:
+def _testbed(ctx: Context, value: Any, node: yaml.Node) -> Testbed:
     if value is True:
         return Testbed()
-    spec = _mapping(ctx, value, node, "'testbed'")
-    _check_keys(ctx, spec, TESTBED_KEYS, "'testbed'")
+    spec = mapping(ctx, value, node, "'testbed'", null_is_empty=True)
+    check_keys(ctx, spec, TESTBED_KEYS, "'testbed'")
     default = Testbed()
     return Testbed(
-        arms=_integer(ctx, spec, "arms", default.arms, low=1, high=MAX_ARMS),
-        mean=_number(ctx, spec, "mean", default.mean),
-        std=_number(ctx, spec, "std", default.std, low=0.0),
-        reward_std=_number(ctx, spec, "reward_std", default.reward_std, low=0.0),
+        arms=integer(ctx, spec, "arms", default.arms, low=1, high=MAX_ARMS),
+        mean=number(ctx, spec, "mean", default.mean),
+        std=number(ctx, spec, "std", default.std, low=0.0),
+        reward_std=number(ctx, spec, "reward_std", default.reward_std, low=0.0),
     )
 
 
-def _nonstationary(ctx: _Context, document: MarkedMap) -> Nonstationary | None:
+def _nonstationary(ctx: Context, document: MarkedMap) -> Nonstationary | None:
     value = document.get("nonstationary")
     if value is None or value is False:
         return None
     if value is True:
         return Nonstationary()
-    spec = _mapping(ctx, value, document.nodes["nonstationary"], "'nonstationary'")
-    _check_keys(ctx, spec, NONSTATIONARY_KEYS, "'nonstationary'")
-    return Nonstationary(walk_std=_number(ctx, spec, "walk_std", Nonstationary().walk_std, low=0.0))
+    spec = mapping(ctx, value, document.nodes["nonstationary"], "'nonstationary'", null_is_empty=True)
+    check_keys(ctx, spec, NONSTATIONARY_KEYS, "'nonstationary'")
+    return Nonstationary(walk_std=number(ctx, spec, "walk_std", Nonstationary().walk_std, low=0.0))
 
+
+
+# --------------------------------------------------------------------------- recommended
+
+
+def _recommended(ctx: Context, document: MarkedMap, kind: str) -> tuple[Recommended, ...]:
+    """The ``recommended:`` block: agent name -> {hyperparameters: {...}, budget: {...}}.
+
+    Agent names and the level kinds they run on come from the agent registry, which is plain
+    data (importing it imports no agent module, so no torch); hyperparameter names and ranges
+    belong to each agent's Config and are checked when the agent is built (``Recommended.where``).
+    """
+    from gridrl.agents import REGISTRY  # noqa: PLC0415 - the registry imports gridrl.levels
+
+    block = mapping(ctx, document.get("recommended"), document.nodes.get("recommended"), "'recommended'",
+                    null_is_empty=True)  # fmt: skip
+    entries = []
+    for agent, value in block.items():
+        key_node = block.key_nodes[agent]
+        agent = raw_scalar(agent, key_node)
+        if agent not in REGISTRY:
+            ctx.fail(f"unknown agent '{agent}' in 'recommended'.{suggest(agent, list(REGISTRY))} "
+                     f"Agents: {', '.join(REGISTRY)}.", key_node)  # fmt: skip
+        if kind not in REGISTRY[agent].kinds:
+            ctx.fail(f"agent '{agent}' runs on {' and '.join(REGISTRY[agent].kinds)} levels; this is a {kind}",
+                     key_node)  # fmt: skip
+        entry = mapping(ctx, value, block.nodes[agent], f"the recommended settings of '{agent}'")
+        check_keys(ctx, entry, RECOMMENDED_KEYS, f"the recommended settings of '{agent}'")
+        if not entry:
+            ctx.fail(f"the recommended settings of '{agent}' are empty: give 'hyperparameters', "
+                     "a 'budget', or both", block.nodes[agent])  # fmt: skip
+        where = {None: _place(ctx, key_node)}
+        settings = []
+        params = mapping(ctx, entry.get("hyperparameters"), entry.nodes.get("hyperparameters"),
+                         "'hyperparameters'", null_is_empty=True)  # fmt: skip
+        for name, setting in params.items():
+            name_node = params.key_nodes[name]
+            name = raw_scalar(name, name_node)
+            settings.append((name, _setting(ctx, name, setting, params.nodes[name])))
+            where[name] = _place(ctx, name_node)
+        given = None
+        if entry.get("budget") is not None:
+            spec = mapping(ctx, entry["budget"], entry.nodes["budget"], "'budget'")
+            check_keys(ctx, spec, BUDGET_KEYS, "'budget'")
+            given = budget(ctx, spec, "'budget'", True, MAX_BUDGET)
+        entries.append(Recommended(agent, tuple(settings), Budget(*given) if given else None, where))
+    return tuple(entries)
+
+
+def _setting(ctx: Context, name: str, value: Any, node: yaml.Node) -> Setting:
+    """One hyperparameter value: a number, true/false, text, or null (the agent's "none")."""
+    value = plain_number(value)
+    if isinstance(value, float):
+        return number_value(ctx, value, node, f"hyperparameter '{name}'")
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    ctx.fail(f"hyperparameter '{name}' must be one value (a number, true/false or text), "
+             f"got {describe(value)}", node)  # fmt: skip
+
+
+def _place(ctx: Context, node: yaml.Node) -> tuple[str, int, int]:
+    return ctx.source, node.start_mark.line + 1, node.start_mark.column + 1

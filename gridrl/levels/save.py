@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from gridrl.levels.model import BanditLevel, Dynamics, GridLevel, Level, base_tile
+from gridrl.levels.model import BanditLevel, Dynamics, GridLevel, Level, Recommended, base_tile
 
 
 class _Block(str):
@@ -68,16 +68,27 @@ def level_document(level: Level) -> dict[str, Any]:
         }
         if dynamics:
             doc["dynamics"] = dynamics
-        return doc
-    assert isinstance(level, BanditLevel)
-    if level.testbed is not None:
-        doc["testbed"] = _Flow({k: _tidy(v) for k, v in asdict(level.testbed).items()})
     else:
-        doc["arms"] = [_arm_entry(arm) for arm in level.arms]
-    doc["steps"] = level.steps
-    if level.nonstationary is not None:
-        doc["nonstationary"] = _Flow({"walk_std": _tidy(level.nonstationary.walk_std)})
+        assert isinstance(level, BanditLevel)
+        if level.testbed is not None:
+            doc["testbed"] = _Flow({k: _tidy(v) for k, v in asdict(level.testbed).items()})
+        else:
+            doc["arms"] = [_arm_entry(arm) for arm in level.arms]
+        doc["steps"] = level.steps
+        if level.nonstationary is not None:
+            doc["nonstationary"] = _Flow({"walk_std": _tidy(level.nonstationary.walk_std)})
+    if level.recommended:
+        doc["recommended"] = {r.agent: _recommended_entry(r) for r in level.recommended}
     return doc
+
+
+def _recommended_entry(recommended: Recommended) -> dict[str, _Flow]:
+    entry = {}
+    if recommended.hyperparameters:
+        entry["hyperparameters"] = _Flow(recommended.hyperparameters)
+    if recommended.budget is not None:
+        entry["budget"] = _Flow({f"{recommended.budget.unit}s": recommended.budget.count})
+    return entry
 
 
 def _arm_entry(arm: Any) -> _Flow:

@@ -213,9 +213,9 @@ def test_inline_level_errors_point_into_the_lesson_file():
 
 
 def test_not_yaml_not_a_mapping_and_tags():
-    assert "YAML error" in str(error("title: [unclosed\n"))
+    assert "YAML syntax error" in str(error("title: [unclosed\n"))
     assert "a lesson file is a YAML mapping" in str(error("- just\n- a list\n"))
-    assert "tags are not allowed" in str(error("title: !!python/object:os.system x\n"))
+    assert "is not allowed: lesson files are plain YAML" in str(error("title: !!python/object:os.system x\n"))
     assert "the file is empty" in str(error("   \n"))
     assert "duplicate key 'title'" in str(error("title: a\ntitle: b\n"))
 

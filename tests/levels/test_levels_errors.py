@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gridrl.levels import LevelError, parse_level, read_level_file
-from gridrl.levels.parse import decode_level_bytes
+from gridrl.levels.marked_yaml import decode_text
 
 
 # --------------------------------------------------------------------------- LevelError itself
@@ -87,7 +87,7 @@ def test_comment_only_file_is_not_a_mapping() -> None:
     with pytest.raises(LevelError) as info:
         parse_level("# just a comment\n")
     assert "a level file is a YAML mapping" in info.value.problem
-    assert "NoneType None" in info.value.problem
+    assert "this file holds nothing" in info.value.problem
 
 
 def test_top_level_list(level_error) -> None:
@@ -205,12 +205,12 @@ def test_utf8_with_bom_is_fine(tmp_path: Path) -> None:
     assert level.layout == ("S.G",)
 
 
-def test_decode_level_bytes() -> None:
-    assert decode_level_bytes(b"abc", "x") == "abc"
-    with pytest.raises(LevelError, match="binary"):
-        decode_level_bytes(b"a\x00b", "x")
+def test_decode_text() -> None:
+    assert decode_text(b"abc", "x", LevelError, "level") == "abc"
+    with pytest.raises(LevelError, match="binary file, not a YAML level"):
+        decode_text(b"a\x00b", "x", LevelError, "level")
     with pytest.raises(LevelError, match="not UTF-8"):
-        decode_level_bytes(b"\xff\xfe", "x")
+        decode_text(b"\xff\xfe", "x", LevelError, "level")
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -275,7 +275,7 @@ def test_unknown_top_level_key_did_you_mean(level_error) -> None:
     )
     assert "unknown key 'dynamcs' in a gridworld level" in err.problem
     assert "Did you mean 'dynamics'?" in err.problem
-    assert "Allowed keys: kind, name, description, layout, legend, dynamics." in err.problem
+    assert "Allowed keys: kind, name, description, layout, legend, dynamics, recommended." in err.problem
     assert (err.line, err.column) == (4, 1)
 
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gridrl.agents import REGISTRY
 from gridrl.levels import (
     BUNDLED_DIR,
     BanditLevel,
@@ -17,8 +18,10 @@ from gridrl.levels import (
     Dynamics,
     GaussianArm,
     GridLevel,
+    Budget,
     LevelError,
     Nonstationary,
+    Recommended,
     Testbed,
     TileKind,
     bundled_level_names,
@@ -53,6 +56,24 @@ description_text = st.one_of(
     st.lists(st.text(_text_chars, max_size=15), min_size=1, max_size=4)
     .map(lambda lines: "\n".join(lines).strip()),
 )
+
+
+def _recommended(kind: str) -> st.SearchStrategy[tuple[Recommended, ...]]:
+    """Recommended settings for agents that run on ``kind``; hyperparameter names are not
+    checked by the level parser (the agent's Config checks them), so any identifier goes."""
+    values = st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**6), finite,
+                       st.text(string.ascii_letters + "-", min_size=1, max_size=8))  # fmt: skip
+    entry = st.builds(
+        Recommended,
+        st.just(""),
+        st.dictionaries(st.from_regex(r"\A[a-z][a-z_]{0,11}\Z"), values, max_size=4).map(lambda d: tuple(d.items())),
+        st.one_of(st.none(), st.builds(Budget, st.sampled_from(["step", "episode", "update"]), st.integers(1, 10**9))),
+    )
+    agents = [name for name, info in REGISTRY.items() if kind in info.kinds]
+    return st.lists(st.sampled_from(agents), max_size=3, unique=True).flatmap(
+        lambda names: st.tuples(*(entry.map(lambda r, n=n: Recommended(n, r.hyperparameters, r.budget))
+                                  for n in names))  # fmt: skip
+    ).map(lambda entries: tuple(r for r in entries if r.hyperparameters or r.budget))
 
 
 def _dynamics() -> st.SearchStrategy[Dynamics]:
@@ -131,6 +152,7 @@ def grid_levels(draw: st.DrawFn) -> GridLevel:
         legend=tuple(legend),
         dynamics=draw(_dynamics()),
         description=draw(description_text),
+        recommended=draw(_recommended("gridworld")),
     )
 
 
@@ -166,6 +188,7 @@ def bandit_levels(draw: st.DrawFn) -> BanditLevel:
         steps=draw(st.integers(1, 10_000_000)),
         nonstationary=nonstationary,
         description=draw(description_text),
+        recommended=draw(_recommended("bandit")),
     )
 
 
@@ -259,6 +282,9 @@ SLOTS = [
     "kind: gridworld\nlayout: |\n  SaG\nlegend:\n  a: {{wind: [{v}, 0]}}\n",
     "kind: bandit\narms:\n  - {{mean: {v}}}\n",
     "kind: bandit\ntestbed: {{arms: {v}}}\n",
+    "kind: bandit\ntestbed: true\nrecommended: {{ucb: {{hyperparameters: {{c: {v}}}}}}}\n",
+    "kind: bandit\ntestbed: true\nrecommended: {{ucb: {{budget: {{steps: {v}}}}}}}\n",
+    "kind: bandit\ntestbed: true\nrecommended: {{{v}: {{budget: {{steps: 10}}}}}}\n",
 ]
 
 
