@@ -4,6 +4,8 @@
 * value iteration to 1e-6 on a 256 x 256 open grid: <= 1 s, beside plain numpy sweeps
   (agent_speed_dp.py)
 * tabular agents' environment steps per second on frozen_lake_8x8 (agent_speed_td.py)
+* every gridworld agent's cost per environment step on a 60 x 60 open grid, DQN's included
+  (agent_speed_grid.py; ``--level cliff_walking --agents dqn`` there for one level and agent)
 
 Each part prints its reference measured in the same run and the ratio. Run by hand.
 """
@@ -15,7 +17,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PARTS = ("agent_speed_bandit", "agent_speed_dp", "agent_speed_td")
+PARTS = ("agent_speed_bandit", "agent_speed_dp", "agent_speed_td", "agent_speed_grid")
 
 if __name__ == "__main__":
     for part in PARTS:

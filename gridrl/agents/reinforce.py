@@ -53,12 +53,7 @@ from torch import nn
 from gridrl.agents.base import Event, hp
 from gridrl.agents.common.deep import DeepAgent, diagnostics_of
 from gridrl.agents.common.gae import discounted_returns
-from gridrl.agents.common.policy import (
-    CategoricalPolicy,
-    explained_variance,
-    jacobian,
-    sample_actions,
-)
+from gridrl.agents.common.policy import CategoricalPolicy, batched_vjp, explained_variance, sample_actions
 from gridrl.levels import Level
 
 
@@ -97,6 +92,11 @@ class Episode:
     rewards: list[float] = field(default_factory=list)
 
 
+#: At most this many numbers in one batched backward pass of the gradient-variance diagnostic
+#: (64 MB of float32): episode gradients are computed that many |theta|-vectors at a time.
+VJP_BUDGET = 2**24
+
+
 def gradient_variance(grads: np.ndarray) -> float:
     """Var_i[g_i] averaged over the parameters: tr Cov[g] / |theta| of one-episode estimates.
 
@@ -114,9 +114,11 @@ class Reinforce(DeepAgent):
         "mean_return", "entropy", "grad_variance", "baseline_mean", "explained_variance", "value_loss",
         "policy_loss", "loss", "mean_length",
         grad_variance=("gradient variance", "Variance of the per-episode policy gradients: REINFORCE's "
-                                            "weakness. A baseline should make it smaller."),
+                                            "weakness. A baseline should make it smaller.",
+                       "Σ_i ‖g_i − ḡ‖² / ((M − 1) |θ|),  g_i = Σ_t ∇ log π(a_t|s_t) (G_t − b_t)"),
         baseline_mean=("mean baseline b", "Mean of the baseline subtracted from the returns (0 without "
-                                          "one); it should follow the mean return."),
+                                          "one); it should follow the mean return.",
+                       "mean_t b_t"),
     )
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
@@ -206,12 +208,14 @@ class Reinforce(DeepAgent):
         return G if self.config.reward_to_go else np.full(len(G), G[0])
 
     def _tensors(self, batch: list[Episode]) -> dict[str, torch.Tensor]:
-        """The batch as flat tensors: obs, actions, Psi_t, G_t, gamma^t weights, episode index."""
+        """The batch as flat tensors: states, obs, actions, Psi_t, G_t, gamma^t weights, episode index."""
         states = np.concatenate([e.states for e in batch])
         t = np.concatenate([np.arange(len(e.states)) for e in batch])
         w = self.gamma**t if self.config.weight_gamma_t else np.ones(len(t))
+        s = torch.as_tensor(states)
         return {
-            "obs": self.obs_all_t[torch.as_tensor(states)],
+            "s": s,
+            "obs": self.obs_all_t[s],
             "actions": torch.as_tensor(np.concatenate([e.actions for e in batch])),
             "psi": torch.as_tensor(np.concatenate([self.psi(e) for e in batch]), dtype=torch.float32),
             "G": torch.as_tensor(
@@ -255,32 +259,56 @@ class Reinforce(DeepAgent):
         baselines as the update, so the spread of the rows shows what the baseline buys.
         """
         data = self._tensors(batch)
-        return self._episode_gradients(data, self.baseline(data))
+        z, C = self._episode_coefficients(data, self.baseline(data))
+        return batched_vjp(z, list(self.policy.parameters()), C).numpy().astype(np.float64)
 
-    def _episode_gradients(self, data: dict[str, torch.Tensor], b: torch.Tensor) -> np.ndarray:
-        """All M episode gradients from one Jacobian, not M backward passes.
+    def _episode_coefficients(
+        self, data: dict[str, torch.Tensor], b: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The logits z(s) of the U visited states (with their graph) and C, (M, U, A), with
+        g_i = sum_s (dz(s)/dtheta)^T C[i, s]: every episode gradient is one vector-Jacobian product.
 
         With logits z(s), grad_theta log pi(a|s) = (dz(s)/dtheta)^T (e_a - pi(.|s)) (the softmax's
-        derivative). The states are few, so: the Jacobian J of z at every state the batch
-        visited, the coefficients c_i(s) = sum_{t: s_t = s} w_t (Psi_t - b_t) (e_{a_t} - pi(.|s))
-        of each episode i, and g_i = sum_s J(s)^T c_i(s), one matrix product for all i.
+        derivative), so C[i, s] = sum_{t in episode i: s_t = s} w_t (Psi_t - b_t) (e_{a_t} - pi(.|s)).
         """
-        visited, where = torch.unique(data["obs"], dim=0, return_inverse=True)  # U states
-        z = self.policy(visited)  # (U, A)
-        J = jacobian(z.reshape(-1), list(self.policy.parameters()))  # (U*A, |theta|)
+        visited, where = torch.unique(data["s"], return_inverse=True)  # U states
+        z = self.policy(self.obs_all_t[visited])  # (U, A)
         pi = torch.softmax(z.detach(), dim=1)
         U, A = pi.shape
         M = int(data["episode"][-1]) + 1
         coef = torch.nn.functional.one_hot(data["actions"].long(), A) - pi[where]
         coef = coef * (data["w"] * (data["psi"] - b))[:, None]  # (|D|, A)
         C = torch.zeros(M, U, A).index_put_((data["episode"], where), coef, accumulate=True)
-        return (C.reshape(M, U * A) @ J).numpy().astype(np.float64)
+        return z, C
+
+    def _gradient_variance(self, data: dict[str, torch.Tensor], b: torch.Tensor) -> float:
+        """:func:`gradient_variance` of the episode gradients, = sum_i |g_i - g_bar|^2 / ((M-1) |theta|),
+        without holding them all or the Jacobian dz/dtheta (U A x |theta|: > 20 GB on 48 x 48).
+
+        g_i is linear in C[i], so g_i - g_bar is the product with the centred C[i] - C_bar; those
+        products are formed a few episodes at a time (at most ``VJP_BUDGET`` numbers per batched
+        backward pass) and only their squared norms kept.
+        """
+        z, C = self._episode_coefficients(data, b)
+        M = len(C)
+        if M < 2:
+            return float("nan")
+        params = list(self.policy.parameters())
+        n_params = sum(p.numel() for p in params)
+        C -= C.mean(dim=0)
+        # Per episode in a pass: a |theta|-row and the (U, hidden) activation gradients.
+        chunk = max(1, VJP_BUDGET // max(n_params, C.shape[1] * self.config.hidden))
+        total = sum(
+            float(batched_vjp(z, params, C[i : i + chunk]).double().square().sum())
+            for i in range(0, M, chunk)
+        )
+        return total / ((M - 1) * n_params)
 
     def learn(self, batch: list[Episode]) -> dict[str, Any]:
         """One REINFORCE update from a batch of complete episodes (lines 4-9)."""
         data = self._tensors(batch)
         b = self.baseline(data)
-        grads = self._episode_gradients(data, b)
+        grad_variance = self._gradient_variance(data, b)  # at theta before the step
         loss, info = self.loss(data, b)
         self.optimizer.step(loss)  # line 8
         returns = np.array([discounted_returns(np.asarray(e.rewards), self.gamma)[0] for e in batch])
@@ -290,7 +318,7 @@ class Reinforce(DeepAgent):
             "mean_length": float(np.mean([len(e.states) for e in batch])),
             "episodes": len(batch),
             "baseline_mean": float(b.mean()),
-            "grad_variance": gradient_variance(grads),
+            "grad_variance": grad_variance,
         }
         if self.value is not None:
             info |= self._fit_value(data)

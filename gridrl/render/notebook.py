@@ -18,13 +18,7 @@ from typing import Any
 import pygame
 
 from gridrl.levels import BanditLevel, GridLevel, Level
-from gridrl.render.offscreen import (
-    DEFAULT_OVERLAYS,
-    atomic_write_bytes,
-    encode_gif,
-    gif_frame,
-    render_board_image,
-)
+from gridrl.render.offscreen import DEFAULT_OVERLAYS, GifStream, atomic_write_bytes, render_board_image
 from gridrl.render.trail import Trail
 
 #: Width in pixels of a notebook picture; the height follows the level's shape.
@@ -119,8 +113,10 @@ def animate_session(
     # The agent and its trail: only steps on a gridworld walk.
     trail = Trail(session.level) if unit == "step" and isinstance(session.level, GridLevel) else None
     changed: set[int] = set()  # cells updated since the last frame, glowing in the next
-    # Each frame is quantised as soon as it is drawn: memory ~ width x height bytes per frame.
-    images = [gif_frame(draw_session(session, size, overlays))]
+    # Each frame is encoded as soon as it is drawn: memory holds the GIF's bytes, not frames.
+    buffer = io.BytesIO()
+    gif = GifStream(buffer, fps)
+    gif.add(draw_session(session, size, overlays))
     for i in range(1, count + 1):
         event = session.advance(unit)
         changed.update(int(s) for s in event.changed)
@@ -129,6 +125,7 @@ def animate_session(
         if i % stride == 0 or i == count:
             walker = {"agent_state": trail.agent, "trail": trail.cells} if trail is not None else {}
             frame = draw_session(session, size, overlays, highlight=dict.fromkeys(changed, 1.0), **walker)
-            images.append(gif_frame(frame))
+            gif.add(frame)
             changed.clear()
-    return Animation(encode_gif(images, fps), len(images), fps, size)
+    gif.close()
+    return Animation(buffer.getvalue(), gif.frames, fps, size)

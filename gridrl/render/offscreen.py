@@ -2,9 +2,10 @@
 
 :func:`render_board_image` lays out what the app shows for a level and an insight (title,
 board, colour legend, caption; with ``panels=True`` the learning curves or a bandit's arms
-too) on a new Surface. :func:`save_png` and :func:`record_gif` write files atomically: to a
-temporary file beside the target, then renamed over it, so a reader never sees half a file.
-:func:`encode_gif` makes a GIF in memory (the notebook animations, :mod:`gridrl.render.notebook`).
+too) on a new Surface. :func:`save_png` and :class:`AnimationWriter` (GIF or MP4, each frame
+written as it is drawn) write files atomically: to a temporary file beside the target, then
+renamed over it, so a reader never sees half a file. :class:`GifStream` writes a GIF to any
+binary file (the notebook animations keep theirs in memory, :mod:`gridrl.render.notebook`).
 
 Nothing here needs a display: only ``pygame.font`` is initialised (on first use).
 """
@@ -16,7 +17,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pygame
@@ -253,30 +254,148 @@ def save_png(surface: pygame.Surface, path: str | Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def gif_frame(surface: pygame.Surface, size: tuple[int, int] | None = None) -> Any:
-    """``surface`` (scaled to ``size`` if given and different) as a 256-colour Pillow image,
-    its own palette, no dithering (flat colours stay flat). About a quarter of the Surface's
-    memory, so callers that collect many frames can convert each as soon as it is drawn."""
-    from PIL import Image  # a dependency; imported here so pictures alone never need it
+class GifStream:
+    """An animated GIF written to the binary file ``fp`` frame by frame, looping: memory holds
+    two frames however many are added (Pillow's ``save_all`` keeps every frame until the end:
+    3 GB for 2000 frames of 960 x 720).
 
-    if size is not None and surface.get_size() != tuple(size):
-        surface = pygame.transform.smoothscale(surface, size)
-    rgb = Image.frombytes("RGB", surface.get_size(), pygame.image.tobytes(surface, "RGB"))
-    return rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    Each frame is the rectangle that differs from the previous frame (all of the first), with
+    its own 256-colour palette (a GIF local colour table, median cut, no dithering: flat
+    colours stay flat), drawn over the previous frame (disposal 1) and encoded by Pillow's
+    ``GifImagePlugin.getdata``. A frame equal to the previous one only lengthens its delay.
+    One frame is held back, because the last is shown for 2 s (so a loop's end is visible)
+    and which is last is known only at :meth:`close`. Frames of another size are scaled to
+    the first's.
+    """
+
+    def __init__(self, fp: BinaryIO, fps: int) -> None:
+        self.fp = fp
+        self.delay = max(20, round(1000 / max(1, int(fps))))  # ms per frame
+        self.frames = 0  #: frames added (equal neighbours included)
+        self._previous: np.ndarray | None = None  # RGB of the frame added last, (H, W, 3)
+        self._pending: list[Any] = []  # [image, offset, delay] of the frame not yet written
+
+    def add(self, surface: pygame.Surface) -> None:
+        from PIL import Image  # a dependency; imported here so pictures alone never need it
+
+        size = surface.get_size() if self._previous is None else self._previous.shape[1::-1]
+        if surface.get_size() != size:
+            surface = pygame.transform.smoothscale(surface, size)
+        rgb = np.frombuffer(pygame.image.tobytes(surface, "RGB"), dtype=np.uint8).reshape(size[1], size[0], 3)
+        self.frames += 1
+        if self._previous is None:
+            top, left, bottom, right = 0, 0, size[1], size[0]
+        else:
+            rows, cols = np.nonzero((rgb != self._previous).any(axis=2))
+            if not rows.size:
+                self._pending[2] += self.delay
+                return
+            top, left, bottom, right = rows.min(), cols.min(), rows.max() + 1, cols.max() + 1
+        region = np.ascontiguousarray(rgb[top:bottom, left:right])
+        image = Image.fromarray(region).quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        if self._previous is None:
+            from PIL.GifImagePlugin import getheader
+
+            self.fp.write(b"".join(getheader(image, info={"loop": 0})[0]))
+        self._write_pending()
+        self._previous = rgb
+        self._pending = [image, (int(left), int(top)), self.delay]
+
+    def _write_pending(self, delay: int | None = None) -> None:
+        if self._pending:
+            from PIL.GifImagePlugin import getdata
+
+            image, offset, pending_delay = self._pending
+            for chunk in getdata(image, offset, duration=delay or pending_delay, disposal=1, include_color_table=True):
+                self.fp.write(chunk)
+
+    def close(self) -> None:
+        """Write the last frame (held for 2 s) and the GIF trailer."""
+        if not self.frames:
+            raise ValueError("a GIF needs at least one frame")
+        self._write_pending(max(self._pending[2], 2000))
+        self._pending = []
+        self.fp.write(b";")
 
 
-def encode_gif(images: Sequence[Any], fps: int) -> bytes:
-    """:func:`gif_frame` images as the bytes of a looping GIF at ``fps`` frames per second;
-    the last frame is held for 2 seconds (so a loop's end is visible)."""
-    if not images:
-        raise ValueError("a GIF needs at least one frame")
-    duration = max(20, round(1000 / max(1, int(fps))))
-    durations = [duration] * len(images)
-    durations[-1] = max(duration, 2000)
-    buffer = io.BytesIO()
-    images[0].save(buffer, format="GIF", save_all=True, append_images=list(images[1:]), duration=durations,
-                   loop=0, disposal=1)  # fmt: skip
-    return buffer.getvalue()
+class AnimationWriter:
+    """Frames written to a ``.gif`` or ``.mp4`` file as they are drawn, so memory does not grow
+    with their number; the file appears complete or not at all.
+
+    Use as a context manager and :meth:`add` each frame. The frames go to a temporary file
+    beside ``path``, renamed over it when the ``with`` block ends without an error (and
+    removed if it raises). A GIF is a :class:`GifStream`; an MP4 (H.264, frames scaled to the
+    first's size, rounded up to even sides) goes through imageio-ffmpeg's own ffmpeg binary.
+    """
+
+    SUFFIXES = (".gif", ".mp4")
+
+    def __init__(self, path: str | Path, fps: int) -> None:
+        self.path, self.fps = Path(path), fps
+        self.kind = self.path.suffix.lower()
+        if self.kind not in self.SUFFIXES:
+            raise ValueError(f"an animation is a .gif or .mp4 file, got '{self.path.name}'")
+        if self.kind == ".mp4":
+            require_mp4()
+        self.frames = 0
+        self._tmp = _temp_beside(self.path, self.kind)
+        self._file: BinaryIO | None = None
+        self._gif: GifStream | None = None
+        self._video: Any = None  # imageio-ffmpeg's frame generator
+        self._size: tuple[int, int] | None = None
+
+    def __enter__(self) -> AnimationWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.kind == ".gif":
+            self._file = open(self._tmp, "wb")  # noqa: SIM115 (closed in __exit__)
+            self._gif = GifStream(self._file, self.fps)
+        return self
+
+    def add(self, surface: pygame.Surface) -> None:
+        """Append one frame."""
+        self.frames += 1
+        if self._gif is not None:
+            self._gif.add(surface)
+            return
+        if self._size is None:
+            import imageio_ffmpeg
+
+            w, h = surface.get_size()
+            self._size = (w + w % 2, h + h % 2)
+            self._video = imageio_ffmpeg.write_frames(str(self._tmp), self._size, fps=self.fps, macro_block_size=1)
+            self._video.send(None)
+        if surface.get_size() != self._size:
+            surface = pygame.transform.smoothscale(surface, self._size)
+        self._video.send(pygame.image.tobytes(surface, "RGB"))
+
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
+        try:
+            try:
+                if kind is None:
+                    if not self.frames:
+                        raise ValueError("an animation needs at least one frame")
+                    if self._gif is not None:
+                        self._gif.close()
+            finally:
+                if self._file is not None:
+                    self._file.close()
+                if self._video is not None:
+                    self._video.close()
+            if kind is None:
+                os.replace(self._tmp, self.path)
+        finally:
+            self._tmp.unlink(missing_ok=True)
+
+
+def require_mp4() -> None:
+    """Raise ImportError with what to install when MP4 export cannot work here."""
+    try:
+        import imageio_ffmpeg
+
+        imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError) as err:
+        raise ImportError(f"MP4 export needs imageio-ffmpeg and its ffmpeg ({err}); "
+                          "pip install imageio-ffmpeg, or write a .gif") from None  # fmt: skip
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
@@ -291,13 +410,9 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def record_gif(frames: Sequence[pygame.Surface], path: str | Path, fps: int) -> None:
-    """Write ``frames`` as a looping animated GIF at ``fps`` frames per second, atomically.
-
-    Frames of another size are scaled to the first's; see :func:`gif_frame` and
-    :func:`encode_gif` for the palette and the timing. Needs Pillow.
-    """
-    if not frames:
-        raise ValueError("record_gif needs at least one frame")
-    size = frames[0].get_size()
-    atomic_write_bytes(path, encode_gif([gif_frame(frame, size) for frame in frames], fps))
+def record_gif(frames: Iterable[pygame.Surface], path: str | Path, fps: int) -> None:
+    """Write ``frames`` as a looping animated GIF (or an MP4, by ``path``'s suffix) at ``fps``
+    frames per second, atomically, each frame as it comes (see :class:`AnimationWriter`)."""
+    with AnimationWriter(path, fps) as writer:
+        for frame in frames:
+            writer.add(frame)

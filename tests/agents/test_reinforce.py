@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-from gridrl.agents import HyperparameterError, make_agent
+from gridrl.agents import HyperparameterError, make_agent, reinforce
+from gridrl.agents.common.policy import flat_grad
 from gridrl.agents.reinforce import gradient_variance
 from gridrl.envs.model import TabularModel
 from gridrl.levels import load_level, parse_level
@@ -144,6 +145,39 @@ def test_update_reports_gradient_variance_and_diagnostics():
     assert 0 < info["entropy"] <= np.log(4) + 1e-6
     assert event.steps > 0 and event.changed.size == agent.n_states
 
+
+
+def test_gradient_variance_is_that_of_the_episode_gradients_a_few_at_a_time(monkeypatch):
+    """grad_variance = Var_i[g_i] averaged over theta, with each g_i from its own backward pass
+    here; the agent forms the g_i a chunk of episodes per batched backward pass (3 at a time with
+    this budget), never one row per (state, action) as the U A x |theta| Jacobian did."""
+    agent = make_agent("reinforce", frozen_lake_no_slip(), {"batch_episodes": 8, "num_envs": 4}, seed=0)
+    agent.update()  # theta and the learned baseline move away from their start
+    batch = agent.sample_batch()
+    data = agent._tensors(batch)
+    b = agent.baseline(data)
+    params = list(agent.policy.parameters())
+    g = []
+    for i in range(len(batch)):
+        mine = data["episode"] == i
+        logp, _ = agent.policy.evaluate(data["obs"][mine], data["actions"][mine])
+        g.append(flat_grad((data["w"][mine] * logp * (data["psi"][mine] - b[mine])).sum(), params).numpy())
+    g = np.array(g, dtype=np.float64)
+    np.testing.assert_allclose(agent.episode_gradients(batch), g, rtol=1e-4, atol=1e-7)
+
+    batched = []
+    grad = torch.autograd.grad
+
+    def spy(outputs, inputs, grad_outputs=None, is_grads_batched=False, **kwargs):
+        if is_grads_batched:
+            batched.append(len(grad_outputs))
+        return grad(outputs, inputs, grad_outputs=grad_outputs, is_grads_batched=is_grads_batched, **kwargs)
+
+    monkeypatch.setattr(torch.autograd, "grad", spy)
+    monkeypatch.setattr(reinforce, "VJP_BUDGET", 3 * sum(p.numel() for p in params))
+    info = agent.learn(batch)
+    assert info["grad_variance"] == pytest.approx(g.var(axis=0, ddof=1).mean(), rel=1e-5)
+    assert batched == [3, 3, 2]
 
 # --------------------------------------------------------------------------- the batch
 

@@ -3,15 +3,20 @@ agent catalog, and the trainer's time budget."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from gridrl.gui import catalog, edits
+from gridrl.gui import edits
 from gridrl.gui.inspector import num, update_lines
 from gridrl.gui.training import Trainer
 from gridrl.levels import LevelError, load_level
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_set_reward_on_a_shared_floor_char_takes_a_new_char():
@@ -49,7 +54,7 @@ def test_wall_toggle_round_trip_and_refusals():
 def test_td_update_written_with_its_numbers():
     backup = {"s": 24, "a": 1, "r": -1.0, "s_next": 25, "alpha": 0.5, "gamma": 1.0, "Q_old": -12.0,
               "max_Q_next": -11.0, "target": -12.0, "td_error": 0.0, "Q_new": -12.0}  # fmt: skip
-    lines = update_lines("Q(s,a) <- Q(s,a) + alpha [r + gamma max_a' Q(s',a') - Q(s,a)]", backup)
+    lines = update_lines("Q(s,a) <- Q(s,a) + alpha [r + gamma max_a' Q(s',a') - Q(s,a)]", backup, "td")
     assert lines[0].startswith("Q(s,a) ← Q(s,a) + α [r + γ max_a'")
     assert "= -1 + 1·(-11) − (-12) = 0" in "\n".join(lines)
     assert lines[-1] == "Q(s,→) ← Q(s,a) + α δ = -12 + 0.5·0 = -12"
@@ -60,7 +65,7 @@ def test_dp_backup_written_per_action():
     for _ in range(2):
         agent_trainer.sweep()
     b = agent_trainer.agent.explain(6)
-    lines = update_lines(agent_trainer.agent.equation, b)
+    lines = update_lines(agent_trainer.agent.equation, b, "dp")
     per_action = [line for line in lines if line.strip()[:1] in "↑→↓←"]
     assert len(per_action) == 4
     assert per_action[0].strip() == f"↑  {num(b['r'][0])} + 1·{'(' + num(b['expected_next'][0]) + ')'} = {num(b['q'][0])}"
@@ -100,15 +105,24 @@ def test_one_slow_unit_does_not_move_training_to_the_worker():
     assert t.slow
 
 
+CATALOG_SCRIPT = """
+import sys
+from gridrl.gui import catalog
+names = [e.name for e in catalog.catalog()]
+assert names[:3] == ["policy-evaluation", "value-iteration", "policy-iteration"], names
+assert {e.name for e in catalog.agents_for("bandit")} >= {"epsilon-greedy", "ucb", "thompson"}
+assert catalog.default_agent("gridworld") == "q-learning"
+print(sorted(m for m in sys.modules if m.split(".")[0] == "torch"))
+"""
+
+
 def test_catalog_lists_without_importing_torch():
-    if "torch" in sys.modules:
-        pytest.skip("torch already imported by another test in this process")
-    entries = catalog.catalog()
-    names = [e.name for e in entries]
-    assert names[:3] == ["policy-evaluation", "value-iteration", "policy-iteration"]
-    assert "torch" not in sys.modules
-    assert {e.name for e in catalog.agents_for("bandit")} >= {"epsilon-greedy", "ucb", "thompson"}
-    assert catalog.default_agent("gridworld") == "q-learning"
+    """A fresh process: other tests in this one may have imported torch already."""
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    proc = subprocess.run([sys.executable, "-c", CATALOG_SCRIPT], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"  # no torch module imported
 
 
 def test_live_hyperparameters_are_swapped_in():

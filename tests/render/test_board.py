@@ -328,15 +328,29 @@ def test_line_chart_draws_the_curve_where_the_data_is() -> None:
     assert left[:, 1].mean() > right[:, 1].mean() + 80  # low on the left, high on the right
 
 
-def test_line_chart_handles_long_series_quickly() -> None:
-    import time
+def test_line_chart_draws_per_pixel_column_not_per_point(monkeypatch) -> None:
+    """Two series of 100,000 points cost what two of 2,000 do: about one line and two polyline
+    points per pixel column (min/max buckets), whatever the length."""
+    work = {"calls": 0, "points": 0}
+    for name in ("line", "lines", "aalines", "circle"):
 
-    values = np.random.default_rng(0).normal(size=100_000).cumsum()
-    surface = pygame.Surface((500, 300))
-    start = time.perf_counter()
-    draw_line_chart(surface, surface.get_rect(), {"a": values, "b": values[::-1]}, "long", moving_average=100)
-    assert time.perf_counter() - start < 0.5
-    assert len(series_pixels(surface, PALETTE[0])) and len(series_pixels(surface, PALETTE[1]))
+        def counted(*args, _draw=getattr(pygame.draw, name), _name=name, **kwargs):
+            work["calls"] += 1
+            work["points"] += len(args[3]) if _name in ("lines", "aalines") else 1
+            return _draw(*args, **kwargs)
+
+        monkeypatch.setattr(pygame.draw, name, counted)
+    done = {}
+    for n in (2_000, 100_000):
+        values = np.random.default_rng(0).normal(size=n).cumsum()
+        surface = pygame.Surface((500, 300))
+        work.update(calls=0, points=0)
+        draw_line_chart(surface, surface.get_rect(), {"a": values, "b": values[::-1]}, "long", moving_average=100)
+        assert len(series_pixels(surface, PALETTE[0])) and len(series_pixels(surface, PALETTE[1]))
+        done[n] = dict(work)
+    assert done[100_000]["calls"] <= 2 * 2 * 500  # a min-max line per column and series, and the axes
+    assert done[100_000]["points"] <= 2 * 4 * 500
+    assert done[100_000]["points"] <= 1.5 * done[2_000]["points"]
 
 
 def test_moving_average_skips_nans() -> None:

@@ -176,7 +176,7 @@ def test_cli_render_bad_level_or_file_type_exits_2(tmp_path: Path, capsys) -> No
     assert main(["render", "no_such_level", "--out", str(tmp_path / "x.png")]) == 2
     assert "no level 'no_such_level'" in capsys.readouterr().err
     assert main(["render", "corridor", "--out", str(tmp_path / "x.jpg")]) == 2
-    assert ".png or .gif" in capsys.readouterr().err
+    assert ".png, .gif or .mp4" in capsys.readouterr().err
 
 
 def test_render_imports_neither_torch_nor_the_agents() -> None:

@@ -13,7 +13,7 @@ exp(z_a(s)) / sum_b exp(z_b(s)) with z = an MLP of the observation. Sampling use
 agent's numpy generator, so that a run is a function of its seed alone.
 
 Also here: :func:`explained_variance` (how well a critic predicts its targets),
-:func:`flat_grad` and :func:`jacobian` (gradients as flat vectors, for TRPO's natural
+:func:`flat_grad` and :func:`batched_vjp` (gradients as flat vectors, for TRPO's natural
 gradient and REINFORCE's per-episode gradients), and the KL and entropy of categorical
 policies that PPO, TRPO and GRPO report (:func:`categorical_kl`, :func:`approx_kl`,
 :func:`entropy`).
@@ -111,16 +111,17 @@ def flat_grad(loss: torch.Tensor, params: list[nn.Parameter]) -> torch.Tensor:
     return flatten([torch.zeros_like(p) if g is None else g for g, p in zip(grads, params)])
 
 
+def batched_vjp(outputs: torch.Tensor, params: list[nn.Parameter], vectors: torch.Tensor) -> torch.Tensor:
+    """Rows c_k^T d outputs / d theta, (K, |theta|) for K ``vectors`` c_k shaped like ``outputs``.
 
-def jacobian(outputs: torch.Tensor, params: list[nn.Parameter]) -> torch.Tensor:
-    """d outputs / d theta, (K, |theta|) for K ``outputs``: row k is the gradient of outputs[k].
-
-    One vectorised backward pass (``is_grads_batched``) instead of K. REINFORCE uses it on
-    the logits of the visited states to get every episode's gradient at once.
+    One vectorised backward pass (``is_grads_batched``) instead of K, and never the Jacobian
+    d outputs / d theta itself (|outputs| x |theta| numbers: gigabytes on a 60 x 60 one-hot
+    grid). The graph is kept, so the caller may go on with further batches of vectors.
     """
-    eye = torch.eye(len(outputs), dtype=outputs.dtype)
-    grads = torch.autograd.grad(outputs, params, grad_outputs=eye, is_grads_batched=True, allow_unused=True)
-    K = len(outputs)
+    grads = torch.autograd.grad(
+        outputs, params, grad_outputs=vectors, is_grads_batched=True, retain_graph=True, allow_unused=True
+    )
+    K = len(vectors)
     return torch.cat([
         torch.zeros(K, p.numel()) if g is None else g.reshape(K, -1) for g, p in zip(grads, params)
     ], dim=1)  # fmt: skip
