@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from gridrl.agents import Agent, Event, make_agent
+from gridrl.envs.evaluation import Optimality, OptimalityCheck
+from gridrl.envs.model import TabularModel
 from gridrl.levels import (
     BanditLevel,
     GridLevel,
@@ -251,6 +253,59 @@ class Session:
 
         return animate_session(self, count, unit, every=every, fps=fps, size=size, overlays=overlays,
                                max_frames=max_frames)  # fmt: skip
+
+
+#: Levels whose exact check would cost more than this many state backups per check
+#: (states x episode cap) are not watched: the check would cost more than the training.
+WATCH_LIMIT = 50_000_000
+
+
+class OptimalityWatch:
+    """Watches a session's greedy policy against the level's v* while it trains.
+
+    The greedy policy is evaluated exactly after unit 1, 2, ..., 20, then whenever the units
+    have grown by ``GROWTH`` (5%) since the last check: about 20 ln(n) checks for n units,
+    and the same units on every run, so "optimal after N steps" is reproducible and at most
+    5% late. ``first`` is (environment steps, training seconds) at the first optimal check.
+    """
+
+    GROWTH = 1.05
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        level = session.level
+        self.check: OptimalityCheck | None = None
+        if isinstance(level, GridLevel) and level.n_cells * level.max_steps <= WATCH_LIMIT:
+            self.check = OptimalityCheck(TabularModel.from_level(level))
+        self.last: Optimality | None = None
+        self.first: tuple[int, float] | None = None
+        self._next = 1
+
+    def __call__(self, units: int, trained: float, force: bool = False) -> bool:
+        """After ``units`` units and ``trained`` seconds of training: check if due (or
+        ``force``). True once the greedy policy has been seen optimal."""
+        if self.check is None or not (force or units >= self._next):
+            return self.first is not None
+        self.last = self.check(self.session.agent.insight().pi)
+        if self.last.solved and self.first is None:
+            self.first = (self.session.history.steps, trained)
+        self._next = max(units + 1, math.ceil(units * self.GROWTH))
+        return self.first is not None
+
+    def summary(self) -> str | None:
+        """ "greedy policy optimal after N steps (t s)", or the gap at the end; None unwatched."""
+        if self.last is None:
+            return None
+        if self.first is not None and self.last.solved:
+            steps, seconds = self.first
+            close = "" if self.last.gap <= 0 else f", within {self.last.tolerance:.0%} of v*"
+            return f"greedy policy optimal{close} after {steps:,} steps ({seconds:.2f} s of training)"
+        last = self.last
+        gap = (f"its value at the start is {last.value:.4g}, v* is {last.optimal:.4g} "
+               f"(gap {last.gap:.1%}; solved within {last.tolerance:.0%})")  # fmt: skip
+        if self.first is not None:
+            return f"greedy policy optimal after {self.first[0]:,} steps, but not at the end: {gap}"
+        return f"greedy policy not optimal: {gap}"
 
 
 def _plain(array: Any) -> Any:

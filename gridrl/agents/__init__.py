@@ -24,6 +24,17 @@ from gridrl.agents.base import (
 from gridrl.levels import Level
 
 GRID, BANDIT = ("gridworld",), ("bandit",)
+#: The kinds of update an agent makes (``AgentInfo.backup``), each as the inspector writes it out.
+BACKUPS = {
+    "dp": "a Bellman backup of V(s) over the exact model: V(s) <- max_a (or sum_a pi) q(s,a)",
+    "mc": "Monte Carlo: Q(s,a) moves towards the return G of each first visit, once per episode",
+    "td": "one-step TD control: Q(s,a) moves towards r + gamma (a value of s') after each step",
+    "bandit": "an arm's value estimate: Q(A) <- Q(A) + step [R - Q(A)] after each pull",
+    "gradient-bandit": "arm preferences H(a) moved by the reward against a baseline; pi = softmax(H)",
+    "dqn": "a Q-network fitted to r + gamma max_a' Q_target(s',a') on replayed minibatches",
+    "actor-critic": "a policy network moved along advantages from a learnt critic V(s)",
+    "policy-gradient": "a policy network moved along whole returns less a baseline, without a critic: no Q",
+}
 _TABULAR_LIVE = frozenset({"alpha", "epsilon", "epsilon_decay", "epsilon_min"})
 _DP_LIVE = frozenset({"theta", "in_place", "max_sweeps"})
 
@@ -37,6 +48,8 @@ class AgentInfo:
     target: str  #: "module:Class" under gridrl.agents
     kinds: tuple[str, ...]  #: the class's ``level_kinds``
     family: str  #: "dp", "tabular", "bandit" or "deep": the base class it builds on
+    #: The kind of update it makes, one of :data:`BACKUPS`: how the inspector explains it.
+    backup: str = ""
     #: Hyperparameters the agent reads from its config at every use, so a new value can be
     #: swapped into the running agent (``dataclasses.replace`` on its config) without a reset.
     #: Anything else (gamma, which agents cache; priors; network sizes, learning rates an
@@ -54,23 +67,23 @@ class AgentInfo:
 
 #: registry name -> what the agent is and supports, in the order the app lists them
 REGISTRY: dict[str, AgentInfo] = {
-    "policy-evaluation": AgentInfo("policy_evaluation:PolicyEvaluation", GRID, "dp", _DP_LIVE),
-    "value-iteration": AgentInfo("value_iteration:ValueIteration", GRID, "dp", _DP_LIVE),
-    "policy-iteration": AgentInfo("policy_iteration:PolicyIteration", GRID, "dp", _DP_LIVE),
-    "monte-carlo": AgentInfo("monte_carlo:MonteCarlo", GRID, "tabular", _TABULAR_LIVE),
-    "sarsa": AgentInfo("sarsa:Sarsa", GRID, "tabular", _TABULAR_LIVE),
-    "expected-sarsa": AgentInfo("expected_sarsa:ExpectedSarsa", GRID, "tabular", _TABULAR_LIVE),
-    "q-learning": AgentInfo("q_learning:QLearning", GRID, "tabular", _TABULAR_LIVE),
-    "dqn": AgentInfo("dqn:DQN", GRID + BANDIT, "deep"),
-    "reinforce": AgentInfo("reinforce:Reinforce", GRID + BANDIT, "deep"),
-    "actor-critic": AgentInfo("actor_critic:ActorCritic", GRID + BANDIT, "deep"),
-    "ppo": AgentInfo("ppo:PPO", GRID + BANDIT, "deep"),
-    "trpo": AgentInfo("trpo:TRPO", GRID + BANDIT, "deep"),
-    "grpo": AgentInfo("grpo:GRPO", GRID + BANDIT, "deep"),
-    "epsilon-greedy": AgentInfo("epsilon_greedy:EpsilonGreedy", BANDIT, "bandit", frozenset({"epsilon", "alpha"})),
-    "ucb": AgentInfo("ucb:UCB", BANDIT, "bandit", frozenset({"c", "alpha"})),
-    "gradient-bandit": AgentInfo("gradient_bandit:GradientBandit", BANDIT, "bandit", frozenset({"alpha", "baseline"})),
-    "thompson": AgentInfo("thompson:Thompson", BANDIT, "bandit"),
+    "policy-evaluation": AgentInfo("policy_evaluation:PolicyEvaluation", GRID, "dp", "dp", _DP_LIVE),
+    "value-iteration": AgentInfo("value_iteration:ValueIteration", GRID, "dp", "dp", _DP_LIVE),
+    "policy-iteration": AgentInfo("policy_iteration:PolicyIteration", GRID, "dp", "dp", _DP_LIVE),
+    "monte-carlo": AgentInfo("monte_carlo:MonteCarlo", GRID, "tabular", "mc", _TABULAR_LIVE),
+    "sarsa": AgentInfo("sarsa:Sarsa", GRID, "tabular", "td", _TABULAR_LIVE),
+    "expected-sarsa": AgentInfo("expected_sarsa:ExpectedSarsa", GRID, "tabular", "td", _TABULAR_LIVE),
+    "q-learning": AgentInfo("q_learning:QLearning", GRID, "tabular", "td", _TABULAR_LIVE),
+    "dqn": AgentInfo("dqn:DQN", GRID + BANDIT, "deep", "dqn"),
+    "reinforce": AgentInfo("reinforce:Reinforce", GRID + BANDIT, "deep", "policy-gradient"),
+    "actor-critic": AgentInfo("actor_critic:ActorCritic", GRID + BANDIT, "deep", "actor-critic"),
+    "ppo": AgentInfo("ppo:PPO", GRID + BANDIT, "deep", "actor-critic"),
+    "trpo": AgentInfo("trpo:TRPO", GRID + BANDIT, "deep", "actor-critic"),
+    "grpo": AgentInfo("grpo:GRPO", GRID + BANDIT, "deep", "policy-gradient"),
+    "epsilon-greedy": AgentInfo("epsilon_greedy:EpsilonGreedy", BANDIT, "bandit", "bandit", frozenset({"epsilon", "alpha"})),
+    "ucb": AgentInfo("ucb:UCB", BANDIT, "bandit", "bandit", frozenset({"c", "alpha"})),
+    "gradient-bandit": AgentInfo("gradient_bandit:GradientBandit", BANDIT, "bandit", "gradient-bandit", frozenset({"alpha", "baseline"})),
+    "thompson": AgentInfo("thompson:Thompson", BANDIT, "bandit", "bandit"),
 }  # fmt: skip
 
 
@@ -111,6 +124,6 @@ def make_agent(
 
 
 __all__ = [
-    "REGISTRY", "UNITS", "Agent", "AgentInfo", "Event", "Hyperparameter", "HyperparameterError", "Insight",
+    "BACKUPS", "REGISTRY", "UNITS", "Agent", "AgentInfo", "Event", "Hyperparameter", "HyperparameterError", "Insight",
     "LevelMismatchError", "agent_class", "agent_names", "make_agent", "make_config",
 ]  # fmt: skip

@@ -81,7 +81,8 @@ class ActorCritic(DeepAgent):
         "mean_advantage", "entropy", "explained_variance", "value_loss", "policy_loss", "loss", "grad_norm",
         mean_advantage=("mean advantage", "Mean of the batch's advantage estimates A = G − V(s). Near 0 "
                                           "when the critic is right on average; far from 0 means V is "
-                                          "biased (too low if positive)."),
+                                          "biased (too low if positive).",
+                        "mean_t Â_t,  Â = GAE(λ) of δ_t = r_t + γ V(s_t+1) − V(s_t)"),
     )
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
@@ -94,6 +95,8 @@ class ActorCritic(DeepAgent):
         # log pi_theta(.|s) and V_phi(s) between updates, for acting: see StateTable.
         self.logp_table = self.state_table(self.actor.log_probs)
         self.V_table = self.state_table(lambda obs: self.critic(obs).squeeze(1))
+        #: A(s,a) of the last update's batch (see Batch.pair_means), for the app's overlay.
+        self.advantage_table = np.full((self.n_states, self.n_actions), np.nan)
 
     def rebuild_environment(self) -> None:
         """A live edit of the level restarts every environment: to the rollout, the episodes
@@ -122,6 +125,7 @@ class ActorCritic(DeepAgent):
         if self.rollout.full:
             batch = self.rollout.flat(self.V_table[self.states], self.gamma, self.config.lam)  # lines 5-6
             self.rollout.clear()
+            self.advantage_table = batch.pair_means(self.n_states, self.n_actions)
             event.info = self.learn(batch)
             event.changed = np.arange(self.n_states)
             event.equation = "L = -mean log pi(a_t|s_t) A_t + vf_coef mean (V(s_t) - R_t)^2 / 2 - ent_coef H"
@@ -158,7 +162,8 @@ class ActorCritic(DeepAgent):
     # ------------------------------------------------------------------ insight, save
 
     def evaluate_states(self, obs: torch.Tensor) -> dict[str, Any]:
-        return {"pi": self.actor.probs(obs).numpy(), "V": self.critic(obs).squeeze(1).numpy()}
+        return {"pi": self.actor.probs(obs).numpy(), "V": self.critic(obs).squeeze(1).numpy(),
+                "extras": {"advantage": self.advantage_table.copy()}}
 
     def networks(self) -> dict[str, nn.Module]:
         return {"actor": self.actor, "critic": self.critic}

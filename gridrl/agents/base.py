@@ -243,9 +243,10 @@ class Agent(ABC):
     #: True if the constructor takes ``runs=R`` and steps R independent runs at once.
     vectorized_runs: ClassVar[bool] = False
     #: What the numbers in ``Event.info`` mean: key -> (chart title, one sentence on what it
-    #: is and what a healthy value looks like), most telling first. The app's chart picker
-    #: and tooltips read this; the agent is the one place that knows its diagnostics.
-    diagnostics: ClassVar[dict[str, tuple[str, str]]] = {}
+    #: is and what a healthy value looks like, its equation), most telling first. The app's
+    #: chart picker, tooltips and inspector read this; the agent is the one place that knows
+    #: its diagnostics.
+    diagnostics: ClassVar[dict[str, tuple[str, str, str]]] = {}
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         if level.kind not in self.level_kinds:

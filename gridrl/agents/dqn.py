@@ -96,6 +96,11 @@ class Config:
                   choices=("onehot", "coords"))  # fmt: skip
 
 
+#: Q and Q^ change at every step, so on levels of more cells than this only the rows asked for
+#: (the N current states, a minibatch's s') are computed, not every cell's.
+WHOLE_TABLE = 256
+
+
 # --------------------------------------------------------------------------- the network
 
 
@@ -208,14 +213,19 @@ class DQN(DeepAgent):
     diagnostics = diagnostics_of(
         "td_error_abs", "epsilon", "loss", "q_mean", "target_mean", "grad_norm",
         td_error_abs=("|TD error|", "Mean |y − Q(s,a)| over the minibatch, y = r + γ max Q_target(s′,·). "
-                                    "It should fall and level off; steady growth means Q is diverging."),
+                                    "It should fall and level off; steady growth means Q is diverging.",
+                      "mean_j |y_j − Q(s_j,a_j)|,  y = r + γ (1 − done) max_a' Q̂(s',a')"),
         epsilon=("exploration ε", "Probability of a random action, decaying by the schedule; the agent "
-                                  "exploits more as it falls."),
-        loss=("loss", "The Huber / squared loss of the TD errors this update; noisy, it should fall."),
+                                  "exploits more as it falls.",
+                 "ε = ε_start + min(1, t / exploration_steps) (ε_end − ε_start)"),
+        loss=("loss", "The Huber / squared loss of the TD errors this update; noisy, it should fall.",
+              "mean_j ℓ(y_j − Q(s_j,a_j)),  ℓ = Huber or ½ x²"),
         q_mean=("mean Q", "Mean Q(s,a) of the minibatch; it should approach the returns the level pays, "
-                          "and not climb without bound (overestimation)."),
+                          "and not climb without bound (overestimation).",
+                "mean_j Q(s_j,a_j)"),
         target_mean=("mean target y", "Mean TD target r + γ max Q_target(s′,·); it tracks mean Q a little "
-                                      "ahead of it."),
+                                      "ahead of it.",
+                     "mean_j y_j"),
     )
     level_kinds = ("gridworld", "bandit")
 
@@ -229,11 +239,10 @@ class DQN(DeepAgent):
         self.params, self.target_params = list(self.q.parameters()), list(self.q_target.parameters())
         self.replay = ReplayBuffer(c.buffer_size)  # line 1
         self.steps_done = 0
-        # Q(s, .) and Q^(s, .) of every state, recomputed (one batched pass) only after the
-        # network changed: acting and the inspector's backup are then table lookups.
-        self._Q_table: np.ndarray | None = None
-        self._Q_target_table: np.ndarray | None = None
-        self._Q_target_t: torch.Tensor | None = None
+        # Q(s, .) and Q^(s, .) rows, computed after a network changed only for the cells asked
+        # for (all at once on a small level): acting, the backup and the targets are lookups.
+        self.Q_rows = self.state_table(self.q, WHOLE_TABLE)
+        self.Q_target_rows = self.state_table(self.q_target, WHOLE_TABLE)
         self._find_no_value()
         self.equation = (
             "y = r + gamma (1 - terminated) Q^(s', argmax_a' Q(s',a')),  delta = y - Q(s,a)"
@@ -266,30 +275,22 @@ class DQN(DeepAgent):
     # ------------------------------------------------------------------ acting and learning
 
     def Q_table(self) -> np.ndarray:
-        """Q(s, a; theta) for every state s, (S, A): one forward pass, cached until Q changes."""
-        if self._Q_table is None:
-            with torch.no_grad():
-                self._Q_table = self.q(self.obs_all_t).numpy().astype(np.float64)
-        return self._Q_table
+        """Q(s, a; theta) for every state s, (S, A)."""
+        return self.Q_rows[np.arange(self.n_states)]
 
     def Q_target_table(self) -> np.ndarray:
-        """Q^(s, a; theta-) for every state, cached until the target network moves."""
-        if self._Q_target_table is None:
-            with torch.no_grad():
-                self._Q_target_t = self.q_target(self.obs_all_t)
-            self._Q_target_table = self._Q_target_t.numpy().astype(np.float64)
-        return self._Q_target_table
+        """Q^(s, a; theta-) for every state, (S, A)."""
+        return self.Q_target_rows[np.arange(self.n_states)]
 
     def act_and_learn(self) -> Event:
         c = self.config
         s = self.states
         N = self.num_envs
         epsilon = self.epsilon
-        Q = self.Q_table()
         # lines 7-8: epsilon-greedy for every copy at once
         explore = self.rng.random(N) < epsilon
         random_a = self.rng.integers(self.n_actions, size=N)
-        a = np.where(explore, random_a, Q[s].argmax(axis=1))
+        a = np.where(explore, random_a, self.Q_rows[s].argmax(axis=1))
         result = self.env_step(a)  # line 9
         s_next = result["final_states"]  # where each transition went, before any reset
         terminated, truncated = self.learning_ends(result)
@@ -310,14 +311,13 @@ class DQN(DeepAgent):
             event.changed = np.arange(self.n_states)  # a network update moves every state's Q
         if learning and self.steps_done % c.target_update == 0:
             soft_update(self.target_params, self.params, c.tau)  # line 15
-            self._Q_target_table = None
+            self.Q_target_rows.clear()
         return event
 
     def learn(self) -> dict[str, Any]:
         """One update: ``gradient_steps`` minibatch steps (lines 11-14); the last one's info."""
         c = self.config
         info: dict[str, Any] = {}
-        self.Q_target_table()  # fills self._Q_target_t, Q^ of every cell
         for _ in range(c.gradient_steps):
             batch = self.replay.sample(self.rng, c.batch_size)  # line 11
             s, s_next = torch.from_numpy(batch.s), torch.from_numpy(batch.s_next)
@@ -326,10 +326,10 @@ class DQN(DeepAgent):
                 self.obs_all_t[s], torch.from_numpy(batch.a),
                 torch.from_numpy(batch.r).float(), self.obs_all_t[s_next],
                 torch.from_numpy(batch.terminated), self.gamma, c.double, c.huber,
-                Q_next_target=self._Q_target_t[s_next],
+                Q_next_target=torch.from_numpy(self.Q_target_rows[batch.s_next]).float(),  # float32 as computed
             )  # fmt: skip
             info["grad_norm"] = self.optimizer.step(loss, c.max_grad_norm or None)  # line 14
-        self._Q_table = None
+        self.Q_rows.clear()
         self.updates_done += 1
         info["updated"] = True
         return info
@@ -338,15 +338,15 @@ class DQN(DeepAgent):
         self, s: int, a: int, r: float, s_next: int, terminated: bool, truncated: bool
     ) -> dict[str, Any]:
         """Lines 12-13 written out for one transition (environment 0's), for the inspector."""
-        Q, Q_target = self.Q_table(), self.Q_target_table()
+        Q_target_next = self.Q_target_rows[np.array([s_next])][0]
         if self.config.double:
-            a_star = int(Q[s_next].argmax())
-            next_value = float(Q_target[s_next, a_star])
+            a_star = int(self.Q_rows[np.array([s_next])][0].argmax())
+            next_value = float(Q_target_next[a_star])
         else:
-            a_star = int(Q_target[s_next].argmax())
-            next_value = float(Q_target[s_next].max())
+            a_star = int(Q_target_next.argmax())
+            next_value = float(Q_target_next.max())
         y = r + self.gamma * (0.0 if terminated else next_value)  # as td_target() computes it
-        Q_sa = float(Q[s, a])
+        Q_sa = float(self.Q_rows[np.array([s])][0, a])
         return {"s": s, "a": a, "r": r, "s_next": s_next, "terminated": terminated,
                 "truncated": truncated, "gamma": self.gamma, "a_next": a_star,
                 "Q_target_next": next_value, "target": y, "Q": Q_sa, "td_error": y - Q_sa}  # fmt: skip
@@ -372,5 +372,4 @@ class DQN(DeepAgent):
         state = dict(state)
         self.steps_done = int(state.pop("steps_done", self.steps_done))
         super().load_state_dict(state)
-        self._Q_table = self._Q_target_table = None
 

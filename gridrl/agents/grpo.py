@@ -182,26 +182,36 @@ class GRPO(DeepAgent):
         "surrogate", "loss", "mean_length", "group_size", "start_state",
         kl_ref=("KL to the reference", "Estimated KL(π ‖ π_ref) to the frozen reference policy, weighted by β "
                                        "in the loss. It grows slowly as the policy learns; a fast climb "
-                                       "means β is too small."),
+                                       "means β is too small.",
+                "mean_i 1/|o_i| Σ_t [π_ref/π − log(π_ref/π) − 1]"),
         return_std=("group reward spread", "Standard deviation of the G returns in the group. Above 0 the "
                                            "group carries a learning signal; 0 means every episode scored "
-                                           "alike and the update learns nothing."),
+                                           "alike and the update learns nothing.",
+                    "std(R_1, …, R_G)"),
         clip_fraction=("clip fraction", "Share of steps whose ratio ρ = π/π_old left [1−ε, 1+ε]. Healthy: "
-                                        "about 0.05–0.2."),
+                                        "about 0.05–0.2.",
+                       "mean_t 1[|ρ_t − 1| > ε],  ρ_t = π(a_t|s_t) / π_old(a_t|s_t)"),
         mean_return=("group mean return", "Mean return of the group's G episodes: the baseline each "
-                                          "episode's return is compared with. It should rise."),
+                                          "episode's return is compared with. It should rise.",
+                     "mean(R_1, …, R_G)"),
         zero_signal_fraction=("share of groups without signal", "Fraction of all updates so far whose "
                                                                 "group had equal returns (no gradient). "
-                                                                "High means rewards are too sparse."),
+                                                                "High means rewards are too sparse.",
+                              "(updates whose group had std R = 0) / (updates)"),
         J=("objective J", "The clipped surrogate minus β times the KL to the reference, averaged per episode: "
-                          "what the update maximises."),
+                          "what the update maximises.",
+           "1/G Σ_i 1/|o_i| Σ_t [min(ρ A_i, clip(ρ, 1−ε, 1+ε) A_i) − β D]"),
         surrogate=("clipped surrogate", "Mean over episodes of min(ρA, clip(ρ)A); near 0 at the start of "
-                                        "each update, since ρ = 1 there."),
+                                        "each update, since ρ = 1 there.",
+                   "1/G Σ_i 1/|o_i| Σ_t min(ρ A_i, clip(ρ, 1−ε, 1+ε) A_i)"),
         mean_length=("group mean length", "Average steps of the group's episodes; on a reach-the-goal "
-                                          "level it should fall."),
-        group_size=("group size G", "Episodes per group (a setting, constant)."),
+                                          "level it should fall.",
+                     "mean_i |o_i|"),
+        group_size=("group size G", "Episodes per group (a setting, constant).",
+                    "G"),
         start_state=("start state s₀", "The state index the group started from (the level's start, or "
-                                       "a random cell with random starts)."),
+                                       "a random cell with random starts).",
+                     "s₀"),
     )
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:

@@ -180,24 +180,33 @@ class PPO(OnPolicyAgent):
         "clip_fraction", "approx_kl", "entropy", "explained_variance", "value_loss", "policy_loss", "kl",
         "clip_active_fraction", "ratio_min", "ratio_max", "epochs", "beta", "beta_next",
         clip_fraction=("clip fraction", "Share of samples whose ratio ρ = π/π_old left [1−ε, 1+ε]. "
-                                        "Healthy: about 0.05–0.2; near 0.5 the steps are too large."),
+                                        "Healthy: about 0.05–0.2; near 0.5 the steps are too large.",
+                       "mean_t 1[|ρ_t − 1| > ε],  ρ_t = π(a_t|s_t) / π_old(a_t|s_t)"),
         approx_kl=("approx. KL(π_old ‖ π)", "How far one update moved the policy (mean of (ρ−1) − log ρ). "
-                                             "Healthy: about 0.01–0.02; above ~0.05 the step was too big."),
+                                             "Healthy: about 0.01–0.02; above ~0.05 the step was too big.",
+                   "mean_t (ρ_t − 1) − log ρ_t"),
         kl=("KL(π_old ‖ π)", "The exact KL divergence between the policy before and after the update, "
-                             "averaged over the batch's states. Small (≈ 0.01) means a careful step."),
+                             "averaged over the batch's states. Small (≈ 0.01) means a careful step.",
+            "mean_t Σ_a π_old(a|s_t) log(π_old(a|s_t) / π(a|s_t))"),
         clip_active_fraction=("clip active fraction", "Share of samples where the clip changed the "
                                                       "gradient (ρ outside the range in the direction of A). "
-                                                      "Usually below the clip fraction; 0 means no clipping."),
+                                                      "Usually below the clip fraction; 0 means no clipping.",
+                              "mean_t 1[min(ρ_t Â_t, clip(ρ_t, 1−ε, 1+ε) Â_t) ≠ ρ_t Â_t]"),
         ratio_min=("smallest ratio ρ", "The smallest π/π_old in the batch after the update; far below 1−ε "
-                                       "means some actions lost much probability."),
+                                       "means some actions lost much probability.",
+                   "min_t ρ_t"),
         ratio_max=("largest ratio ρ", "The largest π/π_old in the batch after the update; far above 1+ε "
-                                      "means some actions gained much probability."),
+                                      "means some actions gained much probability.",
+                   "max_t ρ_t"),
         epochs=("epochs run", "Passes over the batch this update made; fewer than set means target_kl "
-                              "stopped it early."),
+                              "stopped it early.",
+                "K' ≤ K: epochs run before approx KL > target_kl"),
         beta=("KL penalty β", "The KL penalty's weight this update used (KL variant); it adapts to keep "
-                              "the KL near its target."),
+                              "the KL near its target.",
+              "β in L = mean_t ρ_t Â_t − β KL(π_old ‖ π)"),
         beta_next=("next KL penalty β", "The weight the next update will use: doubled after a too-large "
-                                        "KL, halved after a too-small one."),
+                                        "KL, halved after a too-small one.",
+                   "β ← 2β if KL > 1.5 d; β/2 if KL < d / 1.5  (d = target KL)"),
     )
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:

@@ -190,26 +190,36 @@ class TRPO(OnPolicyAgent):
         "line_search_fraction", "kl_full_step", "step_size", "expected_improvement", "cg_iterations",
         "cg_residual", "grad_norm", "policy_loss",
         kl=("KL(π_old ‖ π) of the step", "The KL divergence of the accepted step. Healthy: at or just below "
-                                         "the trust region δ (0.01 by default); 0 means the step was rejected."),
+                                         "the trust region δ (0.01 by default); 0 means the step was rejected.",
+            "mean_t KL(π_old(·|s_t) ‖ π_θ'(·|s_t)) ≤ δ"),
         line_search_tries=("line-search steps", "Backtracking steps before a step kept KL ≤ δ and improved the "
                                                 "surrogate. 0–2 is healthy; often the maximum means the "
-                                                "quadratic model of the KL is poor."),
+                                                "quadratic model of the KL is poor.",
+                           "j: the first with KL ≤ δ and L(θ + α^j Δ) > L(θ)"),
         surrogate_improvement=("surrogate improvement", "How much the accepted step raised the surrogate "
                                                         "objective L(θ). Positive when the line search "
-                                                        "succeeded; 0 when it gave up."),
+                                                        "succeeded; 0 when it gave up.",
+                               "L(θ') − L(θ),  L(θ) = mean_t ρ_t Â_t"),
         line_search_fraction=("line-search fraction", "Share of the full natural-gradient step kept (1, ½, "
-                                                      "¼, …); 1 is healthy, 0 means no step was taken."),
+                                                      "¼, …); 1 is healthy, 0 means no step was taken.",
+                              "α^j"),
         kl_full_step=("KL of the full step", "The KL the full step would have had; far above δ means the "
-                                             "quadratic approximation of the KL was poor."),
+                                             "quadratic approximation of the KL was poor.",
+                      "mean_t KL(π_old ‖ π_{θ+Δ}),  Δ = √(2δ / xᵀFx) x"),
         step_size=("natural step size", "√(2δ / xᵀFx): the scale that puts the full step on the trust "
-                                        "region's edge. It shrinks where the policy is sensitive."),
+                                        "region's edge. It shrinks where the policy is sensitive.",
+                   "√(2δ / xᵀFx),  x ≈ F⁻¹ g"),
         expected_improvement=("expected improvement", "The surrogate gain the linear model predicted for "
-                                                      "the full step; compare with the surrogate improvement."),
+                                                      "the full step; compare with the surrogate improvement.",
+                              "gᵀΔ"),
         cg_iterations=("conjugate-gradient iterations", "Iterations to solve F x = g; at the maximum every "
-                                                        "time means the solve is cut short."),
+                                                        "time means the solve is cut short.",
+                       "k: conjugate-gradient iterations on F x = g"),
         cg_residual=("conjugate-gradient residual", "|F x − g| after the solve; small (≪ |g|) means the "
-                                                    "natural gradient is accurate."),
-        grad_norm=("policy gradient norm", "|g|, the surrogate's gradient; it shrinks as the policy settles."),
+                                                    "natural gradient is accurate.",
+                     "‖F x − g‖"),
+        grad_norm=("policy gradient norm", "|g|, the surrogate's gradient; it shrinks as the policy settles.",
+                   "‖g‖,  g = ∇_θ L(θ)"),
     )
     equation = "theta <- theta + alpha^j sqrt(2 delta / (x^T F x)) x,  x = F^-1 g;  rho = pi(a|s) / pi_old(a|s)"
 

@@ -33,19 +33,40 @@ def greedy_actions(pi: np.ndarray) -> np.ndarray:
     return np.argmax(pi, axis=1)
 
 
+#: Above this many states policy_value iterates the backups; below, it doubles a dense P_pi.
+DENSE_STATES = 1500
+
+
 def policy_value(model: TabularModel, actions: np.ndarray, horizon: int | None = None) -> np.ndarray:
     """(S,) v_pi over ``horizon`` steps (default: the level's cap) of the deterministic
-    policy ``actions`` (S,), by the backups of eq. 4.5; converges early when v stops changing."""
+    policy ``actions`` (S,): v_H = sum_{t<H} gamma^t P_pi^t r_pi, the backups of eq. 4.5
+    applied H times. Small levels get it in O(log H) products by doubling,
+    v_{m+n} = v_m + gamma^m P_pi^m v_n, so a check costs the same whatever the cap."""
+    horizon = horizon or model.level.max_steps
     states = np.arange(model.n_states)
     next_state = model.next_state[states, actions]  # (S, K)
     prob = model.prob[states, actions]
     r_pi = model.R[states, actions]
-    v = np.zeros(model.n_states)
-    for _ in range(horizon or model.level.max_steps):
-        new = r_pi + model.gamma * np.einsum("sk,sk->s", prob, v[next_state])
-        if np.array_equal(new, v):
-            break
-        v = new
+    if model.n_states > DENSE_STATES:
+        v = np.zeros(model.n_states)
+        for _ in range(horizon):
+            new = r_pi + model.gamma * np.einsum("sk,sk->s", prob, v[next_state])
+            if np.array_equal(new, v):
+                break
+            v = new
+        return v
+    P = np.zeros((model.n_states, model.n_states))
+    np.add.at(P, (np.repeat(states, next_state.shape[1]), next_state.ravel()), prob.ravel())
+    step, v_step = model.gamma * P, r_pi  # gamma^n P^n and v_n for n = 1, 2, 4, ...
+    total, v = None, np.zeros(model.n_states)  # gamma^m P^m and v_m for the bits of H so far
+    while horizon:
+        if horizon & 1:
+            v = v + (v_step if total is None else total @ v_step)
+            total = step if total is None else total @ step
+        horizon >>= 1
+        if horizon:
+            v_step = v_step + step @ v_step
+            step = step @ step
     return v
 
 

@@ -7,13 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from gridrl.agents import REGISTRY, agent_class
+from gridrl.agents import BACKUPS, REGISTRY, agent_class, make_agent
 from gridrl.agents.common.bandit import BanditAgent
 from gridrl.agents.common.deep import DeepAgent
 from gridrl.agents.common.dp import DynamicProgramming
 from gridrl.agents.common.tabular import TabularControl
+from gridrl.levels import load_level
 
 REPO = Path(__file__).resolve().parents[2]
 FAMILY_BASE = {"dp": DynamicProgramming, "tabular": TabularControl, "bandit": BanditAgent, "deep": DeepAgent}
@@ -26,6 +28,44 @@ def test_declared_facts_match_the_class(name):
     assert info.kinds == cls.level_kinds
     assert [f for f, base in FAMILY_BASE.items() if issubclass(cls, base)] == [info.family]
     assert info.live <= {h.name for h in cls.spec()}, "a live hyperparameter the agent doesn't have"
+
+
+def _explained(name: str) -> tuple[dict, object]:
+    """What agent ``name`` gives the inspector: the backup of its first learning event (DP:
+    its explanation of a cell after one sweep), and its insight."""
+    level = load_level("corridor" if "gridworld" in REGISTRY[name].kinds else "bernoulli_3")
+    agent = make_agent(name, level, seed=0)
+    if REGISTRY[name].family == "dp":
+        agent.update()
+        return agent.explain(0), agent.insight()
+    for _ in range(1000):
+        event = agent.step()
+        if event.changed.size and (REGISTRY[name].family != "tabular" or event.backup.get("Q_new") is not None):
+            return event.backup, agent.insight()
+    raise AssertionError(f"{name} learnt nothing in 1000 steps")
+
+
+#: What each kind of backup must give the inspector to write it out.
+BACKUP_SHOWS = {
+    "dp": lambda b, ins: {"q", "r", "V_new"} <= b.keys(),
+    "mc": lambda b, ins: isinstance(b.get("updates"), list) and {"G", "Q_old", "Q_new"} <= b["updates"][0].keys(),
+    "td": lambda b, ins: {"Q_old", "target", "Q_new", "alpha"} <= b.keys() and "updates" not in b,
+    "bandit": lambda b, ins: {"Q_old", "Q_new", "step_size"} <= b.keys() and "H_old" not in b,
+    "gradient-bandit": lambda b, ins: {"H_old", "H_new"} <= b.keys(),
+    "dqn": lambda b, ins: np.isfinite(ins.Q).all() and "target" in b,
+    "actor-critic": lambda b, ins: np.isfinite(ins.V).all() and np.isnan(ins.Q).all(),
+    "policy-gradient": lambda b, ins: np.isnan(ins.Q).all(),
+}
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_declared_backup_is_what_the_agent_does(name):
+    """The inspector explains an update by ``AgentInfo.backup``: the agent's own events must
+    carry what that kind's explanation reads (a TD agent's Q_old, target, Q_new; a DQN's Q)."""
+    kind = REGISTRY[name].backup
+    assert kind in BACKUPS and set(BACKUP_SHOWS) == set(BACKUPS)
+    backup, insight = _explained(name)
+    assert BACKUP_SHOWS[kind](backup, insight), f"{name} declares '{kind}' but its update gives {sorted(backup)}"
 
 
 def test_agents_declared_torch_free_import_without_torch():

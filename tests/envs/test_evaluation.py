@@ -66,3 +66,19 @@ def test_policy_value_of_a_stochastic_level_is_an_expectation():
     assert policy_value(model, actions, horizon=100_000)[0] == pytest.approx(v_star[0], abs=1e-6)
     check = OptimalityCheck(model)
     assert check.tolerance == 0.05 and check(one_hot(actions)).solved
+
+
+@pytest.mark.parametrize("level", ["frozen_lake_8x8", "cliff_walking", "four_rooms"])
+@pytest.mark.parametrize("horizon", [1, 2, 37, 200])
+def test_doubling_equals_the_backups_one_by_one(monkeypatch, level, horizon):
+    """v_H by doubling a dense P_pi is the same number as H backups of eq. 4.5 in a row."""
+    import gridrl.envs.evaluation as evaluation
+
+    model = TabularModel.from_level(level)
+    actions = np.random.default_rng(1).integers(0, 4, model.n_states)
+    dense = policy_value(model, actions, horizon)
+    monkeypatch.setattr(evaluation, "DENSE_STATES", 0)
+    one_by_one = policy_value(model, actions, horizon)
+    np.testing.assert_allclose(dense, one_by_one, rtol=1e-10, atol=1e-10)
+    if horizon == 1:
+        np.testing.assert_allclose(dense, model.R[np.arange(model.n_states), actions])

@@ -37,30 +37,41 @@ from gridrl.levels import BanditLevel, Level
 #: The most steps update() or episode() take before giving up (a policy that never ends).
 MAX_STEPS_PER_UNIT = 1_000_000
 
+#: The smallest normal float32: FlatAdam's floor under v before its square root.
+TINY = torch.finfo(torch.float32).tiny
+
 #: Meanings of the diagnostics several deep agents report (see ``Agent.diagnostics``); an
 #: agent picks its own with :func:`diagnostics_of` and adds those only it has.
-SHARED_DIAGNOSTICS: dict[str, tuple[str, str]] = {
+SHARED_DIAGNOSTICS: dict[str, tuple[str, str, str]] = {
     "loss": ("loss", "The total loss the optimiser minimised in this update. Its level means little; "
-                     "watch that it does not explode."),
+                     "watch that it does not explode.",
+             "L = −L^π + c_V L^V − c_H H(π)  (the terms the agent has)"),
     "policy_loss": ("policy loss", "Minus the policy objective of this update. It moves with the advantages, "
-                                   "so it need not fall; steady is fine, spikes are not."),
+                                   "so it need not fall; steady is fine, spikes are not.",
+                    "L^π = −mean_t log π(a_t|s_t) Â_t  (PPO, TRPO: ρ_t Â_t, clipped)"),
     "value_loss": ("value loss", "Mean squared error of the critic V(s) against its return targets. "
-                                 "It should fall and settle; growing means the critic cannot keep up."),
+                                 "It should fall and settle; growing means the critic cannot keep up.",
+                   "L^V = ½ mean_t (V(s_t) − R_t)²"),
     "entropy": ("entropy H(π)", "How random the policy is, in nats (ln 4 ≈ 1.39 is uniform over four moves). "
-                                "Healthy: falls slowly as the agent grows sure; near 0 early means it stopped exploring."),
+                                "Healthy: falls slowly as the agent grows sure; near 0 early means it stopped exploring.",
+                "H(π) = −mean_t Σ_a π(a|s_t) log π(a|s_t)"),
     "explained_variance": ("explained variance", "How much of the returns' variance the critic V(s) explains: "
                                                  "1 is perfect, 0 no better than a constant, below 0 worse. "
-                                                 "Healthy: rises towards 1."),
+                                                 "Healthy: rises towards 1.",
+                           "EV = 1 − Var[R − V(s)] / Var[R]"),
     "grad_norm": ("gradient norm", "Length of the gradient before clipping. Spikes of orders of magnitude "
-                                   "mean unstable updates; clipping (max_grad_norm) caps them."),
+                                   "mean unstable updates; clipping (max_grad_norm) caps them.",
+                  "‖g‖ = √(Σ_i g_i²),  g = ∇_θ L"),
     "mean_return": ("mean return of the batch", "Average return of the episodes this update learnt from; "
-                                                "it should rise as the policy improves."),
+                                                "it should rise as the policy improves.",
+                    "mean_i G_i over the batch's episodes"),
     "mean_length": ("mean episode length", "Average number of steps of the batch's episodes; on a "
-                                           "reach-the-goal level it should fall."),
+                                           "reach-the-goal level it should fall.",
+                    "mean_i T_i over the batch's episodes"),
 }
 
 
-def diagnostics_of(*order: str, **own: tuple[str, str]) -> dict[str, tuple[str, str]]:
+def diagnostics_of(*order: str, **own: tuple[str, str, str]) -> dict[str, tuple[str, str, str]]:
     """An agent's ``diagnostics`` in the given ``order`` (most important first): each key's
     meaning from ``own`` if given there, else from :data:`SHARED_DIAGNOSTICS`."""
     return {k: own[k] if k in own else SHARED_DIAGNOSTICS[k] for k in order}
@@ -126,7 +137,9 @@ class FlatAdam:
         with torch.no_grad():
             self.m.lerp_(g, 1 - self.beta1)
             self.v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
-            denom = (self.v / (1 - self.beta2**self.t)).sqrt_().add_(self.eps)
+            # sqrt(0) is ten times slower than sqrt(x > 0) on CPU, and a one-hot first layer
+            # has a zero v for every cell not yet visited; sqrt(tiny) = 1e-19 is lost in + eps.
+            denom = (self.v / (1 - self.beta2**self.t)).clamp_min_(TINY).sqrt_().add_(self.eps)
             self.theta.addcdiv_(self.m, denom, value=-self.lr / (1 - self.beta1**self.t))
         return norm
 
@@ -210,18 +223,22 @@ class StateTable:
 
     Acting needs pi(.|s) (and V(s)) of the N current states at every step, but the networks
     change only at an update -- every T steps, or after a batch of episodes. In between, the
-    table answers from the rows it already has. On a level of at most ``WHOLE_TABLE`` cells
+    table answers from the rows it already has. On a level of at most ``whole_table`` cells
     the first lookup after a change computes every row in one batched forward pass (which
     costs about as much as a pass over a few states); on a bigger one, only the rows of the
-    states asked for that it has not seen since the change. The numbers are the network's
-    own (its float32 output, as float64). :meth:`DeepAgent.networks_changed` empties it.
+    states asked for that it has not seen since the change. A network that changes at every
+    step (DQN's) wants a smaller ``whole_table``: most rows would be recomputed unread. The
+    numbers are the network's own (its float32 output, as float64).
+    :meth:`DeepAgent.networks_changed` empties it.
     """
 
-    #: Levels with at most this many cells get the whole table at once.
+    #: By default, levels with at most this many cells get the whole table at once.
     WHOLE_TABLE = 4096
 
-    def __init__(self, fn: Callable[[torch.Tensor], torch.Tensor], obs_all: torch.Tensor) -> None:
-        self.fn, self.obs_all = fn, obs_all
+    def __init__(
+        self, fn: Callable[[torch.Tensor], torch.Tensor], obs_all: torch.Tensor, whole_table: int = WHOLE_TABLE
+    ) -> None:
+        self.fn, self.obs_all, self.whole_table = fn, obs_all, whole_table
         self.rows: np.ndarray | None = None
         self.known = np.zeros(len(obs_all), dtype=bool)
 
@@ -232,7 +249,7 @@ class StateTable:
         """The rows of ``states`` (int array), (len(states), ...) float64."""
         missing = states[~self.known[states]]
         if missing.size:
-            missing = np.arange(len(self.known)) if len(self.known) <= self.WHOLE_TABLE else np.unique(missing)
+            missing = np.arange(len(self.known)) if len(self.known) <= self.whole_table else np.unique(missing)
             with torch.no_grad():  # only here: entering it costs more than a lookup
                 out = self.fn(self.obs_all[torch.from_numpy(missing)]).double().numpy()
             if self.rows is None:
@@ -321,9 +338,11 @@ class DeepAgent(Agent):
         self.optimizers[name] = optimizer
         return optimizer
 
-    def state_table(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> StateTable:
+    def state_table(
+        self, fn: Callable[[torch.Tensor], torch.Tensor], whole_table: int = StateTable.WHOLE_TABLE
+    ) -> StateTable:
         """A :class:`StateTable` of ``fn`` (e.g. ``actor.log_probs``), emptied at every update."""
-        table = StateTable(fn, self.obs_all_t)
+        table = StateTable(fn, self.obs_all_t, whole_table)
         self.tables.append(table)
         return table
 

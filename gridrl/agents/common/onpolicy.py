@@ -77,6 +77,8 @@ class OnPolicyAgent(DeepAgent):
         # pi_old and V_old between updates, for acting: see StateTable.
         self.logp_table = self.state_table(self.actor.log_probs)
         self.V_table = self.state_table(lambda obs: self.critic(obs).squeeze(-1))
+        #: A(s,a) of the last update's batch (see Batch.pair_means), for the app's overlay.
+        self.advantage_table = np.full((self.n_states, self.n_actions), np.nan)
 
     # ------------------------------------------------------------------ hooks
 
@@ -112,6 +114,7 @@ class OnPolicyAgent(DeepAgent):
         c = self.config
         batch = self.rollout.flat(self.V_table[self.states], self.gamma, c.lam)  # line 4
         self.rollout.clear()
+        self.advantage_table = batch.pair_means(self.n_states, self.n_actions)
         obs = self.obs_all_t[torch.as_tensor(batch.states)]
         with torch.no_grad():
             logp_old_all = self.actor.log_probs(obs)
@@ -155,7 +158,7 @@ class OnPolicyAgent(DeepAgent):
         return {
             "pi": logp_all.exp().double().numpy(),
             "V": self.critic(obs).squeeze(-1).double().numpy(),
-            "extras": {"entropy": entropy(logp_all).double().numpy()},
+            "extras": {"entropy": entropy(logp_all).double().numpy(), "advantage": self.advantage_table.copy()},
         }
 
     def networks(self) -> dict[str, nn.Module]:

@@ -27,6 +27,16 @@ class Batch:
     advantages: np.ndarray
     returns: np.ndarray
 
+    def pair_means(self, n_states: int, n_actions: int) -> np.ndarray:
+        """(S, A): the mean advantage estimate A(s,a) of each state-action pair in the batch,
+        NaN for pairs not in it -- what the update pushed each action's log-probability along
+        (the app's A(s,a) overlay: a model-free critic gives no A(s,a) for pairs not tried)."""
+        pair = self.states * n_actions + self.actions
+        total = np.bincount(pair, weights=self.advantages, minlength=n_states * n_actions)
+        count = np.bincount(pair, minlength=n_states * n_actions)
+        with np.errstate(invalid="ignore"):
+            return (total / count).reshape(n_states, n_actions)
+
 
 class Rollout:
     """A fixed-size buffer of ``num_steps`` steps of ``num_envs`` environments."""
