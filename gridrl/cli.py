@@ -12,6 +12,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import textwrap
 import time
@@ -133,7 +134,7 @@ def parse_sets(pairs: Sequence[str]) -> dict[str, str]:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train an agent headless; print a summary; write snapshot.json and metrics.json."""
-    from gridrl.session import Session  # imports the agent modules only when training
+    from gridrl.session import OptimalityWatch, Session  # imports the agent modules only when training
 
     level = load_level(args.level)
     params = parse_sets(args.set or [])
@@ -155,18 +156,39 @@ def cmd_train(args: argparse.Namespace) -> int:
     ]
     budget = None if recommended is None else recommended.budget
     unit, count = (budget.unit, budget.count) if budget else _budget(args, sessions[0])
+    watches = [OptimalityWatch(session) for session in sessions]
     start = time.perf_counter()
     with progress_bar(count * len(sessions), unit, args.quiet) as progress:
-        for i, session in enumerate(sessions):
-            session.run(unit, count, progress=lambda done, base=i * count: progress(base + done))
+        ran = max(_train_watched(session, watch, unit, count, args.until_optimal,
+                                 lambda done, base=i * count: progress(base + done))
+                  for i, (session, watch) in enumerate(zip(sessions, watches)))  # fmt: skip
     elapsed = time.perf_counter() - start
-    print(_train_summary(sessions, unit, count, elapsed, args))
+    print(_train_summary(sessions, unit, ran, elapsed, args))
+    for seed, watch in zip(seeds, watches):
+        line = watch.summary()
+        if line is not None:
+            print(f"  {line}" + (f" [seed {seed}]" if len(sessions) > 1 else ""))
     if args.out:
         sessions[0].save(args.out)
         if len(sessions) > 1:
             _write_multi_run_metrics(sessions, Path(args.out) / "metrics.json")
         print(f"wrote {args.out}/snapshot.json, metrics.json, agent.npz")
     return EXIT_OK
+
+
+def _train_watched(session: Any, watch: Any, unit: str, count: int, until_optimal: bool,
+                   progress: Callable[[int], None]) -> int:  # fmt: skip
+    """``count`` units, the greedy policy checked against v* along the way (and at the end);
+    with ``until_optimal`` it stops at the first optimal check. Returns the units run."""
+    trained = 0.0
+    for done in range(1, count + 1):
+        start = time.perf_counter()
+        session.advance(unit)
+        trained += time.perf_counter() - start
+        progress(done)
+        if watch(done, trained, force=done == count) and until_optimal:
+            return done
+    return count
 
 
 def _recommended(args: argparse.Namespace, level: Level, cls: Any) -> Recommended | None:
@@ -218,16 +240,24 @@ def _write_multi_run_metrics(sessions: list[Any], path: Path) -> None:
 ARROWS = "\u2191\u2192\u2193\u2190"  # up right down left, in action order
 
 
-def policy_map(level: GridLevel, pi: Any) -> str:
-    """The greedy action of every cell as an arrow; walls, terminal and teleport tiles their letter."""
+def policy_map(level: GridLevel, pi: Any, terminal: tuple[int, int] | None = None) -> str:
+    """The greedy action of every cell as an arrow; walls, terminal and teleport tiles their letter.
+
+    A level larger than the terminal (``terminal`` = (columns, lines), by default
+    :func:`shutil.get_terminal_size`; at least 20 lines) shows its top-left corner and a line
+    saying what was cropped: a 1024 x 1024 level would otherwise print two million characters.
+    """
     from gridrl.levels import compile_grid
 
     grid = compile_grid(level)
     rows, cols = level.shape
+    width, height = terminal or shutil.get_terminal_size()
+    shown_cols = max(1, min(cols, (width - 2 + 1) // 2))  # "  " then one character and a space per cell
+    shown_rows = max(1, min(rows, max(height, 20) - 2))
     lines = []
-    for r in range(rows):
+    for r in range(shown_rows):
         cells = []
-        for c in range(cols):
+        for c in range(shown_cols):
             s = r * cols + c
             if grid.wall[s] or grid.terminal[s] or grid.teleport[s] >= 0:
                 cells.append(str(grid.chars[s]))
@@ -236,6 +266,8 @@ def policy_map(level: GridLevel, pi: Any) -> str:
             else:
                 cells.append(ARROWS[int(pi[s].argmax())])
         lines.append("  " + " ".join(cells))
+    if (shown_rows, shown_cols) != (rows, cols):
+        lines.append(f"  (rows 1-{shown_rows}, columns 1-{shown_cols} of {rows} x {cols}: cropped to the terminal)")
     return "\n".join(lines)
 
 
@@ -347,11 +379,11 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    """Train headless (optionally) and draw what the window's board shows into a PNG or GIF."""
+    """Train headless (optionally) and draw what the window's board shows into a PNG, GIF or MP4."""
     out = Path(args.out)
     kind = out.suffix.lower()
-    if kind not in (".png", ".gif"):
-        raise UsageError(f"--out must name a .png or .gif file, got '{args.out}'")
+    if kind not in (".png", ".gif", ".mp4"):
+        raise UsageError(f"--out must name a .png, .gif or .mp4 file, got '{args.out}'")
     overlays = parse_overlays(args.overlays)
     size = parse_size(args.size)
     budget_given = any(getattr(args, u) is not None for u in ("steps", "episodes", "updates"))
@@ -363,7 +395,13 @@ def cmd_render(args: argparse.Namespace) -> int:
         level = load_level(args.level)
     except LevelError as err:
         raise UsageError(str(err)) from None
-    from gridrl.render.offscreen import record_gif, render_board_image, save_png
+    from gridrl.render.offscreen import AnimationWriter, record_gif, render_board_image, require_mp4, save_png
+
+    if kind == ".mp4":
+        try:
+            require_mp4()
+        except ImportError as err:
+            raise UsageError(str(err)) from None
 
     def draw(insight: Any = None, caption: str | None = None, history: Any = None,
              agent_state: int | None = None, trail: Sequence[int] = (),
@@ -375,7 +413,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     if args.agent is None:
         surface = draw()
-        if kind == ".gif":
+        if kind != ".png":
             record_gif([surface], out, args.fps)
         else:
             save_png(surface, out)
@@ -402,10 +440,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         save_png(surface, out)
         note = ""
     else:
-        with progress_bar(count, unit, args.quiet) as progress:
-            frames = _render_frames(session, unit, count, args.frames, draw, progress)
-        record_gif(frames, out, args.fps)
-        note = f", {len(frames)} frames at {args.fps} fps"
+        # Each frame is written as it is drawn: memory does not grow with --frames.
+        with progress_bar(count, unit, args.quiet) as progress, AnimationWriter(out, args.fps) as writer:
+            _render_frames(session, unit, count, args.frames, draw, progress, writer.add)
+        note = f", {writer.frames} frames at {args.fps} fps"
     elapsed = time.perf_counter() - start
     print(f"wrote {out} ({size[0]}x{size[1]}{note}) after {count} {unit}{'s' * (count != 1)} "
           f"of {args.agent}, in {elapsed:.1f} s")  # fmt: skip
@@ -441,26 +479,26 @@ def _render_caption(session: Any) -> str:
 
 
 def _render_frames(session: Any, unit: str, count: int, max_frames: int, draw: Any,
-                   progress: Callable[[int], None]) -> list[Any]:  # fmt: skip
+                   progress: Callable[[int], None], add: Callable[[Any], None]) -> None:  # fmt: skip
     """Train ``count`` units, drawing a frame every ``ceil(count / max_frames)`` units (and the
-    first and last). Steps show the agent and its trail; dynamic programming run to
-    convergence (``episode``) shows every sweep, up to ``max_frames``. ``progress(i)`` after
-    each unit."""
+    first and last), each handed to ``add`` as soon as it is drawn. Steps show the agent and
+    its trail; dynamic programming run to convergence (``episode``) shows every sweep, up to
+    ``max_frames``. ``progress(i)`` after each unit."""
     agent = session.agent
-    frames = [draw(agent.insight(), _render_caption(session), session.history)]
+    add(draw(agent.insight(), _render_caption(session), session.history))
     dp_sweeps = unit == "episode" and "sweeps" in agent.insight().extras
     if dp_sweeps:  # one frame per sweep: watch the values spread back from the goal
         for i in range(count):
             for _ in range(max_frames):
                 session.advance("update")
-                frames.append(draw(agent.insight(), _render_caption(session), session.history))
+                add(draw(agent.insight(), _render_caption(session), session.history))
                 if agent.insight().extras.get("converged"):
                     break
             if not agent.insight().extras.get("converged"):
                 session.advance("episode")  # finish the run (past the frame cap)
-                frames.append(draw(agent.insight(), _render_caption(session), session.history))
+                add(draw(agent.insight(), _render_caption(session), session.history))
             progress(i + 1)
-        return frames
+        return
     from gridrl.render.trail import Trail
 
     every = max(1, -(-count // (max_frames - 1)))
@@ -476,9 +514,7 @@ def _render_frames(session: Any, unit: str, count: int, max_frames: int, draw: A
                 highlight = {int(s): 1.0 for s in event.changed}
         if (i + 1) % every == 0 or i + 1 == count:
             walker = {"agent_state": trail.agent, "trail": trail.cells} if trail is not None else {}
-            frames.append(draw(agent.insight(), _render_caption(session), session.history, highlight=highlight,
-                               **walker))  # fmt: skip
-    return frames
+            add(draw(agent.insight(), _render_caption(session), session.history, highlight=highlight, **walker))
 
 
 def add_training_arguments(parser: argparse.ArgumentParser, agent_help: str, agent_required: bool,
@@ -499,13 +535,18 @@ def add_training_arguments(parser: argparse.ArgumentParser, agent_help: str, age
 def cmd_app(args: argparse.Namespace) -> int:
     """Open the training window; with ``--agent`` that agent is already chosen."""
     params = parse_sets(args.set or [])
-    if args.agent is None and (params or args.seed != 0):
-        raise UsageError("--set and --seed need --agent (which agent are they for?)")
+    if args.agent is not None and args.compare is not None:
+        raise UsageError("use --agent or --compare, not both (--compare names both agents)")
+    if args.agent is None and args.compare is None and (params or args.seed != 0):
+        raise UsageError("--set and --seed need --agent or --compare (which agent are they for?)")
+    compare = [_compare_agent(text, params) for text in args.compare or ()]
     if args.agent is not None:
         try:
             agent_class(args.agent)
         except KeyError as err:
             raise UsageError(err.args[0]) from None
+    if compare and args.run_for is not None:
+        raise UsageError("--run-for measures the single-agent view: leave out --compare")
     if args.frame_report is not None and args.run_for is None:
         raise UsageError("--frame-report needs --run-for SECONDS (how long to play before reporting)")
     if args.run_for is not None:
@@ -515,8 +556,26 @@ def cmd_app(args: argparse.Namespace) -> int:
             raise UsageError("use --run-for or --frames, not both")
     if args.frame_report is not None and not Path(args.frame_report).resolve().parent.is_dir():
         raise UsageError(f"--frame-report: no folder {Path(args.frame_report).parent} to write {args.frame_report} in")
-    return _open_window(args, lambda scene: scene.use_agent(args.agent, params, args.seed) if args.agent else None,
-                        run_for=args.run_for, frame_report=args.frame_report)  # fmt: skip
+
+    def prepare(scene: Any) -> None:
+        if compare:  # the training scene below gets the first agent: Esc there shows it
+            scene.use_agent(*compare[0], args.seed)
+            scene.app.open_scene("compare", compare, args.seed)
+        elif args.agent:
+            scene.use_agent(args.agent, params, args.seed)
+
+    return _open_window(args, prepare, run_for=args.run_for, frame_report=args.frame_report)
+
+
+def _compare_agent(text: str, common: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """``--compare``'s ``AGENT[,NAME=VALUE...]``: the agent and its settings (``common``, from
+    ``--set``, for both agents, then its own)."""
+    name, *pairs = text.split(",")
+    try:
+        agent_class(name.strip())
+    except KeyError as err:
+        raise UsageError(err.args[0]) from None
+    return name.strip(), {**common, **parse_sets(pairs)}
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
@@ -531,10 +590,13 @@ def _open_window(args: argparse.Namespace, prepare: Any, **play: Any) -> int:
     size = parse_size(args.size)
     if args.frames is not None and args.frames < 1:
         raise UsageError(f"--frames must be at least 1, got {args.frames}")
+    low, high = 0.75, 3.0  # smaller is unreadable; larger leaves no room for the board
+    if args.scale is not None and not low <= args.scale <= high:
+        raise UsageError(f"--scale takes a factor from {low:g} to {high:g}, got {args.scale:g}")
     from gridrl.gui.launch import open_window  # pygame comes with the window, not with the CLI
 
     return open_window(args.level, size, prepare, headless=args.headless, frames=args.frames,
-                       screenshot=args.screenshot, **play)  # fmt: skip
+                       screenshot=args.screenshot, scale=args.scale, **play)  # fmt: skip
 
 
 def add_window_commands(commands: Any) -> None:
@@ -546,14 +608,19 @@ def add_window_commands(commands: Any) -> None:
         "hyperparameters already chosen. F1 in the window lists every shortcut.",
         epilog="examples: gridrl app;  gridrl app four_rooms --agent ppo --set lr=0.003;  "
         "gridrl app --headless --frames 60 --screenshot app.png;  "
-        "gridrl app four_rooms --agent ppo --run-for 20 --frame-report frames.json",
+        "gridrl app four_rooms --agent ppo --run-for 20 --frame-report frames.json;  "
+        "gridrl app cliff_walking --compare sarsa q-learning",
     )
     app.add_argument("level", nargs="?", metavar="LEVEL",
                      help="a bundled level's name or a level YAML file (default: Cliff Walking)")
     app.add_argument("--agent", help="start with this agent (see 'gridrl agents')")
     app.add_argument("--set", action="append", metavar="NAME=VALUE",
                      help="a hyperparameter of --agent; repeat for more")
-    app.add_argument("--seed", type=int, default=0, help="random seed of --agent (default 0)")
+    app.add_argument("--seed", type=int, default=0, help="random seed of --agent or --compare (default 0)")
+    app.add_argument("--compare", nargs=2, metavar="AGENT",
+                     help="open the compare view: two agents trained in lockstep on LEVEL, e.g. "
+                     "--compare sarsa q-learning; AGENT,NAME=VALUE,... gives one its own settings, "
+                     "--set gives both theirs")
     _add_window_arguments(app)
     app.add_argument("--run-for", type=float, metavar="SECONDS",
                      help="play at the fastest speed for SECONDS, print the frame times, then exit")
@@ -581,6 +648,9 @@ def _add_window_arguments(parser: argparse.ArgumentParser) -> None:
                         help="no window (SDL's dummy video driver); use with --frames / --screenshot")
     parser.add_argument("--frames", type=int, metavar="N", help="run N frames, then exit")
     parser.add_argument("--screenshot", metavar="FILE.png", help="save the last frame as a PNG")
+    parser.add_argument("--scale", type=float, metavar="FACTOR",
+                        help="presentation mode from the start: every font, line and chart FACTOR "
+                        "times larger, 0.75 to 3 (as far as the window holds; F5 toggles it)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -620,17 +690,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_training_arguments(train, agent_help="agent name (see 'gridrl agents')", agent_required=True,
                            runs_help="independent runs (bandits: vectorised)")  # fmt: skip
     train.add_argument("--out", metavar="DIR", help="folder for snapshot.json and metrics.json")
+    train.add_argument("--until-optimal", action="store_true",
+                       help="stop as soon as the greedy policy is optimal on the level's exact model "
+                            "(gridworlds; the budget is then a cap)")
     train.add_argument("--defaults", action="store_true",
                        help="ignore the level's recommended settings for the agent (used when no budget is given)")
     train.set_defaults(func=cmd_train)
 
     render = commands.add_parser(
         "render",
-        help="draw a level (and what an agent learned on it) into a PNG or an animated GIF",
+        help="draw a level (and what an agent learned on it) into a PNG, an animated GIF or an MP4",
         description="Draw what the app's board shows, without a window: the level, and with "
         "--agent what the agent learned after training headless (values, policy arrows, ...). "
-        "A .gif records frames while it trains (one per sweep for dynamic programming run to "
-        "convergence, else one every N units, at most --frames).",
+        "A .gif or .mp4 records frames while it trains (one per sweep for dynamic programming run to "
+        "convergence, else one every N units, at most --frames), writing each as it is drawn. "
+        "MP4 needs imageio-ffmpeg.",
         epilog="examples: gridrl render cliff_walking --agent q-learning --episodes 300 "
         "--overlays values,policy,visits --out cliff.png;  gridrl render corridor --agent "
         "value-iteration --out sweeps.gif",
@@ -646,9 +720,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     render.add_argument("--size", default="960x720", metavar="WxH", help="image size in pixels (default 960x720)")
     render.add_argument("--panels", action="store_true", help="also draw the learning curves (bandits: the curves)")
-    render.add_argument("--fps", type=int, default=8, help="GIF frames per second (default 8)")
-    render.add_argument("--frames", type=int, default=GIF_FRAMES, help=f"most GIF frames (default {GIF_FRAMES})")
-    render.add_argument("--out", required=True, metavar="FILE", help="a .png or .gif file")
+    render.add_argument("--fps", type=int, default=8, help="GIF/MP4 frames per second (default 8)")
+    render.add_argument("--frames", type=int, default=GIF_FRAMES, help=f"most GIF/MP4 frames (default {GIF_FRAMES})")
+    render.add_argument("--out", required=True, metavar="FILE", help="a .png, .gif or .mp4 file")
     render.set_defaults(func=cmd_render)
 
     from gridrl.lessons.commands import add_commands as add_lesson_commands

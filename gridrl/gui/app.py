@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from gridrl.gui import editor_model as em
+from gridrl.gui.commands import Command
 from gridrl.gui.overlays import ChoiceScene, FileDialogScene, HelpScene, MessageScene
+from gridrl.gui.scene_compare import CompareScene
 from gridrl.gui.scene_edit import EditScene
 from gridrl.gui.scene_train import TrainScene
 from gridrl.gui.window import DEFAULT_SIZE, SceneFactory, Window
@@ -21,7 +23,7 @@ from gridrl.levels import Level
 #: Every scene by the name scenes open it with (``app.open_scene(name, *args)``).
 SCENES: dict[str, SceneFactory] = {
     "train": TrainScene, "edit": EditScene, "help": HelpScene, "message": MessageScene,
-    "choice": ChoiceScene, "file": FileDialogScene,
+    "choice": ChoiceScene, "file": FileDialogScene, "compare": CompareScene,
 }  # fmt: skip
 
 
@@ -35,6 +37,14 @@ class App(Window):
         self.open_scene("train", level)
         self.guard(offer_recovery, self)
         self.settle()
+
+    def dispatch(self, command: Command) -> None:
+        """The compare command (F6, the Compare button) on the training scene opens the
+        compare view on its level, agent and seed; anything else goes to the scenes."""
+        if command.name == "compare" and self.top.name == "train":
+            self.guard(self.open_scene, "compare")
+            return
+        super().dispatch(command)
 
 
 def offer_recovery(app: Window) -> None:

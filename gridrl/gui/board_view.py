@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pygame
 
+from gridrl.gui.status import draw_lines
 from gridrl.levels import GridLevel, Level
 from gridrl.render import text as rtext
 from gridrl.render.board import BoardRenderer, BoardView, draw_legend, draw_sequential_legend
@@ -40,6 +41,8 @@ class BoardPanel:
         self.bandit_beliefs: dict[str, Any] = {}  # the agent's insight extras: UCB bounds, posteriors, H
         self.bandit_t = 0
         self.legend_rect: pygame.Rect | None = None
+        #: The Q overlay's legend label, and why there is nothing to draw (see driver.action_values).
+        self.q_label, self.q_missing = "Q(s,a)", ""
 
     def new_level(self, level: Level) -> None:
         """Another level: a new board."""
@@ -64,6 +67,13 @@ class BoardPanel:
             self.scale_lock = self.renderer.color_limit(self.view)
         return self.scale_lock
 
+    def q_status(self) -> str:
+        """What the Q overlay shows, for the status line: the triangles, or why there are none."""
+        if self.q_missing:
+            return f"{self.q_missing} No action values and no critic of actions: the colours stay V(s)."
+        v = self.q_label[0]  # Q, or A for the advantages
+        return f"{self.q_label}: each cell's four triangles are {v}(s,↑), {v}(s,→), {v}(s,↓), {v}(s,←)."
+
     # ------------------------------------------------------------------ frame
 
     def compute(self, level: Level, source: dict[str, Any], *, target: int | None, trail: Any, highlight: Any,
@@ -82,6 +92,7 @@ class BoardPanel:
             return
         self.bandit = None
         self._glide(target, level.shape[1], glide, dt)
+        Q, self.q_label, self.q_missing = source.get("action_values", (Q, "Q(s,a)", ""))
         self.view = BoardView(
             V=V, Q=Q, pi=pi, visits=visits, agent=self.agent_pos, trail=list(trail), highlight=highlight,
             selected=selected, overlays=frozenset(self.overlays), caption=caption, value_limit=self.scale_lock,
@@ -121,14 +132,20 @@ class BoardPanel:
     def _draw_legend(self, surface: pygame.Surface, visits_drawn: bool, font_size: int) -> None:
         assert self.view is not None and self.renderer is not None and self.legend_rect is not None
         r = self.legend_rect
-        value_fill = "q" in self.overlays or "values" in self.overlays
-        visits = "visits" in self.overlays
+        note = self.q_missing if "q" in self.overlays else ""  # said where the visits' legend goes
+        q = "q" in self.overlays and self.view.Q is not None
+        value_fill = q or "values" in self.overlays
+        visits = "visits" in self.overlays and not note
         if value_fill:
-            width = r.w // 2 - 10 if visits else min(r.w, 520)
-            x = r.x if visits else r.centerx - width // 2
-            label = "Q(s,a)" if "q" in self.overlays else "V(s)"
+            halves = visits or bool(note)
+            width = r.w // 2 - 10 if halves else min(r.w, 520)
+            x = r.x if halves else r.centerx - width // 2
+            label = self.q_label if q else "V(s)"
             draw_legend(surface, pygame.Rect(x, r.y + 2, width, r.h - 2), self.renderer.color_limit(self.view), label,
                         locked=self.scale_lock is not None)  # fmt: skip
+        if note:
+            x = r.centerx + 10 if value_fill else r.x
+            draw_lines(surface, [note], x, r.y + 2, r.right - x, r.bottom, size=font_size, color=THEME["text_muted"])
         if visits:
             counts = np.asarray(self.view.visits if self.view.visits is not None else [0], dtype=float)
             vmax = float(np.nanmax(counts)) if counts.size else 1.0
@@ -139,7 +156,7 @@ class BoardPanel:
                            (x, r.centery), anchor="midleft")  # fmt: skip
             else:
                 draw_sequential_legend(surface, pygame.Rect(x, r.y + 2, width, r.h - 2), vmax, "visits")
-        if not value_fill and not visits:
+        if not value_fill and not visits and not note:
             rtext.blit(surface, "Colours off: press V (values), Q (Q-values) or C (visits).", font_size,
                        THEME["text_muted"], r.center)  # fmt: skip
 

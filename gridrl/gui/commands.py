@@ -71,6 +71,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Level editor", "Esc", "back to training (asks about unsaved edits)", "escape"),
     Shortcut("App", "Ctrl+O", "open a level file", "open_file"),
     Shortcut("App", "F1  or  ?", "this help", "help"),
+    Shortcut("App", "F5", "presentation mode: everything larger for a projector (gridrl app --scale)", "presentation"),
+    Shortcut("App", "F6", "compare two agents side by side, in lockstep (Esc: back)", "compare"),
     Shortcut("App", "F12", "save a screenshot (PNG) to your Pictures folder", "screenshot"),
     Shortcut("App", "Ctrl+Q", "quit", "quit"),
 )
@@ -114,6 +116,8 @@ KEYMAP: dict[tuple[int, bool], Command] = {
     (pygame.K_g, False): Command("toggle_log_y"),
     (pygame.K_z, False): Command("reset_zoom"),
     (pygame.K_F1, False): Command("help"),
+    (pygame.K_F5, False): Command("presentation"),
+    (pygame.K_F6, False): Command("compare"),
     (pygame.K_F12, False): Command("screenshot"),
     (pygame.K_q, True): Command("quit"),
 }

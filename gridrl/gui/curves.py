@@ -22,13 +22,15 @@ if TYPE_CHECKING:
     from gridrl.gui.scene_train import TrainScene
 
 #: Curves the app makes itself, beside the agent's own (whose titles and meanings are the
-#: agent class's ``diagnostics``): key -> (chart title, meaning for the tooltip).
+#: agent class's ``diagnostics``): key -> (chart title, meaning for the tooltip, equation).
 APP_CURVES = {
     "mean |TD error| per episode": ("|TD error| per episode", "Mean |δ| = |target − Q(s,a)| of the episode's "
                                                               "updates. It falls as the values settle (never "
-                                                              "quite to 0 while the agent explores)."),
+                                                              "quite to 0 while the agent explores).",
+                                    "1/T Σ_t |δ_t|,  δ_t = target_t − Q(s_t,a_t)"),
     "steps per episode": ("Steps per episode", "How many steps each episode took. On a reach-the-goal level "
-                                               "it falls towards the shortest path's length as the agent learns."),
+                                               "it falls towards the shortest path's length as the agent learns.",
+                          "T: the steps from the start to the episode's end"),
 }
 #: Diagnostic charts beside the return chart at most (the user picks them; "—" is none).
 MAX_DIAGNOSTICS = 3
@@ -52,7 +54,7 @@ class CurvePanel:
         self._chart_key: tuple[Any, ...] = ()
         self._chart_surface: pygame.Surface | None = None
         self._chart_bands: dict[str, dict[str, Any]] = {}  # chart title -> its band (bandit curves)
-        self._diagnostics: dict[str, tuple[str, str]] = {}  # the agent class's (see pick_defaults)
+        self._diagnostics: dict[str, tuple[str, str, str]] = {}  # the agent class's (see pick_defaults)
         self.curve_picks: list[str] = []  # the diagnostics shown beside the return chart (keys)
         self._user_picked = False  # until the user picks, the picks follow what the agent reports
         self.log_y = False
@@ -138,7 +140,13 @@ class CurvePanel:
         if key == NO_CURVE:
             return NO_CURVE, "No chart in this place: pick a curve to show one."
         found = self._diagnostics.get(key) or APP_CURVES.get(key)
-        return found or (key.replace("_", " "), "Reported by the agent in its update's info; no description.")
+        return found[:2] if found else (key.replace("_", " "), "Reported by the agent in its update's info; "
+                                                               "no description.")
+
+    def curve_equation(self, key: str) -> str:
+        """The equation of a curve (the inspector writes it out), "" if none is declared."""
+        found = self._diagnostics.get(key) or APP_CURVES.get(key)
+        return found[2] if found else ""
 
     def curve_options(self) -> list[str]:
         """Every curve there is to pick: what the agent has reported (in the order it declares

@@ -11,6 +11,8 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
+
 from gridrl.gui.inspector import ARROWS, num
 from gridrl.gui.timeline import Snapshot
 from gridrl.gui.training import FRAME_BUDGET, Trainer
@@ -18,6 +20,20 @@ from gridrl.levels import Level
 
 #: Builds agents off the main thread (the first deep agent imports PyTorch).
 _LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridrl-load")
+
+
+def action_values(agent_name: str, V: np.ndarray, Q: np.ndarray, extras: dict[str, Any]) -> tuple[Any, str, str]:
+    """What the Q overlay honestly shows, as (values (S, A) or None, legend label, why none):
+    Q(s,a) where the agent learns it (tabular, DP, DQN); else the advantage estimates
+    A(s,a) of its last batch where it has a critic (A2C, PPO, TRPO: without a model, a
+    critic V(s) estimates A(s,a) only for the pairs tried, by GAE over the rollout, and
+    those are what its update used); else nothing, and why (REINFORCE, GRPO: only π)."""
+    if np.isfinite(Q).any():
+        return Q, "Q(s,a)", ""
+    if extras.get("advantage") is not None:
+        return extras["advantage"], "A(s,a) of the last batch", ""
+    what = "π(a|s) and V(s)" if np.isfinite(V).any() else "π(a|s)"
+    return None, "", f"No Q(s,a): {agent_name} learns only {what}."
 
 
 class TrainingDriver:
@@ -80,10 +96,12 @@ class TrainingDriver:
         overhead = max(0.0, frame_times[-1] - self.trainer.last_train_time)
         return max(0.002, min(FRAME_BUDGET, 0.014 - overhead))
 
-    def update(self, dt: float, frame_times: list[float]) -> str | None:
-        """Train for this frame; the trainer's new message, if it has one."""
+    def update(self, dt: float, frame_times: list[float], target: int | None = None) -> str | None:
+        """Train for this frame, starting no unit past ``target`` units (see
+        :attr:`Trainer.target`); the trainer's new message, if it has one."""
         t = self.trainer
         t.budget = self.budget(frame_times)
+        t.target = target
         t.update(dt)  # in play-yourself mode it is paused; its clock still runs
         t.record_snapshot()
         if t.message != self._seen_message:
@@ -92,13 +110,17 @@ class TrainingDriver:
         return None
 
     def source(self) -> dict[str, Any]:
-        """What the board shows: the live agent's values, or the scrubbed snapshot's."""
+        """What the board shows: the live agent's values, or the scrubbed snapshot's, and
+        ``action_values``: what the Q overlay draws (see :func:`action_values`)."""
         snap = self.view_snapshot
         if snap is None:
             insight = self.trainer.insight()
-            return {"V": insight.V, "Q": insight.Q, "pi": insight.pi, "visits": insight.visits,
-                    "extras": insight.extras, "live": True}  # fmt: skip
-        return {"V": snap.V, "Q": snap.Q, "pi": snap.pi, "visits": snap.visits, "extras": snap.extras, "live": False}
+            out = {"V": insight.V, "Q": insight.Q, "pi": insight.pi, "visits": insight.visits,
+                   "extras": insight.extras, "live": True}  # fmt: skip
+        else:
+            out = {"V": snap.V, "Q": snap.Q, "pi": snap.pi, "visits": snap.visits, "extras": snap.extras, "live": False}
+        out["action_values"] = action_values(self.trainer.agent_name, out["V"], out["Q"], out["extras"])
+        return out
 
     def caption(self) -> str:
         """The board's caption: the past being shown, the agent loading, DP's progress, or

@@ -14,6 +14,7 @@ from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 from gridrl.gui import editor_model as em
 from gridrl.gui.layout import Layout, button_width, fit_widths
 from gridrl.gui.status import wrap
+from gridrl.gui.widgets import fit_text
 from gridrl.levels import BanditLevel, GridLevel, Level
 from gridrl.render import text as rtext
 from gridrl.render.colors import THEME
@@ -58,12 +59,15 @@ class EditorView:
     def _button(self, rect: pygame.Rect, text: str, command: str, key: Any = None, tip: str = "",
                 selected: bool = False) -> UIButton:  # fmt: skip
         button = self._add(UIButton(rect, text, self.scene.app.ui, tool_tip_text=tip or None), command, key)
+        fit_text(button, text, tip)
         if selected:
             button.select()
         return button
 
     def _label(self, rect: pygame.Rect, text: str, section: bool = False) -> UILabel:
-        return self._add(UILabel(rect, text, self.scene.app.ui, object_id=ObjectID(object_id="@section") if section else None))
+        label = self._add(UILabel(rect, text, self.scene.app.ui, object_id=ObjectID(object_id="@section") if section else None))
+        fit_text(label, text, None)
+        return label
 
     def _entry(self, rect: pygame.Rect, name: str, text: str, tip: str = "") -> UITextEntryLine:
         entry = self._add(UITextEntryLine(rect, self.scene.app.ui, initial_text=text), "ed_entry", name)
@@ -134,13 +138,15 @@ class EditorView:
         y = lay.left.y + lay.pad
         self._label(pygame.Rect(x0, y, w, s(20)), "PALETTE", section=True)
         y += s(22)
-        bw = (w - 3 * 4) // 4
-        for i, char in enumerate(em.palette(level)):
-            text = f"{char} {TILE_NAMES.get(char, 'kind')}"
-            rect = pygame.Rect(x0 + (i % 4) * (bw + 4), y + (i // 4) * (R + 4), bw, R)
+        texts = {char: f"{char} {TILE_NAMES.get(char, 'kind')}" for char in em.palette(level)}
+        widest = max(button_width(t, lay.font_size) for t in texts.values())
+        n = next((n for n in (4, 3) if (w - (n - 1) * 4) // n >= widest), 2)  # as many a row as fit whole
+        bw = (w - (n - 1) * 4) // n
+        for i, (char, text) in enumerate(texts.items()):
+            rect = pygame.Rect(x0 + (i % n) * (bw + 4), y + (i // n) * (R + 4), bw, R)
             self.palette_buttons[char] = self._button(rect, text, "brush", char, tip=f"Paint '{char}'.",
                                                       selected=char == self.scene.brush)  # fmt: skip
-        y += ((len(em.palette(level)) + 3) // 4) * (R + 4) + 4
+        y += ((len(texts) + n - 1) // n) * (R + 4) + 4
         self._entry(pygame.Rect(x0, y, s(40), R), "new_char", "", "One character for a new tile kind.")
         self._button(pygame.Rect(x0 + s(44), y, s(130), R), "Add tile kind", "add_kind",
                      tip="A new tile kind with the character on the left (then set its properties).")
@@ -263,21 +269,22 @@ class EditorView:
         r = self.validation_rect
         if r is None:
             return
+        px = lambda n: round(n * self.scene.layout.scale)  # noqa: E731 - a size at the window's scale
         y = r.y
         v = self.scene.validation
         title, color = ("✓ valid level", THEME["goal"]) if v.ok else ("✗ not valid yet", THEME["hazard"])
-        rtext.blit(surface, title, 15, color, (r.x, y), anchor="topleft", bold=True)
-        y += 24
+        rtext.blit(surface, title, px(15), color, (r.x, y), anchor="topleft", bold=True, max_width=r.w)
+        y += px(24)
         status = "unsaved changes" if self.scene.model.dirty else "saved" if self.scene.model.path else "new, no edits yet"
         where = f" · {self.scene.model.path.name}" if self.scene.model.path else ""
-        rtext.blit(surface, status + where, 13, THEME["text_muted"], (r.x, y), anchor="topleft", max_width=r.w)
-        y += 22
+        rtext.blit(surface, status + where, px(13), THEME["text_muted"], (r.x, y), anchor="topleft", max_width=r.w)
+        y += px(22)
         lines = [("error: " + e, THEME["hazard"]) for e in v.errors] + [("warning: " + w, THEME["text"]) for w in v.warnings]
         if not v.ok:
             lines.append(("Train is off until the errors are fixed.", THEME["text_muted"]))
         for text, color in lines:
-            for line in wrap(text, 13, r.w):
-                if y > r.bottom - 16:
+            for line in wrap(text, px(13), r.w):
+                if y > r.bottom - px(16):
                     return
-                rtext.blit(surface, line, 13, color, (r.x, y), anchor="topleft")
-                y += 18
+                rtext.blit(surface, line, px(13), color, (r.x, y), anchor="topleft")
+                y += px(18)

@@ -23,6 +23,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from gridrl.gui.changes import UpdateChange
+
 ARROWS = ("↑", "→", "↓", "←")
 ACTION_NAMES = ("up", "right", "down", "left")
 
@@ -82,32 +84,33 @@ def cell_name(s: int, cols: int, short: bool = False) -> str:
     return f"({row + 1}, {col + 1})" if short else f"row {row + 1}, col {col + 1}"
 
 
-def update_lines(equation: str, backup: dict[str, Any], arm_names: Sequence[str] | None = None,
+def update_lines(equation: str, backup: dict[str, Any], kind: str, arm_names: Sequence[str] | None = None,
                  cols: int | None = None) -> list[str]:  # fmt: skip
-    """The update written out: the equation, then the same with the numbers of ``backup``;
-    with ``cols`` (the grid's width) its cells are named "(row, col)" instead of by index."""
+    """The update written out: the equation, then the same with the numbers of ``backup``,
+    the way an update of ``kind`` (the registry's ``AgentInfo.backup``) is written; with
+    ``cols`` (the grid's width) its cells are named "(row, col)" instead of by index."""
     b = backup
-    lines: list[str] = []
-    if equation:
-        lines.append(pretty(equation))
+    lines = [pretty(equation)] if equation else []
     if not b:
         return lines
     if "skipped" in b:
-        lines.append(f"this cell is a {b['skipped']}: V = 0, never backed up")
-    elif "q" in b and "phase" in b and b.get("phase") == "improvement":
-        lines += _improvement_lines(b)
-    elif "q" in b and "r" in b and isinstance(b["r"], (list, tuple)):
-        lines += _dp_lines(b)
-    elif "G" in b and "Q_new" in b:
-        lines += _mc_lines(b)
-    elif {"Q_old", "target", "Q_new", "alpha"} <= b.keys():
-        lines += _td_lines(b, cols)
-    elif "H_old" in b:
-        lines += _gradient_bandit_lines(b, arm_names)
-    elif {"Q_old", "Q_new", "step_size"} <= b.keys():
-        lines += _bandit_lines(b, arm_names)
-    elif "t" in b and "s_next" in b:
+        return [*lines, f"this cell is a {b['skipped']}: V = 0, never backed up"]
+    if kind == "dp":
+        lines += _improvement_lines(b) if b.get("phase") == "improvement" else _dp_lines(b)
+    elif kind == "mc" and "Q_new" not in b:
         lines.append(f"step t = {b['t']}: a = {ARROWS[int(b['a'])]}, r = {num(b['r'])} (recorded)")
+    elif kind == "mc":
+        lines += _mc_lines(b)
+    elif kind == "td":
+        lines += _td_lines(b, cols)
+    elif kind == "gradient-bandit":
+        lines += _gradient_bandit_lines(b, arm_names)
+    elif kind == "bandit":
+        lines += _bandit_lines(b, arm_names)
+    elif kind == "dqn" and "target" in b and "s" in b and cols:
+        lines += _dqn_lines(b, cols)
+    elif kind == "actor-critic" and "A_gae" in b and cols:
+        lines += _sample_lines(b, cols)
     else:
         lines += _generic_lines(b)
     return lines
@@ -167,6 +170,50 @@ def _td_lines(b: dict[str, Any], cols: int | None) -> list[str]:
         f"  = {num(r)} + {num(gamma)}·{paren(next_value)} − {paren(q_old)} = {num(delta)}",
         f"Q(s,{ARROWS[a]}) ← Q(s,a) + α δ = {num(q_old)} + {num(alpha)}·{paren(delta)} = {num(q_new)}",
     ]
+
+
+def _dqn_lines(b: dict[str, Any], cols: int) -> list[str]:
+    """A DQN transition: its target y from the target network and its TD error under Q now."""
+    a, s, s_next = int(b["a"]), cell_name(b["s"], cols, True), cell_name(b["s_next"], cols, True)
+    after = "0 (terminal)" if b.get("terminated") else f"{num(b['gamma'])}·{paren(b['Q_target_next'])}"
+    return [
+        f"transition s = {s}, a = {ARROWS[a]}, r = {num(b['r'])}, s' = {s_next}",
+        f"y = r + γ max_a' Q̂(s',a') = {num(b['r'])} + {after} = {num(b['target'])}",
+        f"δ = y − Q(s,{ARROWS[a]}) = {num(b['target'])} − {paren(b['Q'])} = {num(b['td_error'])}",
+    ]
+
+
+def _sample_lines(b: dict[str, Any], cols: int) -> list[str]:
+    """An actor-critic's sample in this cell: its advantage and how far the update moved it."""
+    a = ARROWS[int(b["a"])]
+    lines = [
+        f"sample a = {a}: return R = {num(b['return'])}, V_old(s) = {num(b['V_old'])}",
+        f"Â = {num(b['A_gae'])} (GAE), {num(b['A_hat'])} as the loss used it",
+        f"ρ = π(a|s) / π_old(a|s) = {num(b['rho'])} after the update",
+    ]
+    if "clip_active" in b:
+        lines[-1] += f"; clip [1−{num(b['eps'])}, 1+{num(b['eps'])}] " + ("active" if b["clip_active"] else "not active")
+    return lines
+
+
+def signed(x: Any) -> str:
+    """A change: "+0.12", "-0.3", "0"."""
+    text = num(x)
+    return text if text.startswith("-") or text in ("0", "–") else f"+{text}"
+
+
+def change_lines(change: UpdateChange, s: int) -> list[str]:
+    """What a network update did to cell ``s``: ΔV(s), ΔQ(s,·) and Δπ(·|s) with their total
+    variation TV = ½ Σ_a |Δπ(a|s)|, and the glow it gave the cell."""
+    before, after, lines = change.before, change.after, []
+    if np.isfinite(change.dV[s]):
+        lines.append(f"ΔV(s) = {signed(change.dV[s])}:  {num(before.V[s])} → {num(after.V[s])}")
+    if np.isfinite(change.dQ[s]).all():
+        lines.append("ΔQ(s,·): " + "  ".join(f"{ARROWS[a]} {signed(d)}" for a, d in enumerate(change.dQ[s])))
+    dpi = np.asarray(after.pi[s], dtype=float) - np.asarray(before.pi[s], dtype=float)
+    lines.append("Δπ(·|s): " + "  ".join(f"{ARROWS[a]} {signed(d)}" for a, d in enumerate(dpi)))
+    lines.append(f"TV = ½ Σ|Δπ| = {num(change.tv[s])}; glow {num(round(float(change.size[s]), 2))} of the board's largest")
+    return lines
 
 
 def _mc_lines(b: dict[str, Any]) -> list[str]:
@@ -279,10 +326,10 @@ def tile_text(level: Any, s: int) -> str:
 
 def cell_report(
     level: Any, s: int, V: np.ndarray, Q: np.ndarray, pi: np.ndarray, visits: np.ndarray | None,
-    update: tuple[str, dict[str, Any], str] | None,
+    update: tuple[str, dict[str, Any], str] | None, kind: str,
 ) -> CellReport:  # fmt: skip
     """The inspector's report on cell ``s``; ``update`` is (equation, backup, when) of the
-    last update that touched it, if any."""
+    last update that touched it, if any, made by an agent whose updates are of ``kind``."""
     cols = level.shape[1]
     report = CellReport(
         title=f"Cell {cell_name(s, cols)}  (s = {s})",
@@ -295,7 +342,7 @@ def cell_report(
     if update is not None:
         equation, backup, when = update
         report.update_title = f"Last update of this cell ({when}):"
-        report.update = update_lines(equation, backup, cols=cols)
+        report.update = update_lines(equation, backup, kind, cols=cols)
     else:
         report.update_title = "No update has touched this cell yet."
     return report

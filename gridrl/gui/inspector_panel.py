@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pygame
 
-from gridrl.gui.inspector import ARROWS, CellReport, cell_report, num, update_lines
+from gridrl.gui.inspector import ARROWS, CellReport, cell_report, change_lines, num, pretty, update_lines
 from gridrl.gui.status import draw_lines
 from gridrl.render import text as rtext
 from gridrl.render.colors import PALETTE, THEME, mix
@@ -38,32 +38,57 @@ class InspectorPanel:
         self.report = self._report(source["V"], source["Q"], source["pi"], source["visits"])
 
     def _report(self, V: Any, Q: Any, pi: Any, visits: Any) -> CellReport:
+        """The report from the values shown (the live insight, taken in the worker thread
+        right after its last unit, or a snapshot's) and what the last update did here. Only
+        DP reads its agent here (its explanation of the cell): not while a sweep runs."""
         t, s = self.scene.trainer, int(self.scene.selected)
         update = None
-        if t.busy and self.report is not None and self.report.title.endswith(f"(s = {s})"):
-            return self.report  # the agent is busy in the worker thread: keep the last report
+        if t.is_dp and t.busy and self.report is not None and self.report.title.endswith(f"(s = {s})"):
+            return self.report
         if t.is_dp and (t.agent.sweeps > 0 or s in t.last_update):
             entry = t.last_update.get(s)
             if entry is not None and entry[1].get("phase") == "improvement":
                 update = (entry[0], entry[1], f"unit {entry[2]}")
             else:
                 update = (t.agent.equation, t.agent.explain(s), f"sweep {t.agent.sweeps}")
-        elif s in t.last_update:
+        elif s in t.last_update and not t.is_deep:
             equation, backup, unit_no = t.last_update[s]
-            ago = t.units_run - unit_no
-            when = "the last unit" if ago == 0 else f"{ago:,} unit{'s' if ago != 1 else ''} ago"
-            update = (equation, backup, when)
-        report = cell_report(self.scene.level, s, V, Q, pi, None if t.is_dp else visits, update)
+            update = (equation, backup, _ago(t.units_run - unit_no))
+        report = cell_report(self.scene.level, s, V, Q, pi, None if t.is_dp else visits, update, t.backup_kind)
+        if t.is_deep:
+            self._network_change(report, s)
         if self.scene.driver.view_snapshot is not None:
             report.update_title = report.update_title.replace("Last update", "Latest update (live)")
         return report
+
+    def _network_change(self, report: CellReport, s: int) -> None:
+        """A deep agent's update moves every cell: the report says how much it moved this one
+        (and, after it, the sample the update drew here, if any)."""
+        t, change = self.scene.trainer, self.scene.trainer.last_change
+        if change is None:
+            report.update_title = "No network update yet: the agent is still collecting experience."
+            return
+        what = "the last update" if change.updates == 1 else f"the last {change.updates} updates"
+        report.update_title = f"What {what} did here ({_ago(t.units_run - change.unit)}):"
+        report.update = [pretty(change.equation), *change_lines(change, s)]
+        if s in t.last_update:
+            _, backup, unit_no = t.last_update[s]
+            sample = update_lines("", backup, t.backup_kind, cols=self.scene.level.shape[1])
+            report.update += [f"Its latest sample here ({_ago(t.units_run - unit_no)}):", *sample]
 
     def _panel(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         pygame.draw.rect(surface, (255, 255, 255), rect, border_radius=8)
         pygame.draw.rect(surface, THEME["panel_border"], rect, 1, border_radius=8)
 
+    @property
+    def rect(self) -> pygame.Rect:
+        """The panel's place: on a bandit, where no cell can be edited or walked, it also
+        takes the room of those panels below it."""
+        lay = self.scene.layout
+        return lay.inspector if self.scene.trainer.is_grid else lay.inspector.union(lay.manual)
+
     def draw(self, surface: pygame.Surface) -> None:
-        r = self.scene.layout.inspector
+        r = self.rect
         self._panel(surface, r)
         x, y, w = r.x + self.scene.px(12), r.y + self.scene.px(10), r.w - self.scene.px(24)
         bottom = r.bottom - 8
@@ -87,13 +112,30 @@ class InspectorPanel:
         tips = [
             "• Colour: value V(s); red good, blue bad, white 0.",
             "• Arrows: the policy; longer = likelier.",
-            "• Yellow glow: cells the last update changed.",
+            "• Yellow glow: how much the last update changed each cell.",
             "• Purple line: the agent's path this episode.",
             "• Click a cell: its numbers and last update.",
         ]
         if t.is_dp:
             tips[3] = "• DP does not walk: it backs up every cell."
-        draw_lines(surface, tips, x, y, w, bottom, size=self.scene.fs(13))
+        y = draw_lines(surface, tips, x, y, w, bottom, size=self.scene.fs(13))
+        charted = self.diagnostics_lines()
+        if charted:
+            y = draw_lines(surface, ["The charts' diagnostics"], x, y + 10, w, bottom, size=self.scene.fs(13), bold=True)
+            for i, line in enumerate(charted):
+                y = draw_lines(surface, [line], x, y, w, bottom, size=self.scene.fs(12),
+                               color=THEME["accent"] if i % 2 else THEME["text"], indent=self.scene.px(10) * (i % 2))
+
+    def diagnostics_lines(self) -> list[str]:
+        """The diagnostics charted now, each as "title = latest value" and its equation (the
+        agent's declaration: ``Agent.diagnostics``)."""
+        curves, lines = self.scene.curves, []
+        for key in curves.curve_picks:
+            equation = curves.curve_equation(key)
+            if equation:
+                values = curves.curve_values(key)
+                lines += [f"{curves.curve_info(key)[0]} = {num(values[-1]) if values.size else '–'}", equation]
+        return lines
 
     def _draw_report(self, surface: pygame.Surface, rep: CellReport, x: int, y: int, w: int, bottom: int) -> None:
         y = draw_lines(surface, [rep.title], x, y, w, bottom, size=self.scene.fs(15), bold=True)
@@ -189,11 +231,16 @@ class InspectorPanel:
 
         cells(headers, y, min(size, self.scene.fs(12)), THEME["text_muted"], False)
         y += self.scene.px(18)
-        for a, row in enumerate(rows):
-            if y + self.scene.px(17) > bottom - 120:
-                break
+        # every arm's row, closer together if need be; what still doesn't fit is counted
+        room = bottom - self.scene.px(130) - y  # the footnote and the last update below
+        row_h = min(self.scene.px(17), max(rtext.font(size).get_height(), room // max(len(rows), 1)))
+        fit = len(rows) if len(rows) * row_h <= room else max(1, room // row_h - 1)
+        for a, row in enumerate(rows[:fit]):
             cells(row, y, size, THEME["text"], a == best)
-            y += self.scene.px(17)
+            y += row_h
+        if fit < len(rows):
+            y = draw_lines(surface, [f"… {len(rows) - fit} more arms: the bars show them all."], x, y, w, bottom,
+                           size=self.scene.fs(12), color=THEME["text_muted"])  # fmt: skip
         if own:
             y = draw_lines(surface, [own[2]], x, y + 4, w, bottom, size=self.scene.fs(12), color=THEME["text_muted"])
         y += 8
@@ -206,9 +253,13 @@ class InspectorPanel:
             return
         equation, backup, _ = entry
         y = draw_lines(surface, ["Last update:"], x, y, w, bottom, size=self.scene.fs(13), bold=True)
-        lines = update_lines(equation, backup, names)
+        lines = update_lines(equation, backup, t.backup_kind, names)
         y = draw_lines(surface, lines[:1], x, y + 2, w, bottom, size=self.scene.fs(13), color=THEME["accent"])
         draw_lines(surface, lines[1:], x, y + 2, w, bottom, size=self.scene.fs(13))
+
+
+def _ago(units: int) -> str:
+    return "the last unit" if units == 0 else f"{units:,} unit{'s' if units != 1 else ''} ago"
 
 
 def _blurb(description: str) -> str:

@@ -23,12 +23,14 @@ def open_window(
     screenshot: str | None = None,
     run_for: float | None = None,
     frame_report: str | None = None,
+    scale: float | None = None,
 ) -> int:
     """Build the app on ``level``, let ``prepare`` act on its training scene, then run it until
     the window closes; or, with ``frames`` or ``screenshot``, run that many frames (30 for a
     screenshot alone), save the picture and print what the window shows; or, with ``run_for``,
     play at the fastest speed for that many seconds of real frames and print (and write to
-    ``frame_report``, as JSON) how long the frames took: see :func:`play_and_measure`."""
+    ``frame_report``, as JSON) how long the frames took: see :func:`play_and_measure`.
+    ``scale``: start in presentation mode with that factor (F5 then toggles it)."""
     if headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         os.environ["SDL_AUDIODRIVER"] = "dummy"
@@ -36,6 +38,9 @@ def open_window(
 
     app = App(level, size=size)
     try:
+        if scale is not None:
+            app.presentation = scale
+            app.set_zoom(scale)
         prepare(app.scenes[0])
     except BaseException:
         app.close()
@@ -106,5 +111,8 @@ def _showing(app: Any) -> str:
     editor = app.find("edit")
     if editor is not None:
         return f"in the level editor on {editor.model.level.name}"
+    compare = app.find("compare")
+    if compare is not None:
+        return f"comparing {compare.label(0)} and {compare.label(1)} on {compare.level.name}"
     scene = app.scenes[0]
     return f"on {scene.levels.current_label} ({scene.level.name}) with {scene.trainer.agent_name}"

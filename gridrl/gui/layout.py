@@ -2,7 +2,8 @@
 
 Sizes scale with the window: on a big screen (from about 1.2 times the default 1280 x 800)
 rows, gaps and fonts grow by :func:`scale_for`, so text stays readable from the back of a
-classroom.
+classroom. Presentation mode (F5, ``--scale``) multiplies that one scale by the user's
+factor, so every row, font, line and chart grows with it.
 """
 
 from __future__ import annotations
@@ -25,16 +26,26 @@ STATUS_H = 34
 #: Below this width (times the scale) the top bar's widgets leave no room for the status.
 TWO_ROW_W = 1200
 FONT = 14
+#: The smallest window the layout is made for at scale 1 (the window's minimum size).
+MIN_W, MIN_H = 960, 640
 
 
-def scale_for(size: tuple[int, int]) -> float:
-    """1 up to 1.2 times the default window size, then 1.15, from 1.5 times 1.35."""
+def scale_for(size: tuple[int, int], zoom: float = 1.0) -> float:
+    """The window's own scale (1 up to 1.2 times the default window size, then 1.15, from
+    1.5 times 1.35) times the presentation factor ``zoom``.
+
+    A larger factor is held to what the window can hold, min(w / 960, h / 640): at scale k
+    the layout needs the room of a 960 x 640 window at scale 1 grown k times (a 1280 x 800
+    window shows at most 1.25x; a 1920 x 1080 one 1.69x)."""
     s = min(size[0] / 1280, size[1] / 800)
-    return 1.0 if s < 1.2 else 1.15 if s < 1.5 else 1.35
+    base = 1.0 if s < 1.2 else 1.15 if s < 1.5 else 1.35
+    if zoom <= 1.0:
+        return base * zoom
+    return max(base, min(base * zoom, size[0] / MIN_W, size[1] / MIN_H))
 
 
-def font_size_for(size: tuple[int, int]) -> int:
-    return round(FONT * scale_for(size))
+def font_size_for(size: tuple[int, int], zoom: float = 1.0) -> int:
+    return round(FONT * scale_for(size, zoom))
 
 
 def button_width(text: str, font_size: int) -> int:
@@ -84,13 +95,15 @@ class Layout:
     font_size: int
 
 
-def compute(size: tuple[int, int], grid_shape: tuple[int, int] | None = None, second_row: bool = True) -> Layout:
-    """The rects for a window of ``size``. With ``grid_shape`` (rows, cols) the board gets
-    just the height its square cells need and the charts get the rest (a wide level like
-    Cliff Walking leaves room for bigger charts). ``second_row``: the top bar may grow a
+def compute(size: tuple[int, int], grid_shape: tuple[int, int] | None = None, second_row: bool = True,
+            zoom: float = 1.0) -> Layout:  # fmt: skip
+    """The rects for a window of ``size`` at presentation factor ``zoom`` (:func:`scale_for`).
+    With ``grid_shape`` (rows, cols) the board gets just the height its square cells need
+    and the charts get the rest (a wide level like Cliff Walking leaves room for bigger
+    charts). ``second_row``: the top bar may grow a
     second row below ``TWO_ROW_W`` (the editor, whose left panel needs the height, doesn't)."""
     w, h = size
-    k = scale_for(size)
+    k = scale_for(size, zoom)
     pad, row, bar_h = round(PAD * k), round(ROW * k), round(TOP_H * k)
     bar = pygame.Rect(0, 0, w, bar_h)
     row2 = pygame.Rect(0, bar_h, w, round(STATUS_H * k)) if second_row and w < TWO_ROW_W * k else None

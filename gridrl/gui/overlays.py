@@ -42,10 +42,16 @@ class HelpScene(Scene):
         shade.fill((20, 24, 32, 170))
         surface.blit(shade, (0, 0))
         groups = [(g, list(items)) for g, items in groupby(SHORTCUTS, key=lambda s: s.group)]
-        size = 15 if h >= 760 else 13
+        size = 15 if h >= 900 else 13
         line = int(size * 1.55)
-        columns = [groups[:3], groups[3:]]
-        heights = [sum((len(items) + 1.6) * line for _, items in col) for col in columns]
+
+        def height(col: list[tuple[str, list[Any]]]) -> float:
+            return sum((len(items) + 1.6) * line for _, items in col)
+
+        # the groups split where the two columns come out most even (the help fits at 1024 x 768)
+        split = min(range(1, len(groups)), key=lambda k: max(height(groups[:k]), height(groups[k:])))
+        columns = [groups[:split], groups[split:]]
+        heights = [height(col) for col in columns]
         card_w = min(w - 40, 1060)
         card_h = min(h - 40, int(max(heights) + 3.5 * line + 40))
         card = pygame.Rect(0, 0, card_w, card_h)

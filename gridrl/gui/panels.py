@@ -24,7 +24,7 @@ from pygame_gui.elements import (
 
 from gridrl.gui.layout import Layout, button_width, fit_widths
 from gridrl.gui.training import SPEEDS
-from gridrl.gui.widgets import UNIT_HELP, PopupDropDown, range_tooltip, unit_labels
+from gridrl.gui.widgets import UNIT_HELP, PopupDropDown, fit_text, range_tooltip, unit_labels
 from gridrl.render import text as rtext
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class Panels:
                object_id: str | ObjectID | None = None, container: Any = None) -> UIButton:  # fmt: skip
         element = self._add(UIButton(rect, text, self.ui, container=container, tool_tip_text=tip,
                                      object_id=object_id), command, key)  # fmt: skip
-        self._fit(element, text, tip)
+        fit_text(element, text, tip)
         return element
 
     def label(self, rect: pygame.Rect, text: str, object_id: str | ObjectID | None = None,
@@ -77,20 +77,8 @@ class Panels:
         element = self._add(UILabel(rect, text, self.ui, container=container, object_id=object_id))
         if tip:
             element.set_tooltip(tip)
-        self._fit(element, text, tip)
+        fit_text(element, text, tip)
         return element
-
-    @staticmethod
-    def _fit(element: Any, text: str, tip: str | None) -> None:
-        """A fixed text wider than ``element`` (a narrow window) shows elided with "…"; the
-        whole text then leads the tooltip (``tip``, the widget's own), so nothing is lost."""
-        room = element.rect.w - (12 if isinstance(element, UIButton) else 4)
-        if not text or element.font.size(text)[0] <= room:
-            return
-        size = element.font.point_size
-        bold = element.font.size(text)[0] > rtext.font(size).size(text)[0]  # a bold theme font
-        element.set_text(rtext.elide(text, size, room, bold=bold))
-        element.set_tooltip(f"<b>{text}</b>" + (f"<br>{tip}" if tip else ""))
 
     def kill(self) -> None:
         self.app.unbind(self.elements)
@@ -200,18 +188,20 @@ class Panels:
         y = lay.left.y + self.P
         self.label(pygame.Rect(x0, y, w, self.s(20)), "RUN", "@section")
         y += self.s(22)
-        third = (w - 12) // 4
+        # Step and Reset as wide as their texts (a quarter of the row at least); Play the rest
+        step_w, reset_w = (max(button_width(t, lay.font_size), (w - 12) // 4) for t in ("Step", "↻ Reset"))
+        play_w = w - step_w - reset_w - 12
         self.play_button = self.button(
-            pygame.Rect(x0, y, w - 2 * third - self.s(12), self.R + 4), "▶  Play",
+            pygame.Rect(x0, y, play_w, self.R + 4), "▶  Play",
             "Play / pause (Space): keep advancing the Step unit at the chosen speed.", "toggle_play",
             object_id="#primary",
         )  # fmt: skip
         self.step_button = self.button(
-            pygame.Rect(x0 + w - 2 * third - 6, y, third, self.R + 4), "Step",
+            pygame.Rect(x0 + play_w + 6, y, step_w, self.R + 4), "Step",
             "Advance exactly one Step unit and pause (S).", "step",
         )  # fmt: skip
         self.reset_button = self.button(
-            pygame.Rect(x0 + w - third, y, third, self.R + 4), "↻ Reset",
+            pygame.Rect(x0 + w - reset_w, y, reset_w, self.R + 4), "↻ Reset",
             "A fresh agent: same level, hyperparameters and seed (R).", "reset",
         )  # fmt: skip
         y += self.R + 12
@@ -234,6 +224,12 @@ class Panels:
         )  # fmt: skip
         self.speed_slider.set_tooltip("From one unit a second up to 'fastest' (as many as fit in 8 ms a frame).")
         self.speed_label = self.label(pygame.Rect(x0 + w - self.s(80), y, self.s(80), self.R), "", "@status")
+        y += self.R + 8
+        self.compare_button = self.button(
+            pygame.Rect(x0, y, w, self.R), "Compare two agents…  (F6)",
+            "Train a second agent beside this one, in lockstep, on this level and seed: boards side by side, "
+            "curves on one chart (Sarsa vs Q-learning on the cliff: Figure 6.4).", "compare",
+        )  # fmt: skip
         y += self.R + 14
 
         if t.is_dp:
@@ -374,10 +370,15 @@ class Panels:
         log_w = self.s(96)
         n = len(s.curves.curve_picks)
         w = (r.w - log_w - 6 * n) // n
-        titles = [s.curves.curve_info(k)[0] for k in options]
+        # each choice elided to fit beside the arrow button (20 px and borders) and the text's
+        # padding; its id is the whole title, which the command gets
+        room = w - 40
+        choices = {title: (rtext.elide(title, self.app.font_size, room), title)
+                   for title in (s.curves.curve_info(k)[0] for k in options)}  # fmt: skip
         for i, key in enumerate(s.curves.curve_picks):
             title, meaning = s.curves.curve_info(key)
-            menu = self._add(UIDropDownMenu(titles, title, pygame.Rect(r.x + i * (w + 6), r.y, w, r.h), self.ui,
+            menu = self._add(UIDropDownMenu(list(choices.values()), choices.get(title, (title, title)),
+                                            pygame.Rect(r.x + i * (w + 6), r.y, w, r.h), self.ui,
                                             expansion_height_limit=min(420, r.y - 10)),
                              "pick_curve", i)  # fmt: skip
             menu.set_tooltip(f"<b>{title}</b>: {meaning}<br>Pick the diagnostic this chart shows ("
@@ -395,7 +396,7 @@ class Panels:
         r = lay.edit
         self.label(pygame.Rect(r.x, r.y, r.w, self.s(20)), "EDIT THE SELECTED CELL (live)", "@section",
                    tip="Change the level while the agent keeps learning: it is not reset.")  # fmt: skip
-        y = r.y + 24
+        y = r.y + self.s(24)
         self.label(pygame.Rect(r.x, y, self.s(64), self.R), "Reward", tip="Reward for entering the selected cell (added to the level's step reward).")
         self.reward_entry = self._add(
             UITextEntryLine(pygame.Rect(r.x + self.s(66), y, self.s(76), self.R), self.ui, initial_text=self.scene.tools.reward_text),
@@ -405,7 +406,8 @@ class Panels:
         self.reward_button = self.button(pygame.Rect(r.x + self.s(148), y, self.s(56), self.R), "Set",
                                          "Apply the reward to the selected cell; the agent keeps learning.",
                                          "set_reward")  # fmt: skip
-        self.wall_button = self.button(pygame.Rect(r.x + self.s(212), y, r.w - self.s(212), self.R), "Wall on/off (W)",
+        wall = "Wall on/off (W)" if button_width("Wall on/off (W)", lay.font_size) <= r.w - self.s(212) else "Wall (W)"
+        self.wall_button = self.button(pygame.Rect(r.x + self.s(212), y, r.w - self.s(212), self.R), wall,
                                        "Put a wall on the selected cell, or remove it; the agent keeps learning.",
                                        "toggle_wall")  # fmt: skip
         self.edit_text_rect = pygame.Rect(r.x, y + self.R + 4, r.w, r.bottom - (y + self.R + 4))

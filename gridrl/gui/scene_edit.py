@@ -61,7 +61,7 @@ class EditScene(Scene):
         self.message_age = 0.0
         self.validation = em.validate(model.level)
         self.renderer: BoardRenderer | None = None
-        self.layout: Layout = compute(app.size, self._shape(), second_row=False)
+        self.layout: Layout = compute(app.size, self._shape(), second_row=False, zoom=app.zoom)
         self._autosave_clock = 0.0
         self._autosaved: Level | None = None
         self._built_for: tuple[Any, ...] = ()
@@ -99,7 +99,7 @@ class EditScene(Scene):
     # ------------------------------------------------------------------ widgets
 
     def _build(self) -> None:
-        self.layout = compute(self.app.size, self._shape(), second_row=False)
+        self.layout = compute(self.app.size, self._shape(), second_row=False, zoom=self.app.zoom)
         self.widgets.build(self.layout)
         self._built_for = self._build_key()
 

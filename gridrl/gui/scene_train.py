@@ -64,7 +64,7 @@ class TrainScene(Scene):
         self.status_text = ""
         self.status_error = False
         self.status_age = 0.0  # seconds the status message has been shown
-        self.layout: Layout = compute(app.size, getattr(loaded, "shape", None))
+        self.layout: Layout = compute(app.size, getattr(loaded, "shape", None), zoom=app.zoom)
         self.driver = TrainingDriver(Trainer(loaded, catalog.default_agent(loaded.kind)))
         self.agent_summary = getattr(catalog.load_class(self.trainer.agent_name), "summary", "")
         self.board = BoardPanel(loaded)
@@ -90,7 +90,7 @@ class TrainScene(Scene):
         self.driver.close()
 
     def resize(self, size: tuple[int, int]) -> None:
-        self.layout = compute(size, getattr(self.level, "shape", None))
+        self.layout = compute(size, getattr(self.level, "shape", None), zoom=self.app.zoom)
         self.panels.build(self.layout)
         self.curves.invalidate()
         self._compute_frame(0.0)
@@ -142,7 +142,7 @@ class TrainScene(Scene):
 
     def rebuild_panels(self) -> None:
         self.form.spec = self.trainer.spec()
-        self.layout = compute(self.app.size, getattr(self.level, "shape", None))
+        self.layout = compute(self.app.size, getattr(self.level, "shape", None), zoom=self.app.zoom)
         self.panels.build(self.layout)
         self.curves.invalidate()
 
@@ -223,8 +223,8 @@ class TrainScene(Scene):
             self.status("Overlays are for gridworlds; a bandit shows its arms.")
             return
         self.board.toggle(name)
-        if name == "q" and "q" in self.board.overlays and self.selected is None:
-            self.status("Q-values: each cell's four triangles are Q(s,↑), Q(s,→), Q(s,↓), Q(s,←).")
+        if name == "q" and "q" in self.board.overlays and (self.board.q_missing or self.selected is None):
+            self.status(self.board.q_status())
 
     def cmd_lock_scale(self, _: Any = None) -> None:
         """Keep the colour scale's limit where it is, so colours compare across moments of

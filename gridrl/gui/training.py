@@ -7,9 +7,8 @@ of every cell (for the inspector), the diagnostics curves, and the timeline of s
 It never draws; the scene reads it.
 
 Speeds are units per second; "fastest" runs units until the frame's time budget is spent.
-Units run one at a time and the clock is checked after each; slow units (a sweep of a big
-grid) and every unit of a deep agent (an update can take seconds) run in a worker thread,
-so the window keeps drawing: no unit ever freezes it.
+Slow units (a sweep of a big grid) and every unit of a deep agent run in the worker thread
+(:mod:`gridrl.gui.worker`): no unit ever freezes the window. DP's controls: :mod:`~gridrl.gui.dp_steps`.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -26,8 +24,10 @@ import numpy as np
 from gridrl.agents import REGISTRY, Event, Insight, make_config
 from gridrl.agents.common.dp import DynamicProgramming
 from gridrl.gui import catalog
-from gridrl.gui.inspector import cell_name
+from gridrl.gui.changes import UpdateChange, change_between, value_cells
+from gridrl.gui.dp_steps import DPSteps
 from gridrl.gui.timeline import Snapshot, Timeline
+from gridrl.gui.worker import UnitWorker
 from gridrl.levels import BanditLevel, GridLevel, Level
 from gridrl.render.trail import Trail
 from gridrl.session import Session
@@ -71,7 +71,7 @@ def default_unit(agent_name: str, level: Level) -> str:
     return "step"
 
 
-class Trainer:
+class Trainer(DPSteps):
     """A Session plus what the screen shows about it. See the module docstring."""
 
     def __init__(self, level: Level, agent_name: str, params: dict[str, Any] | None = None, seed: int = 0,
@@ -86,8 +86,11 @@ class Trainer:
         self.playing = False
         self.speed_index = DEFAULT_DP_SPEED if catalog.find(agent_name).dp else DEFAULT_SPEED
         self.budget = FRAME_BUDGET
+        #: Start no unit once ``units_run`` reaches this (None: no limit): a compare view keeps
+        #: two trainers in lockstep by letting the one behind catch up to the other.
+        self.target: int | None = None
         self.last_train_time = 0.0
-        self._executor: ThreadPoolExecutor | None = None
+        self.worker = UnitWorker()
         self.clock = 0.0
         self.message = ""
         self.session: Session
@@ -97,24 +100,25 @@ class Trainer:
 
     def rebuild(self) -> None:
         """A fresh Session (same level, agent, params, seed) and fresh records."""
-        if getattr(self, "_future", None) is not None:
-            self.wait()
+        self.wait()
         cls = catalog.load_class(self.agent_name)  # AgentUnavailable with a clear message
         vectorized = isinstance(self.level, BanditLevel) and getattr(cls, "vectorized_runs", False)
         self.runs = self.requested_runs if vectorized else 1
         self.session = Session(self.level, self.agent_name, self.params, seed=self.seed, runs=self.runs)
         self.units_run = 0
         self.credit = 0.0
-        self._future: Future | None = None
-        self._future_session: Session | None = None
         # units run in the worker thread (see update); a deep agent's from the first: an update
         # can take most of a second, which must not be learnt by freezing the window once
         self.slow = self.is_deep or getattr(self, "slow", False)
-        self.unit_seconds = getattr(self, "unit_seconds", 0.0)  # duration of the last unit
-        self.unit_started = 0.0
+        self.unit_seconds, self.unit_started = getattr(self, "unit_seconds", 0.0), 0.0  # last unit's duration, start
         self.last_event: Event | None = None
         self.last_update: dict[int, tuple[str, dict[str, Any], int]] = {}
-        self.highlight_glow: dict[int, tuple[float, float]] = {}  # s -> (start, seconds)
+        #: What the last network update(s) did to every cell (deep agents; see changes.py).
+        self.last_change: UpdateChange | None = None
+        self._after_update: Insight | None = None  # the insight right after the last update, and
+        self._updates: list[str] = []  # the equations of the network updates since it
+        self._value_mask = value_cells(self.level)
+        self.highlight_glow: dict[int, tuple[float, float, float]] = {}  # s -> (start, seconds, size)
         self._trail: Trail | None = Trail(self.level) if isinstance(self.level, GridLevel) else None
         self.series: dict[str, list[float]] = {}
         self._abs_td: list[float] = []
@@ -162,6 +166,11 @@ class Trainer:
         return REGISTRY[self.agent_name].family == "deep"
 
     @property
+    def backup_kind(self) -> str:
+        """The kind of update the agent makes (``AgentInfo.backup``): how to explain it."""
+        return REGISTRY[self.agent_name].backup
+
+    @property
     def speed_label(self) -> str:
         return SPEEDS[self.speed_index][0]
 
@@ -202,12 +211,12 @@ class Trainer:
         try:
             if self.slow:
                 self._refresh_insight()
-                if self.busy or (not math.isinf(rate) and self.credit < 1.0):
+                if self.busy or self.at_target or (not math.isinf(rate) and self.credit < 1.0):
                     return ran
                 self.credit -= 0.0 if math.isinf(rate) else 1.0
                 self._submit(self.unit)
                 return ran
-            while self.playing and not self.slow:
+            while self.playing and not self.slow and not self.at_target:
                 if not math.isinf(rate):
                     if self.credit < 1.0:
                         break
@@ -240,11 +249,14 @@ class Trainer:
         start = time.perf_counter()
         event = self.session.advance(unit)
         self._note_duration(time.perf_counter() - start)
-        self._finish(event)
+        self._finish(event, self.agent.insight() if self.is_deep and event.changed.size else None)
         return event
 
-    def _finish(self, event: Event) -> None:
+    def _finish(self, event: Event, insight: Insight | None = None) -> None:
+        """Record a finished unit; ``insight``: the agent's, taken right after it (or None)."""
         self._absorb(event)
+        if insight is not None:
+            self._take_insight(insight)
         if self.is_dp and event.info.get("converged") and self.playing:
             self.playing = False
             self.message = self._converged_text()
@@ -266,39 +278,30 @@ class Trainer:
             self.slow = False
 
     @property
+    def at_target(self) -> bool:
+        """No unit may start now: ``units_run`` reached :attr:`target`."""
+        return self.target is not None and self.units_run >= self.target
+
+    @property
     def busy(self) -> bool:
         """A unit is running in the worker thread: the agent must not be touched."""
-        return self._future is not None
+        return self.worker.busy
 
     def _submit(self, unit: str) -> None:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridrl-unit")
-        session = self.session
-
-        def run() -> tuple[Event, float]:
-            start = time.perf_counter()
-            event = session.advance(unit)
-            return event, time.perf_counter() - start
-
-        self._future = self._executor.submit(run)
-        self._future_session = session
+        self.worker.submit(self.session, unit)
         self.unit_started = self.clock
 
     def _collect(self) -> int:
         """Take the result of a finished background unit (its error is raised here)."""
-        future = self._future
-        if future is None or not future.done():
+        done = self.worker.take()
+        if done is None or done.session is not self.session:  # none, or the session was rebuilt
             return 0
-        self._future = None
-        if self._future_session is not self.session:  # the session was rebuilt meanwhile
-            return 0
-        try:
-            event, seconds = future.result()
-        except Exception:
+        if done.error is not None:
             self.playing = False
-            raise
-        self._note_duration(seconds)
-        self._finish(event)
+            raise done.error
+        assert done.event is not None
+        self._note_duration(done.seconds)
+        self._finish(done.event, done.insight)
         return 1
 
     def rates(self) -> tuple[float, float]:
@@ -312,42 +315,33 @@ class Trainer:
 
     def wait(self) -> None:
         """Block until the unit in the worker (if any) is done, and take its result."""
-        if self._future is not None:
-            try:
-                self._future.result()
-            except Exception:  # noqa: BLE001 - _collect raises it
-                pass
-            self._collect()
+        self.worker.wait()
+        self._collect()
 
     def close(self) -> None:
         """Stop the worker thread (after its current unit)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
-
-    def _converged_text(self) -> str:
-        sweeps = getattr(self.agent, "sweeps", 0)
-        if self.agent_name == "policy-iteration":
-            return f"converged: policy stable after {sweeps} sweeps (π is optimal) — paused"
-        return f"converged after {sweeps} sweeps (no value moved by θ or more) — paused"
+        self.worker.close()
 
     def _absorb(self, event: Event) -> None:
         """Remember what the event says: changed cells, last update per cell, agent, curves."""
         self.units_run += 1
         self.last_event = event
         self._dirty = True
-        glow = (self.clock, self.highlight_seconds())
-        for s in np.asarray(event.changed, dtype=np.int64).tolist():
-            self.highlight_glow[s] = glow
-        b = event.backup or {}
-        if isinstance(b.get("updates"), list):  # Monte Carlo: one update per first visit
+        if self.is_deep:  # a network update: its glow is the size of the change (_take_insight)
+            self._updates += [event.equation] if event.changed.size else []
+        else:
+            glow = (self.clock, self.highlight_seconds(), 1.0)
+            for s in np.asarray(event.changed, dtype=np.int64).tolist():
+                self.highlight_glow[s] = glow
+        b, kind = event.backup or {}, self.backup_kind
+        if self.is_bandit and b:
+            self.last_update[0] = (event.equation, dict(b), self.units_run)
+        elif kind == "mc" and isinstance(b.get("updates"), list):  # one update per first visit
             for u in b["updates"]:
                 entry = {**u, "gamma": b.get("gamma", 1.0), "alpha": u.get("step_size"), "target": u.get("G")}
                 self.last_update[int(u["s"])] = (event.equation, entry, self.units_run)
-        elif "s" in b and self.is_grid and not ("t" in b and "Q_new" not in b):
+        elif "s" in b and self.is_grid and kind != "mc":  # Monte Carlo's steps are recorded, not learnt
             self.last_update[int(b["s"])] = (event.equation, dict(b), self.units_run)
-        elif self.is_bandit and b:
-            self.last_update[0] = (event.equation, dict(b), self.units_run)
         if self._trail is not None and not self.is_dp:
             self._trail.follow(event)
         self._record_curves(event)
@@ -381,8 +375,8 @@ class Trainer:
 
     def insight(self) -> Insight:
         """The agent's insight, recomputed when something changed (deep agents: at most every
-        ``DEEP_INSIGHT_INTERVAL`` seconds, since it is a forward pass). While a unit runs in
-        the worker thread, the last one."""
+        ``DEEP_INSIGHT_INTERVAL`` seconds while playing, since it is a forward pass; paused, at
+        once). While a unit runs in the worker thread, the last one."""
         if self.busy and self._insight is not None:
             return self._insight
         self._refresh_insight()
@@ -392,11 +386,22 @@ class Trainer:
     def _refresh_insight(self) -> None:
         if self.busy:
             return
-        interval = DEEP_INSIGHT_INTERVAL if self.is_deep else 0.0
+        interval = DEEP_INSIGHT_INTERVAL if self.is_deep and self.playing else 0.0
         if self._insight is None or (self._dirty and self.clock - self._insight_time >= interval):
-            self._insight = self.agent.insight()
-            self._insight_time = self.clock
-            self._dirty = False
+            self._take_insight(self.agent.insight())
+
+    def _take_insight(self, insight: Insight) -> None:
+        """Show ``insight`` (the agent's now); if network updates ran since the last one taken,
+        what they did to every cell (``last_change``) and the glow of its size."""
+        self._insight, self._insight_time, self._dirty = insight, self.clock, False
+        if self._updates and self._after_update is not None and self.is_grid:
+            change = change_between(self._after_update, insight, unit=self.units_run, updates=len(self._updates),
+                                    equation=self._updates[-1], policy_learnt=self.backup_kind != "dqn",
+                                    mask=self._value_mask)  # fmt: skip
+            self.last_change, glow = change, (self.clock, self.highlight_seconds())
+            self.highlight_glow.update({s: (*glow, float(change.size[s])) for s in np.flatnonzero(change.size).tolist()})
+        if self._updates or self._after_update is None:
+            self._after_update, self._updates = insight, []
 
     def highlight_seconds(self) -> float:
         """How long a changed cell glows: HIGHLIGHT_SECONDS when slow, shorter when fast (so
@@ -405,37 +410,22 @@ class Trainer:
         return min(HIGHLIGHT_SECONDS, max(0.15, 8.0 / rate))
 
     def highlights(self) -> dict[int, float]:
-        """Cells changed recently, with a strength fading from 1 to 0 (expired ones dropped).
-        How long a cell glows is fixed when it changes (short while playing fast)."""
+        """Cells changed recently, with a strength fading from their size (1 for a tabular
+        update; a network update's relative size of change, see changes.py) to 0 (expired
+        ones dropped). How long a cell glows is fixed when it changes (short while playing fast)."""
         out = {}
-        for s, (start, duration) in list(self.highlight_glow.items()):
+        for s, (start, duration, size) in list(self.highlight_glow.items()):
             strength = 1.0 - (self.clock - start) / duration
             if strength <= 0:
                 del self.highlight_glow[s]
             else:
-                out[s] = strength
+                out[s] = strength * size
         return out
-
-    def caption(self) -> str | None:
-        """DP: "values after k sweeps" and the last sweep's max |ΔV|."""
-        if not self.is_dp:
-            return None
-        agent = self.agent
-        text = f"values after {agent.sweeps} sweep{'s' if agent.sweeps != 1 else ''}"
-        if not math.isnan(agent.max_delta):
-            text += f" · max |ΔV| = {agent.max_delta:.4g}"
-        if getattr(agent, "cursor", 0):
-            text += f" · {agent.cursor} cells of sweep {agent.sweeps + 1} done"
-        if self.agent_name == "policy-iteration":
-            text += f" · {agent.improvements} improvement{'s' if agent.improvements != 1 else ''}"
-        if agent.converged:
-            text += " · converged"
-        return text
 
     def capture(self) -> Snapshot:
         insight = self.insight()
         h = self.session.history
-        extras = {k: np.array(insight.extras[k], copy=True) for k in ("pulls", "true_means") if k in insight.extras}
+        extras = {k: np.array(insight.extras[k], copy=True) for k in ("pulls", "true_means", "advantage") if k in insight.extras}
         return Snapshot(
             units=self.units_run, steps=h.steps, episodes=len(h.episode_returns),
             V=insight.V.astype(np.float32), Q=insight.Q.astype(np.float32),
@@ -449,57 +439,6 @@ class Trainer:
             self._snapshot_units = self.units_run
             self.timeline.record(self.capture())
 
-    # ------------------------------------------------------------------ DP controls
-
-    def backup_cell(self, s: int) -> Event:
-        """One Bellman backup of cell ``s`` (DP agents only)."""
-        self.playing = False
-        self.wait()
-        event = self.agent.backup(int(s))
-        self.session.history.record(event)
-        self._absorb(event)
-        where = cell_name(s, self.level.shape[1])
-        self.message = f"backed up cell {where} (s = {s}): V = {self.agent.V[int(s)]:.4g}"
-        return event
-
-    def sweep(self) -> Event:
-        """One full sweep of backups (for policy iteration: one evaluation sweep)."""
-        self.playing = False
-        self.wait()
-        if self.agent_name == "policy-iteration":
-            event = DynamicProgramming.update(self.agent)
-            self.session.history.record(event)
-            self._absorb(event)
-        else:
-            event = self.advance("update")
-        self.message = f"sweep {self.agent.sweeps}: max |ΔV| = {self.agent.max_delta:.4g}"
-        return event
-
-    def improve(self) -> Event:
-        """Policy iteration's improvement step: pi(s) <- argmax_a q(s, a) in every state."""
-        self.playing = False
-        self.wait()
-        agent = self.agent
-        if not hasattr(agent, "improve"):
-            raise TypeError(f"{self.agent_name} has no policy-improvement step")
-        old = agent.actions()
-        changed, stable = agent.improve()
-        Q = agent.model.q_from_v(agent.V)
-        new = agent.actions()
-        event = Event(unit="update", changed=np.asarray(changed, dtype=np.int64),
-                      equation=getattr(agent, "improvement_equation", "π(s) ← argmax_a q(s,a)"),
-                      info={"improved": True, "policy_stable": stable})  # fmt: skip
-        self.session.history.record(event)
-        self._absorb(event)
-        for s in np.asarray(changed).tolist():
-            self.last_update[s] = (event.equation, {"phase": "improvement", "s": s, "q": Q[s].tolist(),
-                                   "old_action": int(old[s]), "a": int(new[s])}, self.units_run)  # fmt: skip
-        self.message = (
-            "policy stable: no action changed" if stable
-            else f"policy improvement: {len(changed)} cell{'s' if len(changed) != 1 else ''} changed action"
-        )
-        return event
-
     # ------------------------------------------------------------------ changes
 
     def set_level(self, level: Level) -> None:
@@ -509,8 +448,9 @@ class Trainer:
         self.level = level
         if self._trail is not None and isinstance(level, GridLevel):
             self._trail.set_level(level)
+        self._value_mask = value_cells(level)
         self._dirty = True
-        self._insight = None
+        self._insight = self._after_update = None
 
     def apply_params(self, values: dict[str, Any]) -> str:
         """Apply validated hyperparameters; returns what happened, for the status line.

@@ -1,11 +1,14 @@
 """Small widget helpers of the training scene's controls: what the step units mean, a
-hyperparameter's tooltip, and a drop-down whose open list stays on top."""
+hyperparameter's tooltip, a text elided to fit its widget, and a drop-down whose open list
+stays on top."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pygame_gui.elements import UIDropDownMenu, UIWindow
+from pygame_gui.elements import UIButton, UIDropDownMenu, UIWindow
+
+from gridrl.render import text as rtext
 
 UNIT_HELP = {
     "step": "one environment step (DP: one backup of the next cell in sweep order)",
@@ -30,6 +33,19 @@ def unit_labels(t: Any) -> dict[str, str]:
 def range_tooltip(h: Any) -> str:
     text = h.help[:1].upper() + h.help[1:] if h.help else h.name
     return f"{text}.<br><b>{h.name}</b>: {h.range_text()}. Default: {h.default}."
+
+
+def fit_text(element: Any, text: str, tip: str | None) -> None:
+    """A fixed text wider than ``element`` (a button or label in a narrow window) shows
+    elided with "…"; the whole text then leads the tooltip (``tip``, the widget's own), so
+    nothing is lost."""
+    room = element.rect.w - (12 if isinstance(element, UIButton) else 4)
+    if not text or element.font.size(text)[0] <= room:
+        return
+    size = element.font.point_size
+    bold = element.font.size(text)[0] > rtext.font(size).size(text)[0]  # a bold theme font
+    element.set_text(rtext.elide(text, size, room, bold=bold))
+    element.set_tooltip(f"<b>{text}</b>" + (f"<br>{tip}" if tip else ""))
 
 
 class PopupDropDown(UIDropDownMenu):

@@ -34,7 +34,7 @@ import pygame
 import pygame_gui
 
 from gridrl.gui.commands import Command, translate_key
-from gridrl.gui.layout import font_size_for
+from gridrl.gui.layout import font_size_for, scale_for
 from gridrl.gui.scene import Scene
 from gridrl.gui.status import escape
 from gridrl.gui.theme import theme
@@ -44,6 +44,8 @@ log = logging.getLogger("gridrl.gui")
 DEFAULT_SIZE = (1280, 800)
 MIN_SIZE = (960, 640)
 FPS = 60
+#: The presentation factor F5 switches to when ``--scale`` gave none.
+PRESENTATION = 1.5
 
 
 _log_path: Path | None = None
@@ -89,6 +91,10 @@ class Window:
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         pygame.display.set_caption("gridrl — watch an agent learn")
         self.size = self.screen.get_size()
+        #: The presentation factor every size is multiplied by (1: off; see :meth:`set_zoom`).
+        self.zoom = 1.0
+        #: The factor F5 switches to (``--scale`` sets it).
+        self.presentation = PRESENTATION
         self.font_size = font_size_for(self.size)
         self.ui = self._make_ui()
         self.clock = pygame.time.Clock()
@@ -222,7 +228,8 @@ class Window:
         name, key = self.bindings[element]
         kinds = {
             pygame_gui.UI_BUTTON_PRESSED: lambda: None,
-            pygame_gui.UI_DROP_DOWN_MENU_CHANGED: lambda: event.text,
+            # an option's id is its text, or the whole text of an elided option (chart pickers)
+            pygame_gui.UI_DROP_DOWN_MENU_CHANGED: lambda: getattr(event, "selected_option_id", event.text),
             pygame_gui.UI_HORIZONTAL_SLIDER_MOVED: lambda: event.value,
             pygame_gui.UI_TEXT_ENTRY_CHANGED: lambda: ("changed", event.text),
             pygame_gui.UI_TEXT_ENTRY_FINISHED: lambda: ("finished", event.text),
@@ -261,6 +268,9 @@ class Window:
             command = result
         if command.name == "help":
             self.open_scene("help")
+        elif command.name == "presentation":
+            self.set_zoom(1.0 if self.zoom != 1.0 else self.presentation)
+            self.announce_zoom()
         elif command.name == "screenshot":
             folder = platformdirs.user_pictures_path()  # ~/Pictures, or home if there is none
             folder = folder if folder.is_dir() else Path.home()
@@ -273,9 +283,32 @@ class Window:
         if self.screen.get_size() != (w, h):
             self.screen = pygame.display.set_mode((w, h), pygame.RESIZABLE)
         self.size = (w, h)
-        if font_size_for(self.size) != self.font_size:
-            # a new widget manager with bigger (or smaller) fonts; scenes rebuild their widgets
-            self.font_size = font_size_for(self.size)
+        self._relayout()
+
+    def set_zoom(self, zoom: float) -> None:
+        """Presentation mode: every font, row, line and chart grows by ``zoom`` (1: off),
+        as far as the window can hold (:func:`gridrl.gui.layout.scale_for`)."""
+        if zoom != self.zoom:
+            self.zoom = zoom
+            self._relayout()
+
+    def announce_zoom(self) -> None:
+        """Say in the status line how large everything is now (and what limits it)."""
+        scene = self.scenes[0]
+        if not hasattr(scene, "status"):
+            return
+        if self.zoom == 1.0:
+            scene.status("Presentation mode off (F5 turns it on).")
+            return
+        shown = scale_for(self.size, self.zoom) / scale_for(self.size)
+        held = "" if shown >= self.zoom - 1e-6 else f" (asked {self.zoom:g}x: a bigger window shows more)"
+        scene.status(f"Presentation mode: everything {shown:.2g}x larger{held}. F5 turns it off.")
+
+    def _relayout(self) -> None:
+        """The scenes lay themselves out again for the window's size and zoom; new fonts
+        mean a new widget manager, whose widgets the scenes then rebuild."""
+        if font_size_for(self.size, self.zoom) != self.font_size:
+            self.font_size = font_size_for(self.size, self.zoom)
             self.bindings.clear()
             self.ui = self._make_ui()
         else:

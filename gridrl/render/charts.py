@@ -44,17 +44,18 @@ def moving_average(values: np.ndarray, window: int) -> np.ndarray:
         return np.where(n > 0, (sums[hi] - sums[lo]) / np.maximum(n, 1), np.nan)
 
 
-def _panel(surface: pygame.Surface, rect: pygame.Rect, title: str) -> pygame.Rect:
-    """A rounded panel with a bold title; returns the area left under the title."""
+def _panel(surface: pygame.Surface, rect: pygame.Rect, title: str, size: int | None = None) -> pygame.Rect:
+    """A rounded panel with a bold title (``size`` px, by default from the rect, shrunk to
+    fit its width); returns the area left under the title."""
     radius = max(4, min(12, rect.h // 20))
     pygame.draw.rect(surface, THEME["panel"], rect, border_radius=radius)
     pygame.draw.rect(surface, THEME["panel_border"], rect, 1, border_radius=radius)
-    size = max(11, min(20, int(rect.h * 0.07), int(rect.w * 0.05)))
+    size = size or max(11, min(20, int(rect.h * 0.07), int(rect.w * 0.05)))
     pad = max(6, size // 2)
     if title:
-        t = txt.fitted(title, size, THEME["text"], rect.w - 2 * pad, bold=True)
-        surface.blit(t, (rect.x + pad, rect.y + pad // 2 + 2))
-        top = rect.y + pad // 2 + 2 + t.get_height() + pad // 2
+        t = txt.blit(surface, title, size, THEME["text"], (rect.x + pad, rect.y + pad // 2 + 2), "topleft", bold=True,
+                     max_width=rect.w - 2 * pad)  # fmt: skip
+        top = t.bottom + pad // 2
     else:
         top = rect.y + pad
     return pygame.Rect(rect.x + pad, top, rect.w - 2 * pad, rect.bottom - top - pad)
@@ -160,16 +161,19 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
     mean bold on top (the usual look of an episode-return curve); without, raw and bold.
     ``band`` maps a series name to (lower, upper) arrays of its length, shaded behind it
     (e.g. +-1 standard error of a mean over runs) and kept inside the y range.
-    ``font_size`` is the tick labels' size (default from the rect, at least 12 px);
+    ``font_size`` is the tick labels' size (default from the rect, at least 12 px; the title
+    is a pixel larger and the lines grow with it, for presentation mode);
     ``x_range`` (first, last index, fractional allowed) shows only part of the data, and the
     y axis fits what is shown; ``log_y`` draws log10 of the values (those <= 0 are left out,
     and said so); ``robust`` lets the y axis follow the recent data (:func:`auto_range`),
-    with a note of the extremes left out.
+    with a note of the extremes left out; of several smoothed series, the recent means (what
+    a comparison reads: Figure 6.4's -25 against -50), the noisy episodes behind them
+    running off the edges.
     """
     rect = pygame.Rect(rect)
     if rect.w < 60 or rect.h < 50:
         return None
-    area = _panel(surface, rect, title)
+    area = _panel(surface, rect, title, font_size and font_size + 1)
     arrays = {name: np.asarray(list(v) if not isinstance(v, np.ndarray) else v, dtype=float).ravel()
               for name, v in series.items()}  # fmt: skip
     bands = {name: tuple(np.asarray(b, dtype=float).ravel() for b in pair)
@@ -192,9 +196,12 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
     vis_smooth = {name: shown(a) for name, a in smooths.items()}
     vis_bands = {name: (shown(lo_b), shown(hi_b)) for name, (lo_b, hi_b) in bands.items()}
     size = font_size or max(12, min(16, int(rect.h * 0.05)))
+    thick = max(3, round(size / 4))  # the bold line's width: 3 px at 12 px text, 6 at 24
     muted = THEME["text_muted"]
-    lo, hi, full_lo, full_hi = auto_range([*visible.values(), *(b for pair in vis_bands.values() for b in pair)],
-                                          robust)  # fmt: skip
+    fitted = [*visible.values(), *(b for pair in vis_bands.values() for b in pair)]
+    lo, hi, full_lo, full_hi = auto_range(fitted, robust)
+    if robust and len(vis_smooth) > 1 and math.isfinite(lo):  # several smoothed: fit the means compared
+        lo, hi, _, _ = auto_range(list(vis_smooth.values()), robust)
     if not math.isfinite(lo):
         pygame.draw.line(surface, THEME["panel_border"], area.bottomleft, area.bottomright)
         empty = "no values > 0 to draw on a log scale" if log_y and n_max else "no data yet"
@@ -208,7 +215,9 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
         lo, hi = lo - pad, hi + pad
         if nonnegative:
             lo = max(lo, 0.0)
-    top_pad = size + 6 if (y_label or len(arrays) > 1 or moving_average) else 4
+    # the legend's row (not in a chart too short to spare it), and half a label above the top tick
+    legend = bool(y_label or len(arrays) > 1 or moving_average) and area.h >= 6 * size
+    top_pad = (size + 6 if legend else 4) + size // 2
     # As many y ticks as fit without their labels touching (a small chart gets two or three).
     room = area.h - top_pad - size - 6
     want = int(max(2, min(5, room // (2 * size))))
@@ -252,9 +261,10 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
     for t, s in zip(x_ticks, txt.tick_labels(x_ticks)):  # x counts from 1 (episode 1 is index 0)
         x = float(plot.x + (t - 1 - x0) / (x1 - x0) * plot.w)
         pygame.draw.line(surface, THEME["panel_border"], (x, plot.bottom), (x, plot.bottom + 3))
-        txt.blit(surface, s, size, muted, (x, plot.bottom + 3), "midtop")
+        half = txt.font(size).size(s)[0] / 2  # a label at the edge stays inside the panel
+        txt.blit(surface, s, size, muted, (min(max(x, area.x + half), area.right - half), plot.bottom + 3), "midtop")
     pygame.draw.line(surface, THEME["panel_border"], plot.bottomleft, plot.bottomright)
-    if y_label:
+    if y_label and legend:
         txt.blit(surface, y_label + (" (log)" if log_y else ""), size, muted, (area.x, area.y), "topleft")
 
     clip = surface.get_clip()
@@ -265,7 +275,7 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
                 continue
             color = PALETTE[i % len(PALETTE)]
             faint = mix(color, THEME["panel"], 0.68)
-            raw_width = 1 if smooths else 2
+            raw_width = 1 if smooths else max(2, thick - 1)
             raw_color = faint if smooths else color
             if name in vis_bands:
                 _fill_band(surface, mix(color, THEME["panel"], 0.8), x_of, y_of, *vis_bands[name], plot.w)
@@ -286,7 +296,7 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
                 if smooth.size > plot.w * 2:
                     keep = np.linspace(0, smooth.size - 1, plot.w * 2).astype(int)
                     idx, smooth = idx[keep], smooth[keep]
-                _polyline(surface, color, x_of(idx), y_of(smooth), 3)
+                _polyline(surface, color, x_of(idx), y_of(smooth), thick)
     finally:
         surface.set_clip(clip)
     notes = []  # what the range leaves out, in the plot's corner
@@ -299,17 +309,29 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
     if notes:
         txt.blit(surface, " · ".join(notes), size, THEME["text_muted"], (plot.right - 2, plot.bottom - 2),
                  "bottomright", max_width=plot.w)  # fmt: skip
-    if len(arrays) > 1 or moving_average:
-        x = plot.right
-        entries = list(arrays)
-        if moving_average and moving_average > 1 and len(arrays) == 1:
-            entries = [f"{entries[0]} (mean of last {moving_average})"]
-        for i, name in reversed(list(enumerate(entries))):
-            color = PALETTE[i % len(PALETTE)]
-            r = txt.blit(surface, name, size, THEME["text"], (x, area.y), "topright")
-            pygame.draw.line(surface, color, (r.x - 18, r.centery), (r.x - 5, r.centery), 3)
-            x = r.x - 26
+    if legend and (len(arrays) > 1 or moving_average):
+        _line_legend(surface, list(arrays), moving_average, size, thick, area.y, plot.right,
+                     area.x + (txt.font(size).size(y_label + " (log)" * log_y)[0] + 12 if y_label else 0))  # fmt: skip
     return plot
+
+
+def _line_legend(surface: pygame.Surface, names: list[str], moving_average: int | None, size: int, thick: int,
+                 y: int, right: int, left: int) -> None:  # fmt: skip
+    """The series' names with their colours, right-aligned at ``right`` and kept right of
+    ``left`` (the y label): long names are elided to an equal share of the room. Several
+    smoothed series say once, in front, what their bold lines are."""
+    smoothed = bool(moving_average and moving_average > 1)
+    note = f"mean of last {moving_average}:" if smoothed and len(names) > 1 else ""
+    if smoothed and len(names) == 1:
+        names = [f"{names[0]} (mean of last {moving_average})"]
+    each = (right - left - txt.font(size).size(note)[0] - 8) // len(names) - 26
+    x = right
+    for i, name in reversed(list(enumerate(names))):
+        r = txt.blit(surface, txt.elide(name, size, max(each, 12)), size, THEME["text"], (x, y), "topright")
+        pygame.draw.line(surface, PALETTE[i % len(PALETTE)], (r.x - 18, r.centery), (r.x - 5, r.centery), thick)
+        x = r.x - 26
+    if note and x - 4 - txt.font(size).size(note)[0] >= left:
+        txt.blit(surface, note, size, THEME["text_muted"], (x - 4, y), "topright")
 
 
 def _moving(values: np.ndarray, window: int) -> np.ndarray:

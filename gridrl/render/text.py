@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import pygame
@@ -114,6 +117,33 @@ def _glyph_run(s: str, size: int, color: tuple[int, ...], bold: bool) -> tuple[l
     return run, x
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """One label :func:`blit` drew while :func:`recording`: its ink (the rect of the pixels
+    it drew, not the font's line box), its text, the surface, and the clip (None: the whole
+    surface)."""
+
+    surface: pygame.Surface
+    rect: pygame.Rect
+    text: str
+    clip: pygame.Rect | None
+
+
+_recorded: list[Drawn] | None = None
+
+
+@contextmanager
+def recording() -> Iterator[list[Drawn]]:
+    """Every label :func:`blit` draws inside the ``with`` block, in a list (the layout test
+    checks that labels neither overlap nor leave their panel). Off, it costs one test."""
+    global _recorded
+    outer, _recorded = _recorded, []
+    try:
+        yield _recorded
+    finally:
+        _recorded = outer
+
+
 def blit(surface: pygame.Surface, s: str, size: int, color: tuple[int, ...], pos: tuple[float, float],
          anchor: str = "center", bold: bool = False, max_width: int | None = None) -> pygame.Rect:  # fmt: skip
     """Draw ``s`` with the rect's ``anchor`` point (``"center"``, ``"topleft"``, ``"midright"`` ...)
@@ -121,6 +151,10 @@ def blit(surface: pygame.Surface, s: str, size: int, color: tuple[int, ...], pos
     surf = text(s, size, color, bold) if max_width is None else fitted(s, size, color, max_width, bold)
     rect = surf.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
     surface.blit(surf, rect)
+    if _recorded is not None:
+        clip = surface.get_clip()
+        ink = surf.get_bounding_rect().move(rect.topleft)
+        _recorded.append(Drawn(surface, ink, s, None if clip == surface.get_rect() else clip))
     return rect
 
 

@@ -1,5 +1,6 @@
-"""Every diagnostic a neural agent reports can be picked for the charts, each with its
-meaning as a tooltip; chart zoom, log-y and tick sizes in the real app (headless)."""
+"""Every diagnostic a neural agent declares is reported and can be picked for the charts,
+each with its meaning as a tooltip and its equation in the inspector; chart zoom, log-y and
+tick sizes in the real app (headless)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import pygame_gui
 import pytest
 
 from gridrl.agents import agent_class
+from gridrl.gui.inspector import num
 from gridrl.gui.training import SPEEDS
+from gridrl.levels import load_level
 from gridrl.render import charts
+from gridrl.session import Session
 
 from gui_helpers import key, scene, ui_event
 
@@ -58,7 +62,7 @@ def test_every_reported_diagnostic_is_offered_with_its_meaning(make_app, agent):
         assert name in declared, f"{agent} reports {name} without describing it"
     menus = sc.panels.curve_dropdowns
     assert len(menus) == 3
-    titles = [option[0] for option in menus[0].options_list]
+    titles = [option[1] for option in menus[0].options_list]  # (shown, maybe elided; whole title)
     for name in offered:
         title, meaning = sc.curves.curve_info(name)
         assert title in titles and len(meaning) > 30
@@ -128,3 +132,40 @@ def test_wheel_zooms_drag_pans_and_keys_reset_and_toggle_log(make_app):
     assert sc.curves.log_y and sc.panels.log_button.is_selected
     key(app, pygame.K_z)
     assert sc.curves.chart_zoom == {}
+
+
+DEEP = ("dqn", "reinforce", "actor-critic", "ppo", "trpo", "grpo")
+
+
+@pytest.mark.parametrize("agent", DEEP)
+def test_every_declared_diagnostic_has_a_title_a_meaning_and_an_equation(agent):
+    for name, entry in agent_class(agent).diagnostics.items():
+        assert len(entry) == 3, f"{agent}: {name} has no equation"
+        title, meaning, equation = entry
+        assert title and len(meaning) > 30 and equation and equation != meaning, f"{agent}: {name}"
+
+
+@pytest.mark.parametrize(("agent", "params", "only_with"), [
+    ("dqn", {}, set()), ("reinforce", {}, set()), ("actor-critic", {}, set()), ("trpo", {}, set()),
+    ("grpo", {}, set()), ("ppo", {}, {"beta", "beta_next"}), ("ppo", {"objective": "kl-penalty"}, set()),
+])  # fmt: skip
+def test_every_declared_diagnostic_is_reported_in_the_update_info(agent, params, only_with):
+    """Declared is reported (PPO's β only with its KL-penalty objective), so no picker entry
+    stays an empty chart."""
+    session = Session(load_level("four_rooms"), agent, params, seed=0)
+    reported: set[str] = set()
+    for _ in range(3):
+        reported |= set(session.advance("update").info)
+    assert set(agent_class(agent).diagnostics) - only_with <= reported
+
+
+def test_the_inspector_writes_out_the_charted_diagnostics_equations(make_app):
+    app = make_app("four_rooms")
+    sc = scene(app)
+    sc.use_agent("ppo", {}, 0)
+    _train(app, updates=2)
+    lines = sc.inspector.diagnostics_lines()
+    declared = agent_class("ppo").diagnostics
+    assert lines[1::2] == [declared[k][2] for k in sc.curves.curve_picks]
+    first = sc.curves.curve_picks[0]
+    assert lines[0] == f"{declared[first][0]} = {num(sc.trainer.series[first][-1])}"

@@ -121,13 +121,7 @@ def test_scenes_do_not_import_each_other():
         assert not graph[scene] & scenes, f"{scene}.py imports the scene module(s) {sorted(graph[scene] & scenes)}"
 
 
-#: Files still over the limit, each a split not done yet (strict: the mark must go when it is).
-NOT_SPLIT_YET = {"training.py": "Trainer (559 lines) is still one module: split pending, issue 13 item 9"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=NOT_SPLIT_YET[p.name])) if p.name in NOT_SPLIT_YET else p
-    for p in sorted(GUI.glob("*.py"))], ids=lambda p: p.name)  # fmt: skip
+@pytest.mark.parametrize("path", sorted(GUI.glob("*.py")), ids=lambda p: p.name)
 def test_no_gui_file_is_over_500_lines(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.name} has {lines} lines (at most {MAX_LINES})"

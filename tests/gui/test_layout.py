@@ -1,7 +1,10 @@
-"""Every supported window size, with each kind of agent and in the editor: the visible
-widgets don't overlap, stay inside the window, and show their whole text (or an elided one
-with a tooltip). Issue 13: at 1024 x 768 the agent dropdown covered "Edit level" and the
-top bar's status line had no width; the editor's top bar cut off "New bandit"."""
+"""Every supported window size and presentation mode, with each kind of agent after some
+training and in the editor: the visible widgets don't overlap, stay inside the window, and
+show their whole text (or an elided one with a tooltip); the labels drawn (board legend and
+caption, chart titles, ticks and legends, inspector lines) overlap neither each other nor a
+widget and stay inside their panel. Issue 13: at 1024 x 768 the agent dropdown covered
+"Edit level", the chart pickers cut their texts ("clip fractior"), the bandit table lost
+three of its ten arms, "Re…" and "Wall o…" were cut short."""
 
 from __future__ import annotations
 
@@ -10,13 +13,18 @@ import pytest
 from pygame_gui.core import UIContainer
 from pygame_gui.elements import UIButton, UILabel, UITooltip
 
-from gridrl.gui.layout import fit_widths
+from gridrl.gui.layout import fit_widths, scale_for
 from gridrl.gui.scene_edit import EditScene
+from gridrl.render import text as rtext
 
-from gui_helpers import scene
+from gui_helpers import key, scene
 
-SIZES = [(960, 640), (1024, 768), (1280, 800), (1920, 1080)]
+#: (width, height, presentation factor)
+SIZES = [(960, 640, 1.0), (1024, 768, 1.0), (1280, 800, 1.0), (1920, 1080, 1.0), (2560, 1440, 1.0),
+         (1280, 800, 1.5), (1920, 1080, 2.0)]  # fmt: skip
 VIEWS = [("cliff_walking", "q-learning"), ("four_rooms", "ppo"), ("ten_armed_testbed", "ucb"), ("four_rooms", "editor")]
+#: Units each agent is trained for before the check, so its charts have data.
+TRAINING = {"q-learning": ("episode", 30), "ppo": ("update", 4), "ucb": ("step", 150)}
 
 
 def _visible_rect(element, root) -> pygame.Rect:
@@ -51,51 +59,103 @@ def _owners(element):
         c = c.ui_container
 
 
-def _not_checked(app, element) -> bool:
-    """Left for later in issue 13: the chart pickers (their choices are wider than a third of
-    the centre column below 1280 px) and the editor's side panels (only its top bar is laid
-    out from its texts)."""
-    editor = app.find(EditScene)
-    if editor is not None:
-        return not editor.layout.top.contains(element.rect)
-    pickers = set(scene(app).panels.curve_dropdowns)
-    return any(o in pickers for o in _owners(element))
-
-
 def _text_problems(app) -> list[str]:
     problems = []
     for e in _shown(app):
-        if not isinstance(e, (UIButton, UILabel)) or not e.text or _not_checked(app, e):
+        if not isinstance(e, (UIButton, UILabel)) or not e.text:
             continue
         width = e.font.size(e.text)[0]
         if e.text.endswith("…"):
-            if not e.tool_tip_text:
+            if not (e.tool_tip_text or any(getattr(o, "tool_tip_text", None) for o in _owners(e))):
                 problems.append(f"{e.text!r} is elided without a tooltip")
         elif width > e.rect.w - 4:
             problems.append(f"{type(e).__name__} {e.text!r} needs {width} px, has {e.rect.w} at {e.rect}")
     return problems
 
 
-def _open(make_app, size, level, agent):
+def _open(make_app, size, zoom, level, agent):
+    """The app at ``size`` and presentation factor ``zoom`` on ``level``: ``agent`` trained
+    for its :data:`TRAINING` (so every chart has data), or the editor."""
     app = make_app(level, size=size)
+    if zoom != 1.0:
+        app.set_zoom(zoom)
     sc = scene(app)
     if agent == "editor":
         sc.cmd_edit_mode()
-    elif sc.trainer.agent_name != agent:
-        sc.use_agent(agent, {}, 0)
+    else:
+        if sc.trainer.agent_name != agent:
+            sc.use_agent(agent, {}, 0)
+        unit, n = TRAINING[agent]
+        for _ in range(n):
+            sc.trainer.advance(unit)
+        if sc.trainer.is_grid:
+            sc.cmd_arrow(0)  # select the start cell: the inspector writes out its numbers
+        sc.curves.invalidate()
     app.run_frames(3)
     return app
 
 
-@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-@pytest.mark.parametrize(("level", "agent"), VIEWS, ids=[a for _, a in VIEWS])
-def test_widgets_do_not_overlap_stay_in_the_window_and_show_their_text(make_app, size, level, agent):
-    app = _open(make_app, size, level, agent)
-    window = pygame.Rect((0, 0), size)
+def _top_widgets(app) -> list:
+    """The window's own visible widgets; a slider's or a scrolling form's inner containers
+    are their parts."""
     root = app.ui.get_root_container()
-    # the window's own widgets; a slider's or a scrolling form's inner containers are its parts
     parts = {id(v) for e in root.elements for v in vars(e).values() if isinstance(v, UIContainer) and v is not root}
-    top = [e for e in root.elements if e.visible and id(e) not in parts]
+    return [e for e in root.elements if e.visible and id(e) not in parts]
+
+
+def _panels(app) -> list[pygame.Rect]:
+    """The rects the drawn labels of the screen belong in."""
+    editor = app.find(EditScene)
+    if editor is not None:
+        lay = editor.layout
+        return [lay.top, lay.left, lay.center, lay.right]
+    sc = scene(app)
+    lay = sc.layout
+    return [lay.top, lay.left, lay.center, sc.inspector.rect, lay.edit, lay.manual]
+
+
+def _label_problems(app) -> list[str]:
+    """Draw the scene on top (it covers those below) while recording its labels, charts
+    redrawn too: none may overlap another, a widget, or the edge of its surface, clip or
+    panel."""
+    if app.find(EditScene) is None:
+        scene(app).curves.invalidate()
+    with rtext.recording() as drawn:
+        app.top.update(0.0)
+        app.top.draw(app.screen)
+    assert len(drawn) > 10
+    problems = []
+    panels = _panels(app)
+    widgets = [e.rect for e in _top_widgets(app)]
+    by_surface: dict[int, list[rtext.Drawn]] = {}
+    for d in drawn:
+        if d.rect.w == 0 or d.rect.h == 0:
+            continue  # a blank label draws nothing
+        by_surface.setdefault(id(d.surface), []).append(d)
+        where = d.clip or d.surface.get_rect()
+        if not where.contains(d.rect):
+            problems.append(f"{d.text!r} at {d.rect} leaves {where}")
+        if d.surface is app.screen:
+            if not any(p.contains(d.rect) for p in panels):
+                problems.append(f"{d.text!r} at {d.rect} is in no panel")
+            under = [w for w in widgets if w.colliderect(d.rect)]
+            if under:
+                problems.append(f"{d.text!r} at {d.rect} is under a widget at {under[0]}")
+    for labels in by_surface.values():
+        for i, a in enumerate(labels):
+            for b in labels[i + 1 :]:
+                if a.rect.colliderect(b.rect):
+                    problems.append(f"{a.text!r} at {a.rect} overlaps {b.text!r} at {b.rect}")
+    return problems
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" + (f"-x{z:g}" if z != 1 else "") for w, h, z in SIZES])
+@pytest.mark.parametrize(("level", "agent"), VIEWS, ids=[a for _, a in VIEWS])
+def test_widgets_and_labels_do_not_overlap_stay_inside_and_show_their_text(make_app, size, level, agent):
+    w, h, zoom = size
+    app = _open(make_app, (w, h), zoom, level, agent)
+    window = pygame.Rect(0, 0, w, h)
+    top = _top_widgets(app)
     assert len(top) > 15
     for e in top:
         assert window.contains(e.rect), f"{_name(e)} at {e.rect} leaves the window"
@@ -103,6 +163,7 @@ def test_widgets_do_not_overlap_stay_in_the_window_and_show_their_text(make_app,
         for b in top[i + 1 :]:
             assert not a.rect.colliderect(b.rect), f"{_name(a)} at {a.rect} overlaps {_name(b)} at {b.rect}"
     assert _text_problems(app) == []
+    assert _label_problems(app) == []
 
 
 def _name(e) -> str:
@@ -129,3 +190,58 @@ def test_fit_widths_shrinks_only_the_slack_and_never_below_the_minimum():
     assert fit_widths([200, 100, 300], [100, 100, 0], 600) == [200, 100, 300]  # fits
     assert fit_widths([200, 100, 300], [100, 100, 0], 500) == [175, 100, 225]  # 100 of 400 slack: a quarter each
     assert fit_widths([200, 100, 300], [100, 100, 0], 100) == [100, 100, 0]  # no room: the minimums
+
+
+def test_scale_for_multiplies_the_window_scale_by_the_factor_as_far_as_the_window_holds():
+    assert scale_for((1280, 800)) == 1.0
+    assert scale_for((1920, 1080)) == 1.15
+    assert scale_for((2560, 1440), 1.2) == pytest.approx(1.62)  # 1.35 x 1.2, within 2560/960 and 1440/640
+    assert scale_for((1280, 800), 1.5) == 1.25  # held to 800 / 640
+    assert scale_for((1920, 1080), 2.0) == pytest.approx(1080 / 640)
+    assert scale_for((1280, 800), 0.75) == 0.75
+
+
+def test_f5_makes_every_font_row_and_chart_larger_and_f5_again_restores_them(make_app):
+    app = make_app("cliff_walking", size=(2560, 1440))
+    sc = scene(app)
+    before = (app.font_size, sc.layout.row, sc.panels.play_button.rect.h, sc.fs(13))
+    board = sc.layout.board.w * sc.layout.board.h
+    key(app, pygame.K_F5)
+    assert app.zoom == 1.5
+    sc = scene(app)
+    assert sc.layout.scale == pytest.approx(1.35 * 1.5)
+    after = (app.font_size, sc.layout.row, sc.panels.play_button.rect.h, sc.fs(13))
+    assert all(a > b for a, b in zip(after, before, strict=True)), (before, after)
+    assert sc.layout.board.w * sc.layout.board.h > 0.6 * board  # the board stays the main area
+    assert sc.panels.play_button.alive() and sc.panels.play_button.ui_manager is app.ui  # rebuilt
+    assert "Presentation mode: everything 1.5x larger" in sc.status_text
+    key(app, pygame.K_F5)
+    assert app.zoom == 1.0
+    assert (app.font_size, sc.layout.row, sc.panels.play_button.rect.h, sc.fs(13)) == before
+
+
+def test_chart_ticks_and_titles_grow_in_presentation_mode(make_app):
+    def chart_labels(app):
+        sc = scene(app)
+        for _ in range(5):
+            sc.trainer.advance("episode")
+        sc.curves.invalidate()
+        with rtext.recording() as drawn:
+            sc.update(0.0)
+        return {d.text: d.rect.h for d in drawn if d.surface is sc.curves._chart_surface}
+
+    app = make_app("cliff_walking", size=(1920, 1080))
+    plain = chart_labels(app)
+    app.set_zoom(2.0)
+    large = chart_labels(app)
+    title = "Return of each episode"
+    assert large[title] > plain[title] * 1.15
+    assert max(large.values()) > max(plain.values())
+
+
+@pytest.mark.parametrize("value", ["5", "0.5", "nan"])
+def test_a_scale_out_of_range_is_refused_with_a_message(value, capsys):
+    from gridrl.cli import main
+
+    assert main(["app", "--headless", "--frames", "1", "--scale", value]) == 2
+    assert "--scale takes a factor from 0.75 to 3" in capsys.readouterr().err
