@@ -35,6 +35,7 @@ from gridrl.levels import (
     LevelError,
     Recommended,
     bundled_level_names,
+    check_replaceable,
     level_path,
     level_warnings,
     load_level,
@@ -134,7 +135,7 @@ def parse_sets(pairs: Sequence[str]) -> dict[str, str]:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train an agent headless; print a summary; write snapshot.json and metrics.json."""
-    from gridrl.session import OptimalityWatch, Session  # imports the agent modules only when training
+    from gridrl.session import RUN_FILES, OptimalityWatch, Session  # imports the agent modules only when training
 
     level = load_level(args.level)
     params = parse_sets(args.set or [])
@@ -144,6 +145,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise UsageError(err.args[0]) from None
     if args.runs < 1:
         raise UsageError(f"--runs must be at least 1, got {args.runs}")
+    if args.out:
+        try:  # before training, not after it
+            check_replaceable(args.out, RUN_FILES)
+        except ValueError as err:
+            raise UsageError(f"--out: {err}") from None
     recommended = _recommended(args, level, cls)
     if recommended is not None:
         print(_recommended_line(args, recommended, params))
@@ -169,9 +175,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if line is not None:
             print(f"  {line}" + (f" [seed {seed}]" if len(sessions) > 1 else ""))
     if args.out:
-        sessions[0].save(args.out)
-        if len(sessions) > 1:
-            _write_multi_run_metrics(sessions, Path(args.out) / "metrics.json")
+        sessions[0].save(args.out, _multi_run_metrics(sessions) if len(sessions) > 1 else None)
         print(f"wrote {args.out}/snapshot.json, metrics.json, agent.npz")
     return EXIT_OK
 
@@ -224,17 +228,15 @@ def _budget(args: argparse.Namespace, session: Any) -> tuple[str, int]:
     return session.agent.default_budget()
 
 
-def _write_multi_run_metrics(sessions: list[Any], path: Path) -> None:
+def _multi_run_metrics(sessions: list[Any]) -> dict[str, Any]:
     """Several seeds: the mean curve over runs (up to the shortest run) and every run's curve."""
-    from gridrl.levels import atomic_write_text
-
     per_run = [s.metrics() for s in sessions]
     merged: dict[str, Any] = {}
     for key in per_run[0]:
         n = min(len(m[key]) for m in per_run)
         merged[key] = [sum(m[key][i] for m in per_run) / len(per_run) for i in range(n)]
     merged["runs"] = per_run
-    atomic_write_text(path, json.dumps(merged))
+    return merged
 
 
 ARROWS = "\u2191\u2192\u2193\u2190"  # up right down left, in action order

@@ -21,7 +21,7 @@ from gridrl.levels import (
     BanditLevel,
     GridLevel,
     Level,
-    atomic_write_text,
+    atomic_folder,
     compile_grid,
     load_level,
 )
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
     from gridrl.render.notebook import Animation
 
+#: What ``gridrl train --out`` writes: the folder may hold nothing else (see Session.save).
+RUN_FILES = ("snapshot.json", "metrics.json", "agent.npz")
 #: Diagnostics kept per update (loss, entropy, TD error, ...), at most this many, oldest dropped.
 MAX_UPDATE_HISTORY = 100_000
 
@@ -210,15 +212,15 @@ class Session:
             return {"mean_reward": h.mean_reward, "optimal_action": h.optimal_action}
         return {"episode_returns": h.episode_returns, "episode_lengths": h.episode_lengths}
 
-    def save(self, out_dir: str | Path) -> list[Path]:
-        """Write snapshot.json, metrics.json and agent.npz (the learned state) into ``out_dir``."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = [out / "snapshot.json", out / "metrics.json", out / "agent.npz"]
-        atomic_write_text(written[0], json.dumps(self.snapshot()))
-        atomic_write_text(written[1], json.dumps(self.metrics()))
-        save_agent_state(self.agent, written[2])
-        return written
+    def save(self, out_dir: str | Path, metrics: dict[str, Any] | None = None) -> list[Path]:
+        """Write snapshot.json, metrics.json (``metrics``, default :meth:`metrics`) and
+        agent.npz (the learned state) as the folder ``out_dir``, replaced whole: a crash
+        leaves the old run's three files or the new run's, never a mix."""
+        with atomic_folder(out_dir, RUN_FILES) as tmp:
+            (tmp / "snapshot.json").write_text(json.dumps(self.snapshot()), encoding="utf-8")
+            (tmp / "metrics.json").write_text(json.dumps(metrics or self.metrics()), encoding="utf-8")
+            np.savez(tmp / "agent.npz", **{k: np.asarray(v) for k, v in self.agent.state_dict().items()})
+        return [Path(out_dir) / name for name in RUN_FILES]
 
     # ------------------------------------------------------------------ Jupyter
     # The render layer sits above the session and imports pygame, so these import it inside
@@ -319,19 +321,8 @@ def _plain(array: Any) -> Any:
     return clean(np.asarray(array).tolist())
 
 
-def save_agent_state(agent: Agent, path: str | Path) -> None:
-    """The agent's learned state as .npz, written atomically (temp file, then rename)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp.npz")
-    try:
-        np.savez(tmp, **{k: np.asarray(v) for k, v in agent.state_dict().items()})
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def load_agent_state(agent: Agent, path: str | Path) -> None:
-    """Restore what :func:`save_agent_state` wrote."""
+    """Restore the learned state from an agent.npz that :meth:`Session.save` wrote."""
     with np.load(path, allow_pickle=False) as data:
         state = {k: (data[k].item() if data[k].ndim == 0 else data[k]) for k in data.files}
     agent.load_state_dict(state)

@@ -30,7 +30,7 @@ from gridrl.levels.model import (
     recommended_for,
 )
 from gridrl.levels.parse import parse_level, read_level_file
-from gridrl.levels.save import atomic_write_text, level_to_yaml, save_level
+from gridrl.levels.save import atomic_folder, atomic_write_text, check_replaceable, level_to_yaml, save_level
 
 #: The bundled levels: the repository's top-level ``levels/``, shipped inside the package.
 BUNDLED_DIR = bundled_dir("levels")
@@ -81,7 +81,7 @@ def level_warnings(level: Level) -> list[str]:
 __all__ = [
     "ACTION_DELTAS", "Action", "BanditLevel", "BernoulliArm", "BUNDLED_DIR", "Budget", "Dynamics",
     "GaussianArm", "GridArrays", "GridLevel", "Level", "LevelError", "Nonstationary", "Recommended",
-    "Testbed", "TileKind", "atomic_write_text", "bundled_level_names", "compile_grid", "level_path",
+    "Testbed", "TileKind", "atomic_folder", "atomic_write_text", "bundled_level_names", "check_replaceable", "compile_grid", "level_path",
     "level_to_yaml", "level_warnings", "load_level", "parse_level", "read_level_file",
     "recommended_for", "save_level",
 ]  # fmt: skip

@@ -6,8 +6,13 @@ only the dynamics that differ from the defaults.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
+import shutil
 import tempfile
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -125,14 +130,89 @@ def atomic_write_text(path: str | Path, text: str) -> None:
         raise
 
 
+def check_replaceable(path: str | Path, owned: Collection[str]) -> None:
+    """Refuse (ValueError) a ``path`` that :func:`atomic_folder` must not replace: a file, or
+    a folder holding anything but the names in ``owned`` (the user's files would go with it)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file; give a folder (new, empty, or one written before)")
+    if path.is_dir():
+        others = sorted(p.name for p in path.iterdir() if p.name not in owned)
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            raise ValueError(f"{path} holds other files ({shown}); give a new or empty folder, "
+                             "or one written before, so nothing of yours is replaced")  # fmt: skip
+
+
+@contextmanager
+def atomic_folder(path: str | Path, owned: Collection[str]) -> Iterator[Path]:
+    """A new folder that replaces ``path`` whole when the block ends without an error.
+
+    The block writes into a hidden temporary folder beside ``path``; at the end its files
+    are flushed to disk and it takes ``path``'s place in one step (Linux: ``renameat2`` with
+    ``RENAME_EXCHANGE`` swaps the two folders atomically; where that is missing, two renames
+    with a moment in between where ``path`` is absent). So a crash or a kill at any moment
+    leaves the old folder complete or the new one complete, and of two writers at once one
+    wins whole. ``path`` may hold only names in ``owned`` (see :func:`check_replaceable`).
+    """
+    path = Path(path)
+    check_replaceable(path, owned)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())
+        yield tmp
+        for child in tmp.iterdir():
+            with open(child, "rb") as handle:
+                os.fsync(handle.fileno())
+        check_replaceable(path, owned)
+        if not _rename_new(tmp, path) and not _exchange(tmp, path):
+            old = path.with_name(f"{tmp.name}.old")
+            os.replace(path, old)
+            os.replace(tmp, path)
+            tmp = old
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _rename_new(src: Path, dst: Path) -> bool:
+    """Rename ``src`` to ``dst`` when ``dst`` is absent or an empty folder; False when it
+    holds files (POSIX rename never replaces a non-empty folder)."""
+    try:
+        os.rename(src, dst)
+    except OSError as err:
+        if err.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            return False
+        raise
+    return True
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    rename = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if rename is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if rename(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def _file_mode(path: Path) -> int:
     """The permission bits of ``path`` if it exists, else those a new file gets (0666 - umask)."""
     try:
         return path.stat().st_mode & 0o777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
 
 
 def save_level(level: Level, path: str | Path) -> None:

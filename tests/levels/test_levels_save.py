@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gridrl.levels import (
+    atomic_folder,
     atomic_write_text,
     bundled_level_names,
     level_to_yaml,
@@ -162,3 +163,49 @@ def test_save_new_file_gets_normal_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old_umask)
     assert stat.S_IMODE(os.stat(tmp_path / "new.yaml").st_mode) == 0o644
+
+
+# --------------------------------------------------------------------------- atomic folders
+
+
+def _write(folder: Path, text: str) -> None:
+    (folder / "a.txt").write_text(text)
+    (folder / "b.txt").write_text(text * 2)
+
+
+@pytest.mark.parametrize("exchange", [True, False])
+def test_atomic_folder_replaces_the_whole_folder(tmp_path: Path, monkeypatch, exchange: bool) -> None:
+    """With renameat2's exchange and with the two-rename fallback: old files out, new in."""
+    import gridrl.levels.save as save
+
+    if not exchange:
+        monkeypatch.setattr(save, "_exchange", lambda a, b: False)
+    out = tmp_path / "run"
+    with atomic_folder(out, {"a.txt", "b.txt"}) as tmp:
+        _write(tmp, "1")
+    assert (out / "b.txt").read_text() == "11"
+    with atomic_folder(out, {"a.txt", "b.txt"}) as tmp:
+        (tmp / "a.txt").write_text("2")
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt"] and (out / "a.txt").read_text() == "2"
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary or old folder left
+
+
+def test_atomic_folder_keeps_the_old_one_when_the_block_fails(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with atomic_folder(out, {"a.txt", "b.txt"}) as tmp:
+        _write(tmp, "1")
+    with pytest.raises(RuntimeError), atomic_folder(out, {"a.txt", "b.txt"}) as tmp:
+        (tmp / "a.txt").write_text("half")
+        raise RuntimeError("disk full")
+    assert (out / "a.txt").read_text() == "1" and (out / "b.txt").read_text() == "11"
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_atomic_folder_never_replaces_files_it_does_not_own(tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    with pytest.raises(ValueError, match=r"holds other files \(thesis.tex\)"):
+        with atomic_folder(out, {"a.txt"}):
+            pass
+    assert (out / "thesis.tex").read_text() == "years of work"
