@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from gridrl.agents import Agent, Event, make_agent
+from gridrl.agents import Agent, Event, HyperparameterError, agent_class, make_agent, make_config
 from gridrl.envs.evaluation import Optimality, OptimalityCheck
 from gridrl.envs.model import TabularModel
 from gridrl.levels import (
     BanditLevel,
     GridLevel,
     Level,
+    LevelError,
     atomic_folder,
     compile_grid,
     load_level,
@@ -219,7 +222,7 @@ class Session:
         with atomic_folder(out_dir, RUN_FILES) as tmp:
             (tmp / "snapshot.json").write_text(json.dumps(self.snapshot()), encoding="utf-8")
             (tmp / "metrics.json").write_text(json.dumps(metrics or self.metrics()), encoding="utf-8")
-            np.savez(tmp / "agent.npz", **{k: np.asarray(v) for k, v in self.agent.state_dict().items()})
+            save_agent_state(self.agent, tmp / "agent.npz")
         return [Path(out_dir) / name for name in RUN_FILES]
 
     # ------------------------------------------------------------------ Jupyter
@@ -310,6 +313,24 @@ class OptimalityWatch:
         return f"greedy policy not optimal: {gap}"
 
 
+def recommended_errors(level: Level, agent: str | None = None) -> list[LevelError]:
+    """The level's recommended hyperparameters (``agent``'s, or every agent's) that the
+    agent's Config rejects, a wrong name or a value out of range, each a LevelError at its
+    file:line:column. The level parser checks agent names and value types only: levels sit
+    below agents, whose Configs live in modules that may import torch."""
+    errors = []
+    for recommended in level.recommended:
+        if agent is not None and recommended.agent != agent:
+            continue
+        config = agent_class(recommended.agent).Config
+        for name, value in recommended.hyperparameters:
+            try:
+                make_config(config, {name: value})
+            except HyperparameterError as err:
+                errors.append(recommended.error(f"recommended settings for '{recommended.agent}': {err}", name))
+    return errors
+
+
 def _plain(array: Any) -> Any:
     """numpy -> JSON-ready lists; NaN/inf become null (JSON has neither)."""
     def clean(x: Any) -> Any:
@@ -321,8 +342,21 @@ def _plain(array: Any) -> Any:
     return clean(np.asarray(array).tolist())
 
 
+def save_agent_state(agent: Agent, path: str | Path) -> None:
+    """The agent's learned state as .npz, written atomically (a temporary file beside it,
+    then renamed), for :func:`load_agent_state`."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.npz")
+    os.close(fd)
+    try:
+        np.savez(tmp, **{k: np.asarray(v) for k, v in agent.state_dict().items()})
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
 def load_agent_state(agent: Agent, path: str | Path) -> None:
-    """Restore the learned state from an agent.npz that :meth:`Session.save` wrote."""
+    """Restore what :func:`save_agent_state` wrote."""
     with np.load(path, allow_pickle=False) as data:
         state = {k: (data[k].item() if data[k].ndim == 0 else data[k]) for k in data.files}
     agent.load_state_dict(state)

@@ -24,10 +24,10 @@ from gridrl.session import RUN_FILES, Session
 TRIES = 50
 
 
-def kill_while(save_forever, rng: random.Random) -> None:
+def kill_while(save_forever, rng: random.Random, window: float) -> None:
     """Fork a child that calls ``save_forever(ready)``; once it signals ready (its first
-    write is complete), SIGKILL it at a random moment of the next 20 ms. Forking (not a new
-    interpreter) makes 50 tries cheap."""
+    write is complete), SIGKILL it at a random moment of the next ``window`` seconds.
+    Forking (not a new interpreter) makes 50 tries cheap."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -43,9 +43,16 @@ def kill_while(save_forever, rng: random.Random) -> None:
         pytest.fail("the forked writer never finished its first write")
     assert os.read(read_end, 1) == b"r"
     os.close(read_end)
-    time.sleep(rng.uniform(0, 0.02))
+    time.sleep(rng.uniform(0, window))
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
+
+
+def cycle_time(save_cycle) -> float:
+    """Seconds one cycle of writes takes here and now: kills land within 2.5 cycles."""
+    start = time.perf_counter()
+    save_cycle()
+    return 2.5 * (time.perf_counter() - start)
 
 
 def run_is_whole(out: Path) -> str:
@@ -66,15 +73,19 @@ def test_killed_while_saving_a_run_leaves_one_whole_run(tmp_path):
     runs[0].run("episode", 30)
     runs[1].run("episode", 31)
 
+    def save_cycle():
+        for run in runs:
+            run.save(out)
+
     def save_forever(ready):
         runs[0].save(out)
         ready()
         while True:
-            for run in runs:
-                run.save(out)
+            save_cycle()
 
+    window = cycle_time(save_cycle)
     for _ in range(TRIES):
-        kill_while(save_forever, rng)
+        kill_while(save_forever, rng, window)
         seen.add(run_is_whole(out))
     assert seen == {"q-learning", "sarsa"}  # the kills landed at different moments
     # a kill mid-write may leave its hidden temporary folder beside, never a visible file
@@ -85,16 +96,19 @@ def test_killed_while_saving_a_level_leaves_one_whole_level(tmp_path):
     path, rng = tmp_path / "my level.yaml", random.Random(1)
     levels = [load_level("four_rooms"), load_level("cliff_walking")]
 
+    def save_cycle():
+        for level in levels:
+            save_level(level, path)
+
     def save_forever(ready):
         save_level(levels[0], path)
         ready()
         while True:
-            for level in levels:
-                save_level(level, path)
+            save_cycle()
 
-    names = set()
+    names, window = set(), cycle_time(save_cycle)
     for _ in range(TRIES):
-        kill_while(save_forever, rng)
+        kill_while(save_forever, rng, window)
         names.add(read_level_file(path).name)
     assert names == {level.name for level in levels}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,9 @@ from gridrl.agents.base import (
 from gridrl.levels import Level
 
 GRID, BANDIT = ("gridworld",), ("bandit",)
+#: Seeds are 32-bit: numpy's and torch's generators both take them, and so does every run
+#: a vectorised bandit agent derives from them.
+MAX_SEED = 2**32 - 1
 #: The kinds of update an agent makes (``AgentInfo.backup``), each as the inspector writes it out.
 BACKUPS = {
     "dp": "a Bellman backup of V(s) over the exact model: V(s) <- max_a (or sum_a pi) q(s,a)",
@@ -115,7 +119,9 @@ def make_agent(
     ``runs`` > 1 is for agents that step many independent runs at once (bandit agents).
     """
     cls = agent_class(name)
-    config = make_config(cls.Config, params)
+    if not (isinstance(seed, numbers.Integral) and 0 <= seed <= MAX_SEED):
+        raise HyperparameterError(f"seed must be a whole number from 0 to {MAX_SEED:,}, got {seed}")
+    config, seed = make_config(cls.Config, params), int(seed)
     if runs != 1:
         if not cls.vectorized_runs:
             raise ValueError(f"agent '{name}' runs one run at a time; loop over seeds instead")
