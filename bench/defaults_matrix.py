@@ -14,8 +14,10 @@ score is the fraction of optimal pulls and the regret per pull, mu* - mean rewar
 last 10% of pulls. A bandit run is solved at >= 80% optimal pulls there.
 
 Printed: a table of solved/total per pair, with the median training seconds and environment
-steps to solve (over the solved seeds). Run by hand, it takes a while (hours for the full
-matrix on 2 cores); ``--jobs`` runs pairs in parallel processes:
+steps to solve (over the solved seeds); the pairs whose failure with the defaults is the
+lesson (:data:`gridrl.agents.expectations.LESSONS`) are marked and listed with their reason.
+Run by hand, it takes a while (hours for the full matrix on 2 cores); ``--jobs`` runs pairs
+in parallel processes:
 
     python bench/defaults_matrix.py                              # everything, seeds 0-4
     python bench/defaults_matrix.py --agents q-learning sarsa --levels cliff_walking --seeds 0
@@ -35,9 +37,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from gridrl.agents import REGISTRY, agent_class
+from gridrl.agents.expectations import LESSONS, lesson
 from gridrl.envs.evaluation import OptimalityCheck
 from gridrl.envs.model import TabularModel
-from gridrl.levels import BanditLevel, GridLevel, bundled_level_names, load_level
+from gridrl.levels import BanditLevel, GridLevel, bundled_level_names, load_level, recommended_for
 from gridrl.session import Session
 
 BANDIT_SOLVED = 0.8  #: fraction of optimal pulls over the last 10% that counts as solved
@@ -73,10 +76,10 @@ class Job:
     check_units: int = 0
     max_steps: int = 0
 
-    def params(self, level: object) -> dict:
+    def params(self, level: GridLevel | BanditLevel) -> dict:
         """The level's recommended hyperparameters for the agent under --recommended, else none."""
-        entry = (getattr(level, "recommended", None) or {}).get(self.agent) if self.recommended else None
-        return dict(getattr(entry, "hyperparameters", None) or {})
+        entry = recommended_for(level, self.agent) if self.recommended else None
+        return {} if entry is None else entry.params
 
 
 def run(job: Job) -> Result:
@@ -149,7 +152,22 @@ def _cell(results: list[Result], agent: str, level: str) -> str:
     text = f"{len(won)}/{len(runs)}" if runs else ""
     if won:
         text += f" {statistics.median(r.seconds for r in won):.1f}s {_si(statistics.median(r.steps for r in won))}"
-    return text
+    return f"{text} (lesson*)" if runs and lesson(agent, level) else text
+
+
+def lessons_text(results: list[Result]) -> str:
+    """The declared exceptions among the pairs run (``*`` in the table), each with its reason
+    and the level's recommended settings for the agent, if it has any."""
+    pairs = [pair for pair in LESSONS if any((r.agent, r.level) == pair for r in results)]
+    lines = [f"* {agent} on {level}: {LESSONS[agent, level]} Recommended: {_settings(agent, level)}."
+             for agent, level in pairs]  # fmt: skip
+    header = "\n(lesson*) = failing with plain defaults is the lesson (gridrl/agents/expectations.py):"
+    return "\n".join([header, *lines]) if lines else ""
+
+
+def _settings(agent: str, level: str) -> str:
+    entry = recommended_for(load_level(level), agent)
+    return "none" if entry is None else ", ".join(f"{k}={v}" for k, v in entry.hyperparameters) or "a budget only"
 
 
 def _si(n: float) -> str:
@@ -198,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         if rows:
             print(f"\n{kind}s: solved/seeds, median training seconds and steps to solve\n")
             print(table([r for r in results if r.level in names], rows, names))
+    if lessons := lessons_text(results):
+        print(lessons)
     return 0
 
 

@@ -2,9 +2,11 @@
 SDL's dummy video driver, after real training.
 
 Each view (a tabular, a neural and a bandit agent) at 1024 x 768, 1280 x 800 and
-1920 x 1080, and presentation mode (F5, ``--scale``) at 1280 x 800 x 1.5 and
-1920 x 1080 x 2. The 1280 x 800 shots keep the names the README has always used. Every
+1920 x 1080; presentation mode (F5, ``--scale``) at 1024 x 768 x 1.5, 1280 x 800 x 1.5 and
+1920 x 1080 x 2; the compare view (``gridrl app cliff_walking --compare sarsa q-learning``)
+after 500 episodes. The 1280 x 800 shots keep the names the README has always used. Every
 PNG is stored with a 256-colour palette when that keeps it under ``MAX_BYTES``.
+``make screenshots`` runs it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ VIEWS = {
 }
 #: name -> (view, window size, presentation factor)
 PRESENTATION = {
+    "app_presentation_1024x768": ("app_ppo_four_rooms", (1024, 768), 1.5),
     "app_presentation_1280x800": ("app_cliff_qlearning", (1280, 800), 1.5),
     "app_presentation_1920x1080": ("app_ppo_four_rooms", (1920, 1080), 2.0),
 }
@@ -56,6 +59,27 @@ def shoot(path: Path, view: str, size: tuple[int, int], zoom: float = 1.0) -> Pa
         app.save_screenshot(path)
     finally:
         app.close()
+    return _small(path)
+
+
+def shoot_compare(path: Path, episodes: int = 500) -> Path:
+    """Sarsa beside Q-learning on the cliff, each trained for ``episodes`` episodes in lockstep
+    (Figure 6.4: Sarsa's safer path earns more per episode while both explore)."""
+    app = App("cliff_walking", size=(1280, 800))
+    try:
+        compare = app.open_scene("compare", [("sarsa", {}), ("q-learning", {})], 0)
+        for side in compare.sides:
+            for _ in range(episodes):
+                side.trainer.advance("episode")
+        compare.status(f"Sarsa and Q-learning on the cliff, same seed: {episodes} episodes each.")
+        app.run_frames(20)
+        app.save_screenshot(path)
+    finally:
+        app.close()
+    return _small(path)
+
+
+def _small(path: Path) -> Path:
     if path.stat().st_size > MAX_BYTES:
         Image.open(path).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
     return path
@@ -69,6 +93,7 @@ def main() -> int:
             shots.append(shoot(DOCS / f"{name}.png", view, (w, h)))
     for name, (view, size, zoom) in PRESENTATION.items():
         shots.append(shoot(DOCS / f"{name}.png", view, size, zoom))
+    shots.append(shoot_compare(DOCS / "app_compare.png"))
     for path in shots:
         print(f"{path.relative_to(DOCS.parent)}: {path.stat().st_size // 1000} kB")
     return 0

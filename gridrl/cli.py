@@ -26,7 +26,6 @@ from gridrl.agents import (
     LevelMismatchError,
     agent_class,
     agent_names,
-    make_config,
 )
 from gridrl.levels import (
     BanditLevel,
@@ -67,16 +66,22 @@ def cmd_levels(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check level files: OK (with any warnings), or every error found; exit 1 on any error."""
+    """Check level files: OK (with any warnings), or every error found, the recommended
+    hyperparameters checked against the agents' own ranges as ``gridrl train`` uses them;
+    exit 1 on any error."""
+    from gridrl.session import recommended_errors  # the session layer: imported by the commands that use it
+
     failed = False
     for given in args.files:
         try:
             level = load_level(level_path(given))
+            errors = recommended_errors(level) if level.recommended else []
         except LevelError as err:
+            errors = [err]
+        if errors:
             failed = True
-            # A LevelError already names the file; prefix only when it does not.
-            text = str(err) if err.source else f"{given}: {err}"
-            print(f"{text}", file=sys.stdout)
+            for err in errors:  # a LevelError already names the file; prefix only when it does not
+                print(str(err) if err.source else f"{given}: {err}", file=sys.stdout)
             continue
         warnings = level_warnings(level)
         note = f" ({len(warnings)} warning{'s' * (len(warnings) != 1)})" if warnings else ""
@@ -150,7 +155,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             check_replaceable(args.out, RUN_FILES)
         except ValueError as err:
             raise UsageError(f"--out: {err}") from None
-    recommended = _recommended(args, level, cls)
+    recommended = _recommended(args, level)
     if recommended is not None:
         print(_recommended_line(args, recommended, params))
         params = {**recommended.params, **params}
@@ -195,19 +200,16 @@ def _train_watched(session: Any, watch: Any, unit: str, count: int, until_optima
     return count
 
 
-def _recommended(args: argparse.Namespace, level: Level, cls: Any) -> Recommended | None:
+def _recommended(args: argparse.Namespace, level: Level) -> Recommended | None:
     """The level's recommended settings for the agent when no budget is given (and no
-    --defaults). The level parser knows agent names but not their Configs (levels sit below
-    agents), so each hyperparameter is checked here, the error naming its line in the file."""
+    --defaults); a bad one stops with its line in the file (as ``gridrl validate`` says)."""
+    from gridrl.session import recommended_errors
+
     if args.defaults or any(getattr(args, unit) is not None for unit in ("steps", "episodes", "updates")):
         return None
-    recommended = recommended_for(level, args.agent)
-    for name, value in () if recommended is None else recommended.hyperparameters:
-        try:
-            make_config(cls.Config, {name: value})
-        except HyperparameterError as err:
-            raise recommended.error(f"recommended settings for '{args.agent}': {err}", name) from None
-    return recommended
+    for error in recommended_errors(level, args.agent)[:1]:
+        raise error
+    return recommended_for(level, args.agent)
 
 
 def _recommended_line(args: argparse.Namespace, recommended: Recommended, sets: dict[str, str]) -> str:

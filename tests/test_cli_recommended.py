@@ -62,3 +62,35 @@ def test_a_bad_recommended_hyperparameter_names_its_line(tmp_path, capsys) -> No
     err = capsys.readouterr().err
     assert f"{level}:10:35: recommended settings for 'q-learning': epsilon must be a number in [0, 1]" in err
     assert "Traceback" not in err
+
+
+def test_validate_checks_the_recommended_hyperparameters_as_train_does(tmp_path, capsys) -> None:
+    """One check (gridrl.session.recommended_errors) for both commands: validate lists every
+    bad setting with its place in the file and exits 1; train stops at the first."""
+    level = tmp_path / "bad.yaml"
+    level.write_text(EXAMPLE.read_text().replace("epsilon: 0.2", "epsilon: 3").replace("alpha:", "alpah:"))
+    assert main(["validate", str(level)]) == 1
+    out = capsys.readouterr().out
+    first, second = out.splitlines()
+    assert first.startswith(f"{level}:10:23: recommended settings for 'q-learning': unknown hyperparameter "
+                            "'alpah'; did you mean 'alpha'? Valid: alpha, epsilon,")  # fmt: skip
+    assert second == f"{level}:10:35: recommended settings for 'q-learning': epsilon must be a number in [0, 1], got 3"
+    assert main(["train", str(level), "--agent", "q-learning"]) == 2
+    assert capsys.readouterr().err == f"gridrl: {first}\n"
+
+
+def test_validate_passes_good_recommended_settings(capsys) -> None:
+    assert main(["validate", str(EXAMPLE)]) == 0
+    assert capsys.readouterr().out == f"{EXAMPLE}: OK\n"
+
+
+def test_recommended_errors_reads_one_agent_or_all(tmp_path) -> None:
+    from gridrl.levels import load_level
+    from gridrl.session import recommended_errors
+
+    level = tmp_path / "two.yaml"
+    level.write_text(EXAMPLE.read_text().replace("budget: {updates: 3}", "hyperparameters: {theta: -1}"))
+    loaded = load_level(level)
+    assert [e.line for e in recommended_errors(loaded)] == [13]
+    assert recommended_errors(loaded, "q-learning") == []
+    assert "theta" in str(recommended_errors(loaded, "value-iteration")[0])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from gridrl.gui import editor_model as em
 from gridrl.gui.commands import Command
@@ -29,12 +29,13 @@ SCENES: dict[str, SceneFactory] = {
 
 class App(Window):
     """gridrl's window: the training scene on ``level`` (a bundled name, a path or a loaded
-    :class:`~gridrl.levels.Level`; default Cliff Walking), the editor's unsaved edits offered
-    back if it left some."""
+    :class:`~gridrl.levels.Level`, which the level picker then calls ``named``; default Cliff
+    Walking), the editor's unsaved edits offered back if it left some."""
 
-    def __init__(self, level: str | Path | Level | None = None, size: tuple[int, int] = DEFAULT_SIZE) -> None:
+    def __init__(self, level: str | Path | Level | None = None, size: tuple[int, int] = DEFAULT_SIZE,
+                 named: str | None = None) -> None:  # fmt: skip
         super().__init__(size, SCENES)
-        self.open_scene("train", level)
+        self.open_scene("train", level, named)
         self.guard(offer_recovery, self)
         self.settle()
 
@@ -73,20 +74,24 @@ def run(level: str | None = None, size: tuple[int, int] = DEFAULT_SIZE) -> int:
 
 
 def open_lesson(
-    level: str | Path | Level,
-    agent: str,
-    params: dict[str, Any],
+    level: Level,
+    agents: Sequence[tuple[str, dict[str, Any]]],
     seed: int,
     title: str,
     explanation: str,
     size: tuple[int, int] = DEFAULT_SIZE,
+    named: str | None = None,
 ) -> App:
-    """The app on a lesson's level with its agent, settings and seed, the explanation shown
-    first in a dialog. The student then steps or plays it like any run. ``level`` may be the
-    lesson's loaded Level: it is then used as it is, not read again."""
-    app = App(level, size)
-    scene = app.scenes[0]
-    scene.use_agent(agent, params, seed)
-    app.show_message(title, html.escape(explanation).replace("\n\n", "<br><br>"))
-    scene.status(f"Lesson: {title}. Press Space to play, S to step, F1 for every shortcut.")
+    """The app on a lesson's level (loaded by the lesson, not read again; ``named`` in the
+    level picker) with its first run's agents, settings and seed, the explanation shown first
+    in a dialog: two agents in the compare view, trained in lockstep on one chart as the
+    lesson's figure compares them, else the first in the training view. The student then
+    steps or plays it."""
+    app = App(level, size, named)
+    train = app.scenes[0]
+    train.use_agent(*agents[0], seed)  # the compare view's Esc goes back to it
+    shown = app.open_scene("compare", list(agents), seed) if len(agents) == 2 else train
+    paragraphs = (html.escape(" ".join(p.split())) for p in explanation.split("\n\n"))  # YAML's line breaks: not ours
+    app.show_message(title, "<br><br>".join(paragraphs))
+    shown.status(f"Lesson: {title}. Press Space to play, S to step, F1 for every shortcut.")
     return app

@@ -121,8 +121,10 @@ class BoardPanel:
     def draw(self, surface: pygame.Surface, board: pygame.Rect, bandit_area: pygame.Rect, *, visits_drawn: bool,
              font_size: int) -> None:  # fmt: skip
         """The board and its legend in ``board``, or the bandit's bars in ``bandit_area``.
-        ``visits_drawn`` False: the agent visits no cells (DP), the legend says so."""
+        ``visits_drawn`` False: the agent visits no cells (DP), the legend says so. The caption
+        and legend grow with ``font_size`` (13 px at the default window)."""
         if self.view is not None and self.renderer is not None:
+            self.renderer.text_scale = font_size / 13
             self.renderer.draw(surface, board, self.view)
             self._draw_legend(surface, visits_drawn, font_size)
         elif self.bandit is not None:
@@ -142,7 +144,7 @@ class BoardPanel:
             x = r.x if halves else r.centerx - width // 2
             label = self.q_label if q else "V(s)"
             draw_legend(surface, pygame.Rect(x, r.y + 2, width, r.h - 2), self.renderer.color_limit(self.view), label,
-                        locked=self.scale_lock is not None)  # fmt: skip
+                        locked=self.scale_lock is not None, scale=self.renderer.text_scale)  # fmt: skip
         if note:
             x = r.centerx + 10 if value_fill else r.x
             draw_lines(surface, [note], x, r.y + 2, r.right - x, r.bottom, size=font_size, color=THEME["text_muted"])
@@ -155,7 +157,8 @@ class BoardPanel:
                 rtext.blit(surface, "DP agents do not visit cells: no visit counts.", font_size, THEME["text_muted"],
                            (x, r.centery), anchor="midleft")  # fmt: skip
             else:
-                draw_sequential_legend(surface, pygame.Rect(x, r.y + 2, width, r.h - 2), vmax, "visits")
+                draw_sequential_legend(surface, pygame.Rect(x, r.y + 2, width, r.h - 2), vmax, "visits",
+                                       scale=self.renderer.text_scale)  # fmt: skip
         if not value_fill and not visits and not note:
             rtext.blit(surface, "Colours off: press V (values), Q (Q-values) or C (visits).", font_size,
                        THEME["text_muted"], r.center)  # fmt: skip

@@ -32,7 +32,8 @@ APP_CURVES = {
                                                "it falls towards the shortest path's length as the agent learns.",
                           "T: the steps from the start to the episode's end"),
 }
-#: Diagnostic charts beside the return chart at most (the user picks them; "—" is none).
+#: Diagnostic charts beside the return chart at most (the user picks them; "—" is none);
+#: presentation mode shows the first only, so two charts are large enough to read.
 MAX_DIAGNOSTICS = 3
 NO_CURVE = "—"
 #: Seconds between redrawing the charts while training runs.
@@ -135,6 +136,10 @@ class CurvePanel:
         first = first[:MAX_DIAGNOSTICS]
         self.curve_picks = first + [NO_CURVE] * (MAX_DIAGNOSTICS - len(first))
 
+    def shown_picks(self) -> list[str]:
+        """The picks charted: all of them, or in presentation mode the first."""
+        return self.curve_picks[:1] if self.scene.layout.presentation else self.curve_picks
+
     def curve_info(self, key: str) -> tuple[str, str]:
         """(chart title, meaning) of a curve: the agent's own declaration, else the app's."""
         if key == NO_CURVE:
@@ -202,7 +207,7 @@ class CurvePanel:
     def update(self) -> None:
         t = self.scene.trainer
         h = t.session.history
-        key = (id(t.session), t.units_run, len(h.episode_returns), tuple(self.curve_picks), self.log_y,
+        key = (id(t.session), t.units_run, len(h.episode_returns), tuple(self.shown_picks()), self.log_y,
                tuple(sorted(self.chart_zoom.items())))  # fmt: skip
         if key == self._chart_key or (t.clock - self._chart_time < CHART_REFRESH and t.playing):
             return
@@ -231,7 +236,7 @@ class CurvePanel:
             returns = np.asarray(h.episode_returns, dtype=float)
             charts.append(("Return of each episode", {"return": returns}, _moving_window(returns.size), ""))
             keys.append("return")
-            for name in self.curve_picks:
+            for name in self.shown_picks():
                 if name == NO_CURVE:
                     continue
                 values = self.curve_values(name)

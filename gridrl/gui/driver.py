@@ -63,14 +63,14 @@ class TrainingDriver:
 
     # ------------------------------------------------------------------ building an agent
 
-    def start_loading(self, name: str) -> None:
-        """Build agent ``name`` on this level in the worker thread: a deep agent's first use
-        imports PyTorch (seconds); the window keeps drawing meanwhile (see :meth:`loaded`)."""
+    def start_loading(self, name: str, params: dict[str, Any] | None = None) -> None:
+        """Build agent ``name`` with ``params`` on this level in the worker thread: a deep agent's
+        first use imports PyTorch (seconds); the window keeps drawing meanwhile (see :meth:`loaded`)."""
         self.trainer.playing = False
         self.pending_agent = name
         self.trainer.wait()
         level, seed, runs = self.level, self.trainer.seed, self.trainer.requested_runs
-        self._loading = _LOADER.submit(lambda: Trainer(level, name, {}, seed=seed, runs=runs))
+        self._loading = _LOADER.submit(lambda: Trainer(level, name, params or {}, seed=seed, runs=runs))
         self._loading_started = self.trainer.clock
 
     def loaded(self) -> Trainer | None:

@@ -1,16 +1,38 @@
 """The agent's settings form: the hyperparameters, the seed and the number of runs as the
 user types them, checked as they are typed and applied on Enter (or when the field loses
 focus), live where the agent allows, else with a reset. The widgets are in
-:mod:`gridrl.gui.panels`; this holds their texts, errors and pending values."""
+:mod:`gridrl.gui.panels`; this holds their texts, errors and pending values.
+
+Picking a level or an agent starts the agent with the level's recommended settings for it
+(the ``recommended:`` block of the level file), if it has any: the fields show them, a line
+says whose they are, and "Plain defaults" starts the agent afresh with its own defaults."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from gridrl.agents import HyperparameterError
+from gridrl.gui import catalog
+from gridrl.levels import Level, Recommended, recommended_for
+from gridrl.session import recommended_errors
 
 if TYPE_CHECKING:
     from gridrl.gui.scene_train import TrainScene
+
+
+def recommended_params(level: Level, agent: str) -> dict[str, Any]:
+    """The level's recommended hyperparameters for ``agent`` (none: {}); {} too if the agent
+    rejects one of them (a typo in a level file must not stop the agent from starting; the
+    form's note says what is wrong)."""
+    entry = recommended_for(level, agent)
+    return {} if entry is None or recommended_problem(level, agent) else entry.params
+
+
+def recommended_problem(level: Level, agent: str) -> str:
+    """What the agent rejects in the level's recommended settings ("file:line:col: ..."), or "".
+    A deep agent's are checked where it is built, in the worker thread: checking imports torch."""
+    errors = [] if catalog.find(agent).deep else recommended_errors(level, agent)
+    return str(errors[0]) if errors else ""
 
 
 class SettingsForm:
@@ -19,10 +41,50 @@ class SettingsForm:
         self.text: dict[str, str] = {}
         self.errors: dict[str, str] = {}
         self.pending: dict[str, Any] = {}
-        self.note = ""
+        self.note = self.recommended_line()
         self.seed_text = str(scene.trainer.seed)
         self.runs_text = str(scene.trainer.runs)
         self.spec = scene.trainer.spec()
+
+    def params_for(self, level: Level, agent: str) -> dict[str, Any]:
+        """The settings ``agent`` starts with on ``level``: its recommended hyperparameters there,
+        overridden by the values the user set for the agent now running, if it stays (those
+        that only were the current level's recommendation do not carry over)."""
+        trainer, current = self.scene.trainer, self.recommended
+        kept = trainer.params if agent == trainer.agent_name else {}
+        stale = {} if current is None else current.params
+        own = {k: v for k, v in kept.items() if k not in stale or stale[k] != v}
+        return {**recommended_params(level, agent), **own}
+
+    @property
+    def recommended(self) -> Recommended | None:
+        """The level's recommended settings for the agent, if they are all in effect."""
+        trainer = self.scene.trainer
+        entry = recommended_for(trainer.level, trainer.agent_name)
+        in_effect = entry is not None and all(k in trainer.params and trainer.params[k] == v
+                                              for k, v in entry.hyperparameters)  # fmt: skip
+        return entry if in_effect else None
+
+    def recommended_line(self) -> str:
+        """Whose settings the form shows: "four_rooms's recommended settings for ppo: ...", what
+        is wrong with them, or ""."""
+        entry, trainer = self.recommended, self.scene.trainer
+        if entry is None:
+            return recommended_problem(trainer.level, trainer.agent_name)
+        values = [f"{k}={v}" for k, v in entry.hyperparameters]
+        values += [f"train {entry.budget.text()}"] if entry.budget else []
+        return f"{self.scene.levels.current_label}'s recommended settings for {entry.agent}: {', '.join(values)}"
+
+    def show_recommended(self) -> None:
+        """A new agent or level: the note says whether the level's recommendation is in use."""
+        self.note = self.recommended_line()
+
+    def cmd_plain_defaults(self, _: Any = None) -> None:
+        """Start the agent afresh with its own defaults, not the level's recommended settings."""
+        trainer = self.scene.trainer
+        self.scene.use_agent(trainer.agent_name, {}, trainer.seed)
+        self.note = f"plain defaults of {trainer.agent_name}"
+        self.scene.status(f"{trainer.agent_name} restarted with its plain defaults.")
 
     def clear(self) -> None:
         """A new agent: its own values, nothing typed yet."""

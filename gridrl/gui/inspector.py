@@ -283,11 +283,17 @@ class CellReport:
     visits: int | None
     update_title: str = ""
     update: list[str] = field(default_factory=list)
+    #: The action-value column: "Q(s,a)", or "A(s,a)" for an actor-critic's advantages,
+    #: which ``q_note`` then defines.
+    q_title: str = "Q(s,a)"
+    q_note: str = ""
 
     def lines(self) -> list[str]:
         """The whole report as plain text lines (what the tests read)."""
         out = [self.title, self.tile, f"V(s) = {num(self.V)}"]
-        out.append("Q(s,a): " + "  ".join(f"{ARROWS[a]} {num(q)}" for a, q in enumerate(self.Q)))
+        out.append(f"{self.q_title}: " + "  ".join(f"{ARROWS[a]} {num(q)}" for a, q in enumerate(self.Q)))
+        if self.q_note:
+            out.append(self.q_note)
         out.append("π(a|s): " + "  ".join(f"{ARROWS[a]} {num(p)}" for a, p in enumerate(self.pi)))
         if self.visits is not None:
             out.append(f"visits: {self.visits}")
@@ -324,25 +330,49 @@ def tile_text(level: Any, s: int) -> str:
     )
 
 
+#: What an actor-critic's A(s,a) column holds: the mean, over the last batch's samples of
+#: (s, a), of the GAE advantage the update used (see gridrl.agents.common.gae).
+ADVANTAGE_NOTE = "A(s,a) = mean GAE Â_t of the batch's (s,a): Â_t = Σ_l (γλ)^l δ_t+l, δ_t = r_t + γ V(s_t+1) − V(s_t)"
+
+
+def no_update_title(recorded: dict[int, tuple[str, dict[str, Any], int]], s: int, changed: Sequence[int], cols: int) -> str:
+    """Why a cell shows no update of its own, truthfully: the trainer keeps one update per
+    unit (``recorded``: cell -> (equation, backup, unit number)), so an episode unit keeps
+    its last step's only, though ``changed`` (the last unit's cells) may include this one."""
+    if not recorded:
+        return "No update seen since the app started showing this agent."
+    where = cell_name(max(recorded, key=lambda k: recorded[k][2]), cols)
+    if s in np.asarray(changed).tolist():
+        return f"The last unit changed this cell too; the update kept is its last, at ({where})."
+    return f"The last update was elsewhere: ({where})."
+
+
 def cell_report(
     level: Any, s: int, V: np.ndarray, Q: np.ndarray, pi: np.ndarray, visits: np.ndarray | None,
-    update: tuple[str, dict[str, Any], str] | None, kind: str,
+    update: tuple[str, dict[str, Any], str] | None, kind: str, *, no_update: str,
+    action_values: tuple[Any, str, str] | None = None,
 ) -> CellReport:  # fmt: skip
     """The inspector's report on cell ``s``; ``update`` is (equation, backup, when) of the
-    last update that touched it, if any, made by an agent whose updates are of ``kind``."""
+    last update that touched it, if any, made by an agent whose updates are of ``kind``, else
+    ``no_update`` says why there is none (:func:`no_update_title`). ``action_values``: what
+    the Q overlay draws (gridrl.gui.driver.action_values); its A(s,a) replace the Q column."""
     cols = level.shape[1]
+    values, label, _ = action_values or (Q, "Q(s,a)", "")
+    advantages = values is not None and label.startswith("A(")
     report = CellReport(
         title=f"Cell {cell_name(s, cols)}  (s = {s})",
         tile=tile_text(level, int(s)),
         V=float(V[s]),
-        Q=np.asarray(Q[s], dtype=float),
+        Q=np.asarray((values if advantages else Q)[s], dtype=float),
         pi=np.asarray(pi[s], dtype=float),
         visits=None if visits is None else int(visits[s]),
+        q_title="A(s,a)" if advantages else "Q(s,a)",
+        q_note=ADVANTAGE_NOTE if advantages else "",
     )
     if update is not None:
         equation, backup, when = update
         report.update_title = f"Last update of this cell ({when}):"
         report.update = update_lines(equation, backup, kind, cols=cols)
     else:
-        report.update_title = "No update has touched this cell yet."
+        report.update_title = no_update
     return report

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pygame
 
-from gridrl.gui.inspector import ARROWS, CellReport, cell_report, change_lines, num, pretty, update_lines
-from gridrl.gui.status import draw_lines
+from gridrl.gui.inspector import (ARROWS, CellReport, cell_report, change_lines, no_update_title, num, pretty,
+                                  update_lines)  # fmt: skip
+from gridrl.gui.status import draw_lines, wrap
 from gridrl.render import text as rtext
 from gridrl.render.colors import PALETTE, THEME, mix
 
@@ -35,9 +36,9 @@ class InspectorPanel:
         if self.scene.selected is None or not self.scene.trainer.is_grid:
             self.report = None
             return
-        self.report = self._report(source["V"], source["Q"], source["pi"], source["visits"])
+        self.report = self._report(source)
 
-    def _report(self, V: Any, Q: Any, pi: Any, visits: Any) -> CellReport:
+    def _report(self, source: dict[str, Any]) -> CellReport:
         """The report from the values shown (the live insight, taken in the worker thread
         right after its last unit, or a snapshot's) and what the last update did here. Only
         DP reads its agent here (its explanation of the cell): not while a sweep runs."""
@@ -54,7 +55,11 @@ class InspectorPanel:
         elif s in t.last_update and not t.is_deep:
             equation, backup, unit_no = t.last_update[s]
             update = (equation, backup, _ago(t.units_run - unit_no))
-        report = cell_report(self.scene.level, s, V, Q, pi, None if t.is_dp else visits, update, t.backup_kind)
+        changed = () if t.last_event is None else t.last_event.changed
+        report = cell_report(self.scene.level, s, source["V"], source["Q"], source["pi"],
+                             None if t.is_dp else source["visits"], update, t.backup_kind,
+                             no_update=no_update_title(t.last_update, s, changed, self.scene.level.shape[1]),
+                             action_values=source["action_values"])  # fmt: skip
         if t.is_deep:
             self._network_change(report, s)
         if self.scene.driver.view_snapshot is not None:
@@ -89,6 +94,8 @@ class InspectorPanel:
 
     def draw(self, surface: pygame.Surface) -> None:
         r = self.rect
+        if r.w <= 0:  # presentation mode with the settings shown: no inspector
+            return
         self._panel(surface, r)
         x, y, w = r.x + self.scene.px(12), r.y + self.scene.px(10), r.w - self.scene.px(24)
         bottom = r.bottom - 8
@@ -148,7 +155,7 @@ class InspectorPanel:
         # the action table: Q(s,a) and pi(a|s), best action marked
         col = [x, x + self.scene.px(64), x + self.scene.px(64) + (w - self.scene.px(64)) // 2]
         rtext.blit(surface, "action", self.scene.fs(12), THEME["text_muted"], (col[0], y), anchor="topleft")
-        rtext.blit(surface, "Q(s,a)", self.scene.fs(12), THEME["text_muted"], (col[1], y), anchor="topleft")
+        rtext.blit(surface, rep.q_title, self.scene.fs(12), THEME["text_muted"], (col[1], y), anchor="topleft")
         rtext.blit(surface, "π(a|s)", self.scene.fs(12), THEME["text_muted"], (col[2], y), anchor="topleft")
         y += self.scene.px(18)
         finite = np.isfinite(rep.Q)
@@ -166,14 +173,24 @@ class InspectorPanel:
                              border_radius=3)  # fmt: skip
             rtext.blit(surface, num(p), self.scene.fs(13), THEME["text"], (col[2] + max(bar_w, 0) + 4, y), anchor="topleft")
             y += self.scene.px(18)
+        # the notes and the last update below the table, a size smaller (down to 70 %) if that
+        # is what it takes to show them whole (a deep agent's ΔQ and Δπ lines are long)
+        q_note = [rep.q_note] if rep.q_note else []
+        eq, rest = (rep.update[:1], rep.update[1:]) if rep.update else ([], [])
+        blocks = [(q_note, 12, False), ([rep.update_title], 13, True), (eq, 13, False), (rest, 13, False)]
+        f = 1.0
+        while f > 0.7 and y + 20 + sum(_height(lines, round(self.scene.fs(n) * f), w, bold)
+                                       for lines, n, bold in blocks) > bottom:  # fmt: skip
+            f -= 0.05
+        if q_note:
+            y = draw_lines(surface, q_note, x, y + 2, w, bottom, size=round(self.scene.fs(12) * f), color=THEME["accent"])
         y += 8
         pygame.draw.line(surface, THEME["panel_border"], (x, y), (x + w, y))
         y += 8
-        y = draw_lines(surface, [rep.update_title], x, y, w, bottom, size=self.scene.fs(13), bold=True)
-        if rep.update:
-            eq, rest = rep.update[0], rep.update[1:]
-            y = draw_lines(surface, [eq], x, y + 2, w, bottom, size=self.scene.fs(13), color=THEME["accent"])
-            draw_lines(surface, rest, x, y + 2, w, bottom, size=self.scene.fs(13), indent=0)
+        size = round(self.scene.fs(13) * f)
+        y = draw_lines(surface, [rep.update_title], x, y, w, bottom, size=size, bold=True)
+        y = draw_lines(surface, eq, x, y + 2, w, bottom, size=size, color=THEME["accent"])
+        draw_lines(surface, rest, x, y + 2, w, bottom, size=size)
 
     def _draw_bandit_inspector(self, surface: pygame.Surface, x: int, y: int, w: int, bottom: int) -> None:
         """Run 1's arms as a table: arm, q*(a), Q(a), the agent's own belief (UCB bound,
@@ -256,6 +273,11 @@ class InspectorPanel:
         lines = update_lines(equation, backup, t.backup_kind, names)
         y = draw_lines(surface, lines[:1], x, y + 2, w, bottom, size=self.scene.fs(13), color=THEME["accent"])
         draw_lines(surface, lines[1:], x, y + 2, w, bottom, size=self.scene.fs(13))
+
+
+def _height(lines: list[str], size: int, w: int, bold: bool) -> int:
+    """The height :func:`~gridrl.gui.status.draw_lines` takes for ``lines`` (plus its gap)."""
+    return sum(len(wrap(line, size, w, bold)) for line in lines) * int(size * 1.4) + 2
 
 
 def _ago(units: int) -> str:

@@ -22,9 +22,10 @@ DEFAULT_LEVEL = "cliff_walking"
 
 class LevelMenu:
     """The level picker's entries, label -> what to load (a bundled name, a path, or a
-    Level in memory). ``loaded``: the level the scene opened with (read once, here)."""
+    Level in memory). ``loaded``: the level the scene opened with (read once, here);
+    ``named``: the name a loaded ``level`` goes by in the picker (a lesson's "cliff_walking")."""
 
-    def __init__(self, scene: TrainScene, level: str | Path | Level | None) -> None:
+    def __init__(self, scene: TrainScene, level: str | Path | Level | None, named: str | None = None) -> None:
         self.scene = scene
         self.startup_error: str | None = None
         source = level or DEFAULT_LEVEL
@@ -38,7 +39,7 @@ class LevelMenu:
             self.level_labels[f"{path.stem} (mine)"] = path
         #: The level editor's model while it has edits (kept when training on an edited level).
         self.editor: editor_model.EditorModel | None = None
-        self.current_label = self._label_for(source, self.loaded)
+        self.current_label = self._label_for(named or source, self.loaded)
 
     def _label_for(self, source: str | Path | Level, level: Level) -> str:
         name = level.name if source is level else str(source)  # a Level given inline: its name

@@ -22,10 +22,15 @@ from pygame_gui.elements import (
     UITextEntryLine,
 )
 
-from gridrl.gui.layout import Layout, button_width, fit_widths
-from gridrl.gui.training import SPEEDS
-from gridrl.gui.widgets import UNIT_HELP, PopupDropDown, fit_text, range_tooltip, unit_labels
+from gridrl.gui.inspector import num
+from gridrl.gui.layout import Layout, button_width
+from gridrl.gui.reason_button import ReasonButton
+from gridrl.gui.run_controls import run_controls, run_strip
+from gridrl.gui.status import draw_lines
+from gridrl.gui.top_bar import top_bar
+from gridrl.gui.widgets import fit_text, range_tooltip
 from gridrl.render import text as rtext
+from gridrl.render.colors import THEME
 
 if TYPE_CHECKING:
     from gridrl.gui.scene_train import TrainScene
@@ -66,9 +71,10 @@ class Panels:
         return element
 
     def button(self, rect: pygame.Rect, text: str, tip: str, command: str, key: Any = None,
-               object_id: str | ObjectID | None = None, container: Any = None) -> UIButton:  # fmt: skip
-        element = self._add(UIButton(rect, text, self.ui, container=container, tool_tip_text=tip,
-                                     object_id=object_id), command, key)  # fmt: skip
+               object_id: str | ObjectID | None = None, container: Any = None,
+               kind: type[UIButton] = UIButton) -> UIButton:  # fmt: skip
+        element = self._add(kind(rect, text, self.ui, container=container, tool_tip_text=tip,
+                                 object_id=object_id), command, key)  # fmt: skip
         fit_text(element, text, tip)
         return element
 
@@ -97,6 +103,8 @@ class Panels:
         self.dp_buttons.clear()
         self.curve_dropdowns, self.log_button = [], None
         self._curve_state = ()
+        for gone in ("manual_button", "reward_entry", "edit_text_rect", "manual_text_rect"):  # not in every layout
+            self.__dict__.pop(gone, None)
 
     # ------------------------------------------------------------------ build
 
@@ -105,132 +113,25 @@ class Panels:
         self.ui = self.app.ui
         self.R, self.P, self.k = lay.row, lay.pad, lay.scale
         self.s = lambda n: round(n * self.k)  # noqa: E731 - a pixel size at this scale
-        self._top_bar(lay)
+        top_bar(self, lay)
         self._left(lay)
-        if self.scene.trainer.is_grid:
-            self._overlay_bar(lay)
+        if self.scene.trainer.is_grid and lay.mode != "strip":
+            self.overlay_toggles(lay)
+        if self.scene.trainer.is_grid and not lay.presentation:
             self._edit(lay)
             self._manual(lay)
         self._timeline(lay)
         self.sync_curves()
         self.sync(force=True)
 
-    def _top_bar(self, lay: Layout) -> None:
-        """Left to right: title, level, Open file, agent, the status line, then Edit / New /
-        Help at the right. Buttons are as wide as their text; the dropdowns as wide as their
-        longest choice, shrinking with the status line when the window is narrow. Below
-        ``TWO_ROW_W`` the status line gets its own row under the widgets."""
-        s, fs, gap = self.scene, lay.font_size, self.s(6)
-        y, h = lay.bar.y + (lay.bar.h - self.R) // 2, self.R
-        title_w = rtext.font(fs + 4, bold=True).size("gridrl")[0] + self.s(8)
-        level_w, agent_w = (rtext.font(fs - 1, bold=True).size(t)[0] + self.s(8) for t in ("Level", "Agent"))
-        open_w = button_width("Open file…", fs)
-        right = [("Edit level", "The level editor on this level: paint tiles, set rewards and dynamics, save (Ctrl+E).",
-                  "edit_mode"), ("New level", "A new empty 5 x 5 gridworld in the level editor (Ctrl+N).", "new_level"),
-                 ("?  Help", "Every keyboard shortcut (F1 or ?).", "help")]  # fmt: skip
-        right_w = [button_width(text, fs) for text, _, _ in right]
-        x0, x1 = self.P + 4, lay.size[0] - self.P
-        level_opts, agent_opts = s.levels.level_options(), s.agent_options()
-        wants = [min(self.s(240), self._dropdown_width(level_opts, fs)),
-                 min(self.s(210), self._dropdown_width(agent_opts, fs)),
-                 0 if lay.second_row else self.s(360)]  # fmt: skip
-        mins = [min(wants[0], self._dropdown_width([s.levels.level_label()], fs)),
-                min(wants[1], self._dropdown_width([s.agent_label()], fs)), 0]  # fmt: skip
-        fixed = title_w + level_w + open_w + agent_w + sum(right_w) + gap * (7 + len(right))
-        level_dd, agent_dd, _ = fit_widths(wants, mins, x1 - x0 - fixed)
-        status_w = x1 - x0 - fixed - level_dd - agent_dd  # all that is left
-        x = x0
-        self.label(pygame.Rect(x, y, title_w, h), "gridrl", "@title")
-        x += title_w + gap
-        self.label(pygame.Rect(x, y, level_w, h), "Level", "@section")
-        x += level_w
-        self.level_dropdown = self._add(
-            PopupDropDown(level_opts, s.levels.level_label(), pygame.Rect(x, y, level_dd, h), self.ui,
-                           expansion_height_limit=min(420, lay.size[1] - 80)),
-            "pick_level",
-        )  # fmt: skip
-        self.level_dropdown.set_tooltip("The level: a bundled one, or a file you opened. Switching levels starts a new agent.")
-        x += level_dd + gap
-        self.open_button = self.button(
-            pygame.Rect(x, y, open_w, h), "Open file…",
-            "Open a level from a YAML file (Ctrl+O). A broken file is explained and the current level stays.",
-            "open_file",
-        )  # fmt: skip
-        x += open_w + 2 * gap
-        self.label(pygame.Rect(x, y, agent_w, h), "Agent", "@section")
-        x += agent_w
-        self.agent_dropdown = self._add(
-            PopupDropDown(agent_opts, s.agent_label(), pygame.Rect(x, y, agent_dd, h), self.ui,
-                           expansion_height_limit=min(460, lay.size[1] - 80)),
-            "pick_agent",
-        )  # fmt: skip
-        self.agent_dropdown.set_tooltip("The learning agent: only those that run on this kind of level are listed.")
-        x += agent_dd + 2 * gap
-        if lay.second_row:
-            self.status_rect = lay.second_row.inflate(-2 * x0, 0)
-        else:
-            self.status_rect = pygame.Rect(x, lay.bar.y, status_w, lay.bar.h)
-        x = x1 - sum(right_w) - gap * (len(right) - 1)
-        buttons = []
-        for (text, tip, command), w in zip(right, right_w, strict=True):
-            buttons.append(self.button(pygame.Rect(x, y, w, h), text, tip, command))
-            x += w + gap
-        self.edit_level_button, self.new_level_button, self.help_button = buttons
-
-    @staticmethod
-    def _dropdown_width(options: list[str], font_size: int) -> int:
-        """Wide enough for the longest of ``options`` beside the dropdown's arrow button."""
-        return max(rtext.font(font_size).size(o)[0] for o in options) + round(font_size * 3.2)
-
     def _left(self, lay: Layout) -> None:
         s, t = self.scene, self.scene.trainer
+        if lay.mode == "strip":
+            run_strip(self, lay)
+            return
         x0, w = lay.left.x + self.P + 2, lay.left.w - 2 * self.P - 4
         y = lay.left.y + self.P
-        self.label(pygame.Rect(x0, y, w, self.s(20)), "RUN", "@section")
-        y += self.s(22)
-        # Step and Reset as wide as their texts (a quarter of the row at least); Play the rest
-        step_w, reset_w = (max(button_width(t, lay.font_size), (w - 12) // 4) for t in ("Step", "↻ Reset"))
-        play_w = w - step_w - reset_w - 12
-        self.play_button = self.button(
-            pygame.Rect(x0, y, play_w, self.R + 4), "▶  Play",
-            "Play / pause (Space): keep advancing the Step unit at the chosen speed.", "toggle_play",
-            object_id="#primary",
-        )  # fmt: skip
-        self.step_button = self.button(
-            pygame.Rect(x0 + play_w + 6, y, step_w, self.R + 4), "Step",
-            "Advance exactly one Step unit and pause (S).", "step",
-        )  # fmt: skip
-        self.reset_button = self.button(
-            pygame.Rect(x0 + w - reset_w, y, reset_w, self.R + 4), "↻ Reset",
-            "A fresh agent: same level, hyperparameters and seed (R).", "reset",
-        )  # fmt: skip
-        y += self.R + 12
-        self.label(pygame.Rect(x0, y, self.s(76), self.R), "Step unit", tip="What one Step (and each Play tick) advances.")
-        labels = unit_labels(t)
-        self.unit_dropdown = self._add(
-            PopupDropDown(list(labels.values()), labels[t.unit], pygame.Rect(x0 + self.s(80), y, w - self.s(80), self.R), self.ui),
-            "set_unit",
-        )  # fmt: skip
-        self.unit_dropdown.set_tooltip(
-            "step: " + UNIT_HELP["step"] + "<br>episode: " + UNIT_HELP["episode"] + "<br>update: " + UNIT_HELP["update"]
-            + "<br>Key U cycles."
-        )  # fmt: skip
-        y += self.R + 8
-        self.label(pygame.Rect(x0, y, self.s(76), self.R), "Speed", tip="Units per second while playing (+ / − keys).")
-        self.speed_slider = self._add(
-            UIHorizontalSlider(pygame.Rect(x0 + self.s(80), y + 3, w - self.s(80) - self.s(84), self.R - 6), t.speed_index,
-                               (0, len(SPEEDS) - 1), self.ui, click_increment=1),
-            "set_speed",
-        )  # fmt: skip
-        self.speed_slider.set_tooltip("From one unit a second up to 'fastest' (as many as fit in 8 ms a frame).")
-        self.speed_label = self.label(pygame.Rect(x0 + w - self.s(80), y, self.s(80), self.R), "", "@status")
-        y += self.R + 8
-        self.compare_button = self.button(
-            pygame.Rect(x0, y, w, self.R), "Compare two agents…  (F6)",
-            "Train a second agent beside this one, in lockstep, on this level and seed: boards side by side, "
-            "curves on one chart (Sarsa vs Q-learning on the cliff: Figure 6.4).", "compare",
-        )  # fmt: skip
-        y += self.R + 14
+        y = run_controls(self, lay, x0, y, w)
 
         if t.is_dp:
             self.label(pygame.Rect(x0, y, w, self.s(20)), "DYNAMIC PROGRAMMING", "@section")
@@ -254,6 +155,12 @@ class Panels:
             "seed_entry",
         )  # fmt: skip
         self.seed_entry.set_tooltip("Random seed, a whole number >= 0. Enter applies it (the agent resets).")
+        self.plain_defaults_button = None
+        if s.form.recommended is not None:  # the level's recommended settings are in use: offer the agent's own
+            bx = x0 + label_w + int(w * 0.26) + 6
+            self.plain_defaults_button = self.button(pygame.Rect(bx, y, x0 + w - bx, self.R), "Plain defaults",
+                f"{s.form.recommended_line()}. Click to restart {t.agent_name} with its own defaults.",
+                "plain_defaults")  # fmt: skip
         y += self.R + 6
         if t.is_bandit and getattr(t.agent, "vectorized_runs", False):
             self.label(pygame.Rect(x0, y, label_w, self.R), "runs",
@@ -314,31 +221,36 @@ class Panels:
             slider.set_tooltip(tip)
             self.hp_sliders[h.name] = slider
 
-    def _overlay_bar(self, lay: Layout) -> None:
+    def overlay_toggles(self, lay: Layout, cells: list[pygame.Rect] | None = None) -> None:
+        """The overlay toggles across the bar over the board, or (key letters) in ``cells``."""
         r = lay.overlay_bar
         n = len(OVERLAY_BUTTONS)
         bw = min(self.s(130), (r.w - 6 * (n - 1)) // n)
         for i, (name, key, text, tip) in enumerate(OVERLAY_BUTTONS):
-            label = f"{text}  ({key})" if bw >= self.s(118) else text if bw >= self.s(84) else key
+            label = key if cells or bw < self.s(84) else f"{text}  ({key})" if bw >= self.s(118) else text
             self.overlay_buttons[name] = self.button(
-                pygame.Rect(r.x + i * (bw + 6), r.y, bw, r.h), label, tip, "overlay", name,
-                object_id=ObjectID(None, "@toggle"),
+                cells[i] if cells else pygame.Rect(r.x + i * (bw + 6), r.y, bw, r.h), label, tip, "overlay", name,
+                object_id=ObjectID(None, "@toggle"), kind=ReasonButton if name == "q" else UIButton,
             )  # fmt: skip
 
     def _timeline(self, lay: Layout) -> None:
         r = lay.timeline
-        self.label(pygame.Rect(r.x, r.y, self.s(80), r.h), "Timeline", "@section",
-                   tip="Scrub back through the run: values, policy and agent as they were. Training goes on.")
+        label_w = self.s(84) if r.w >= self.s(520) else 0  # narrow: the slider's tooltip says what it is
+        if label_w:
+            self.label(pygame.Rect(r.x, r.y, self.s(80), r.h), "Timeline", "@section",
+                       tip="Scrub back through the run: values, policy and agent as they were. Training goes on.")
         live_w = self.s(84)
-        slider_min = max(self.s(120), int(r.w * 0.35))
-        text_w = max(0, min(self.s(300), r.w - self.s(84) - live_w - self.s(16) - slider_min))
+        slider_min = max(self.s(100), int(r.w * 0.3))
+        text_w = max(0, min(self.s(300), r.w - label_w - live_w - self.s(16) - slider_min))
+        text_w = text_w if text_w >= self.s(60) else 0  # no room for "1,234 steps": none
         self.timeline_slider = self._add(
-            UIHorizontalSlider(pygame.Rect(r.x + self.s(84), r.y + 4, r.w - self.s(84) - live_w - text_w - self.s(16), r.h - 8), 1000,
+            UIHorizontalSlider(pygame.Rect(r.x + label_w, r.y + 4, r.w - label_w - live_w - text_w - self.s(16), r.h - 8), 1000,
                                (0, 1000), self.ui, click_increment=1),
             "timeline",
         )  # fmt: skip
         self.timeline_slider.set_tooltip(
-            "Drag back to see what the agent knew earlier ([ and ] step, Home = first). Training is not disturbed."
+            "The timeline: drag back to see what the agent knew earlier ([ and ] step, Home = first). Training is "
+            "not disturbed."
         )
         self.live_button = self.button(
             pygame.Rect(r.right - live_w, r.y, live_w, r.h), "Live (L)",
@@ -355,7 +267,7 @@ class Panels:
         s = self.scene
         r = s.curves.chart_bar_rect()
         options = s.curves.curve_options()
-        state = (r and tuple(r), tuple(options), tuple(s.curves.curve_picks))
+        state = (r and tuple(r), tuple(options), tuple(s.curves.shown_picks()))
         if state == self._curve_state:
             return
         self._curve_state = state
@@ -368,14 +280,14 @@ class Panels:
         if r is None:
             return
         log_w = self.s(96)
-        n = len(s.curves.curve_picks)
+        n = len(s.curves.shown_picks())
         w = (r.w - log_w - 6 * n) // n
         # each choice elided to fit beside the arrow button (20 px and borders) and the text's
         # padding; its id is the whole title, which the command gets
         room = w - 40
         choices = {title: (rtext.elide(title, self.app.font_size, room), title)
                    for title in (s.curves.curve_info(k)[0] for k in options)}  # fmt: skip
-        for i, key in enumerate(s.curves.curve_picks):
+        for i, key in enumerate(s.curves.shown_picks()):
             title, meaning = s.curves.curve_info(key)
             menu = self._add(UIDropDownMenu(list(choices.values()), choices.get(title, (title, title)),
                                             pygame.Rect(r.x + i * (w + 6), r.y, w, r.h), self.ui,
@@ -425,6 +337,31 @@ class Panels:
 
     # ------------------------------------------------------------------ per frame
 
+    def draw_texts(self, surface: pygame.Surface) -> None:
+        """The texts beside the widgets: where the timeline is, the play-yourself panel's."""
+        s, fs = self.scene, self.scene.fs
+        r = self.timeline_text_rect
+        text, past = s.driver.timeline_text, s.driver.view_snapshot is not None
+        if rtext.font(fs(13)).size(text)[0] > r.w:
+            text = text.split(" · ")[-1]  # narrow window: just the step count
+        if r.w:
+            rtext.blit(surface, text, fs(13), THEME["selection"] if past else THEME["text_muted"],
+                       r.midright, anchor="midright", bold=past, max_width=r.w)  # fmt: skip
+        r = getattr(self, "manual_text_rect", None)
+        if r is None:
+            return
+        if s.manual is None:
+            draw_lines(surface, ["Walk the level yourself before the agent learns it: press M, then use the "
+                                  "arrow keys. You see every reward and your running return."],
+                       r.x, r.y, r.w, r.bottom, size=fs(12), color=THEME["text_muted"])  # fmt: skip
+            return
+        lines = s.manual.status()
+        if s.manual.returns:
+            lines.append("your returns: " + ", ".join(num(g) for g in s.manual.returns[-6:]))
+        y = r.y
+        for i, line in enumerate(lines):
+            y = draw_lines(surface, [line], r.x, y, r.w, r.bottom, size=fs(14) if i == 0 else fs(13), bold=i == 0)
+
     def _set_text(self, element: Any, text: str) -> None:
         if self._texts.get(element) != text:
             self._texts[element] = text
@@ -448,8 +385,10 @@ class Panels:
             self._enabled.clear()
         self._set_text(self.play_button, "❚❚  Pause" if t.playing else "▶  Play")
         self._set_text(self.speed_label, t.speed_label)
+        if "q" in self.overlay_buttons:  # disabled, saying why, for agents with no Q(s,a) or A(s,a)
+            self.overlay_buttons["q"].set_reason(s.board.q_status() if s.board.q_missing else "")
         for name, button in self.overlay_buttons.items():
-            self._set_selected(button, name in s.overlays)
+            self._set_selected(button, name in s.overlays and button.is_enabled)
         self.sync_curves()
         if self.log_button is not None:
             self._set_selected(self.log_button, s.curves.log_y)

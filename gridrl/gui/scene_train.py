@@ -1,15 +1,11 @@
 """The main scene: it coordinates the parts of the training screen, each of which owns one
-thing:
-
-- :class:`~gridrl.gui.driver.TrainingDriver`: the trainer, the agent built in a worker
-  thread, the timeline snapshot looked at;
-- :class:`~gridrl.gui.board_view.BoardPanel`: the board, its overlays and legend (or a
-  bandit's arms);
-- :class:`~gridrl.gui.curves.CurvePanel`: the learning curves and diagnostics charts;
-- :class:`~gridrl.gui.inspector_panel.InspectorPanel`: the selected cell's numbers;
-- :class:`~gridrl.gui.panels.Panels` and :class:`~gridrl.gui.form.SettingsForm`: the
-  widgets and the settings typed into them; :class:`~gridrl.gui.cell_tools.CellTools`: DP's
-  steps and live edits of a cell; :class:`~gridrl.gui.levels_menu.LevelMenu`: the levels.
+thing: :class:`~gridrl.gui.driver.TrainingDriver` (the trainer, the agent built in a worker
+thread, the timeline snapshot looked at), :class:`~gridrl.gui.board_view.BoardPanel` (the
+board, its overlays and legend, or a bandit's arms), :class:`~gridrl.gui.curves.CurvePanel`
+(the charts), :class:`~gridrl.gui.inspector_panel.InspectorPanel` (the selected cell's
+numbers), :class:`~gridrl.gui.panels.Panels` and :class:`~gridrl.gui.form.SettingsForm` (the
+widgets and the settings typed into them), :class:`~gridrl.gui.cell_tools.CellTools` (DP's
+steps, live edits of a cell), :class:`~gridrl.gui.levels_menu.LevelMenu` (the levels).
 
 :meth:`TrainScene.update` advances training within the frame's budget and has each part
 compute what the frame shows; :meth:`TrainScene.draw` only draws those. A command goes to
@@ -32,15 +28,15 @@ from gridrl.gui.cell_tools import CellTools
 from gridrl.gui.commands import Command
 from gridrl.gui.curves import CurvePanel
 from gridrl.gui.driver import TrainingDriver
-from gridrl.gui.form import SettingsForm
+from gridrl.gui.form import SettingsForm, recommended_params
 from gridrl.gui.inspector import ARROWS, num
 from gridrl.gui.inspector_panel import InspectorPanel
-from gridrl.gui.layout import Layout, compute
+from gridrl.gui.layout import PRESENTATION_ROOM, Layout, compute
 from gridrl.gui.levels_menu import DEFAULT_LEVEL, LevelMenu
 from gridrl.gui.manual import ManualPlay
 from gridrl.gui.panels import Panels
 from gridrl.gui.scene import Scene
-from gridrl.gui.status import STATUS_SECONDS, draw_lines, draw_status_line, escape
+from gridrl.gui.status import STATUS_SECONDS, draw_status_line, escape
 from gridrl.gui.training import SPEEDS, Trainer
 from gridrl.levels import GridLevel, Level, level_warnings
 from gridrl.render import text as rtext
@@ -54,18 +50,22 @@ log = logging.getLogger("gridrl.gui")
 
 class TrainScene(Scene):
     name = "train"
+    #: What its presentation layouts need at scale 1 (the window sizes its fonts by it).
+    room = PRESENTATION_ROOM
 
-    def __init__(self, app: Window, level: str | Path | Level | None = None) -> None:
+    def __init__(self, app: Window, level: str | Path | Level | None = None, named: str | None = None) -> None:
         super().__init__(app)
-        self.levels = LevelMenu(self, level)
+        self.levels = LevelMenu(self, level, named)
         loaded = self.levels.loaded
         self.selected: int | None = None
         self.manual: ManualPlay | None = None
         self.status_text = ""
         self.status_error = False
         self.status_age = 0.0  # seconds the status message has been shown
-        self.layout: Layout = compute(app.size, getattr(loaded, "shape", None), zoom=app.zoom)
-        self.driver = TrainingDriver(Trainer(loaded, catalog.default_agent(loaded.kind)))
+        self.settings_open = False  # presentation mode: the settings column in the inspector's place
+        agent = catalog.default_agent(loaded.kind)
+        self.driver = TrainingDriver(Trainer(loaded, agent, recommended_params(loaded, agent)))
+        self.layout = self._layout()
         self.agent_summary = getattr(catalog.load_class(self.trainer.agent_name), "summary", "")
         self.board = BoardPanel(loaded)
         self.form = SettingsForm(self)
@@ -90,9 +90,7 @@ class TrainScene(Scene):
         self.driver.close()
 
     def resize(self, size: tuple[int, int]) -> None:
-        self.layout = compute(size, getattr(self.level, "shape", None), zoom=self.app.zoom)
-        self.panels.build(self.layout)
-        self.curves.invalidate()
+        self.rebuild_panels()
         self._compute_frame(0.0)
 
     def can_quit(self) -> bool:
@@ -140,9 +138,18 @@ class TrainScene(Scene):
     def agent_label(self) -> str:
         return self.trainer.agent_name
 
+    def _layout(self) -> Layout:
+        """Presentation mode has the run strip, or the settings column in the inspector's place."""
+        mode = "full" if self.app.zoom <= 1.0 else "settings" if self.settings_open else "strip"
+        return compute(self.app.size, getattr(self.level, "shape", None), zoom=self.app.zoom, mode=mode)
+
+    def cmd_settings(self, _: Any = None) -> None:
+        self.settings_open = not self.settings_open
+        self.rebuild_panels()
+
     def rebuild_panels(self) -> None:
         self.form.spec = self.trainer.spec()
-        self.layout = compute(self.app.size, getattr(self.level, "shape", None), zoom=self.app.zoom)
+        self.layout = self._layout()
         self.panels.build(self.layout)
         self.curves.invalidate()
 
@@ -152,6 +159,7 @@ class TrainScene(Scene):
         self.board.agent_pos = None
         self.curves.pick_defaults()
         self.curves.invalidate()
+        self.form.show_recommended()
 
     # ------------------------------------------------------------------ commands
 
@@ -292,7 +300,7 @@ class TrainScene(Scene):
             self.status(f"Loading {name}: its first use imports PyTorch, which takes a few seconds…")
         else:
             self.status(f"Loading {name}…")
-        self.driver.start_loading(name)  # taken in update() when built
+        self.driver.start_loading(name, self.form.params_for(self.level, name))  # taken in update() when built
 
     def use_agent(self, name: str, params: dict[str, Any], seed: int) -> None:
         """Start ``name`` with ``params`` and ``seed`` at once (a lesson opening in the app).
@@ -344,7 +352,7 @@ class TrainScene(Scene):
         agent = self.trainer.agent_name
         if level.kind not in catalog.find(agent).kinds:
             agent = catalog.default_agent(level.kind)
-        params = dict(self.trainer.params) if agent == self.trainer.agent_name else {}
+        params = self.form.params_for(level, agent)
         try:
             trainer = Trainer(level, agent, params, seed=self.trainer.seed, runs=self.trainer.requested_runs)
         except (HyperparameterError, LevelMismatchError, catalog.AgentUnavailable, ValueError) as exc:
@@ -455,44 +463,17 @@ class TrainScene(Scene):
         pygame.draw.line(surface, THEME["panel_border"], lay.top.bottomleft, lay.top.bottomright)
         pygame.draw.line(surface, THEME["panel_border"], (lay.left.right, lay.left.y), lay.left.bottomright)
         pygame.draw.line(surface, THEME["panel_border"], (lay.right.x, lay.right.y), lay.right.bottomleft)
-        self._draw_status(surface)
+        draw_status_line(surface, self.panels.status_rect, self.readout(), self.status_text, self.status_error, lay.scale)
         arms = pygame.Rect(lay.board.x, lay.overlay_bar.y, lay.board.w, lay.legend.bottom - lay.overlay_bar.y)
         self.board.draw(surface, lay.board, arms, visits_drawn=not self.trainer.is_dp, font_size=self.fs(13))
         self.curves.draw(surface)
         self.inspector.draw(surface)
         if self.trainer.is_grid:
             self.tools.draw(surface)
-            self._draw_manual(surface)
-        r = self.panels.timeline_text_rect
-        text, past = self.driver.timeline_text, self.driver.view_snapshot is not None
-        if rtext.font(self.fs(13)).size(text)[0] > r.w:
-            text = text.split(" · ")[-1]  # narrow window: just the step count
-        rtext.blit(surface, text, self.fs(13), THEME["selection"] if past else THEME["text_muted"],
-                   r.midright, anchor="midright", bold=past, max_width=r.w)  # fmt: skip
+        self.panels.draw_texts(surface)
 
     def readout(self) -> list[str]:
         """The status line's readout (right-aligned): the frames per second the window keeps
         and the units per second the agent trains, so a teacher sees a computer keep up."""
         fps, ups = self.trainer.rates()
         return [f"{fps:.0f} fps", f"{rtext.nice_number(ups)} {self.trainer.unit}s/s"]
-
-    def _draw_status(self, surface: pygame.Surface) -> None:
-        draw_status_line(surface, self.panels.status_rect, self.readout(), self.status_text, self.status_error,
-                         self.layout.scale)  # fmt: skip
-
-    def _draw_manual(self, surface: pygame.Surface) -> None:
-        r = getattr(self.panels, "manual_text_rect", None)
-        if r is None:
-            return
-        if self.manual is None:
-            draw_lines(surface, ["Walk the level yourself before the agent learns it: press M, then use the "
-                                  "arrow keys. You see every reward and your running return."],
-                        r.x, r.y, r.w, r.bottom, size=self.fs(12), color=THEME["text_muted"])  # fmt: skip
-            return
-        m = self.manual
-        lines = m.status()
-        if m.returns:
-            lines.append("your returns: " + ", ".join(num(g) for g in m.returns[-6:]))
-        y = r.y
-        for i, line in enumerate(lines):
-            y = draw_lines(surface, [line], r.x, y, r.w, r.bottom, size=self.fs(14) if i == 0 else 13, bold=i == 0)

@@ -122,6 +122,8 @@ class Window:
 
     def push(self, scene: Scene) -> Scene:
         self.scenes.append(scene)
+        if self._font_size() != self.font_size:  # presentation mode: the new scene needs another scale
+            self._relayout(below=scene)
         self.guard(scene.enter)
         return scene
 
@@ -130,6 +132,20 @@ class Window:
         if scene in self.scenes and len(self.scenes) > 1:
             self.scenes.remove(scene)
             self.guard(scene.exit)
+            if self._font_size() != self.font_size:
+                self._relayout()
+
+    @property
+    def room(self) -> tuple[int, int]:
+        """The room at scale 1 (see :func:`gridrl.gui.layout.scale_for`) the topmost scene that
+        lays itself out (has a ``layout``; an overlay has none) needs: its ``room``, or the
+        minimum window. The training screen's presentation layouts need less than the editor's,
+        so a projector shows it larger."""
+        screen = next((sc for sc in reversed(self.scenes) if hasattr(sc, "layout")), None)
+        return getattr(screen, "room", MIN_SIZE)
+
+    def _font_size(self) -> int:
+        return font_size_for(self.size, self.zoom, self.room)
 
     def open_scene(self, name: str, *args: Any) -> Any:
         """Build the scene registered as ``name`` with ``args`` and push it; returns it."""
@@ -300,20 +316,21 @@ class Window:
         if self.zoom == 1.0:
             scene.status("Presentation mode off (F5 turns it on).")
             return
-        shown = scale_for(self.size, self.zoom) / scale_for(self.size)
+        shown = scale_for(self.size, self.zoom, self.room) / scale_for(self.size)
         held = "" if shown >= self.zoom - 1e-6 else f" (asked {self.zoom:g}x: a bigger window shows more)"
         scene.status(f"Presentation mode: everything {shown:.2g}x larger{held}. F5 turns it off.")
 
-    def _relayout(self) -> None:
-        """The scenes lay themselves out again for the window's size and zoom; new fonts
-        mean a new widget manager, whose widgets the scenes then rebuild."""
-        if font_size_for(self.size, self.zoom) != self.font_size:
-            self.font_size = font_size_for(self.size, self.zoom)
+    def _relayout(self, below: Scene | None = None) -> None:
+        """The scenes (those ``below`` one about to enter) lay themselves out again for the
+        window's size and zoom; new fonts mean a new widget manager, whose widgets the
+        scenes then rebuild."""
+        if self._font_size() != self.font_size:
+            self.font_size = self._font_size()
             self.bindings.clear()
             self.ui = self._make_ui()
         else:
             self.ui.set_window_resolution(self.size)
-        for scene in self.scenes:
+        for scene in self.scenes[: self.scenes.index(below) if below is not None else None]:
             self.guard(scene.resize, self.size)
 
     # ------------------------------------------------------------------ errors

@@ -109,14 +109,14 @@ def _print_checks(result: Any) -> None:
 
 
 def _hand_to_gui(lesson: Any) -> int:
-    """Play the lesson in the desktop app: its level, its first agent with the lesson's
-    settings and seed, and its explanation shown first."""
+    """Play the lesson in the desktop app: the level it loaded, its first run's agent (or
+    the two it compares) with the lesson's settings and seed, and its explanation first."""
     from gridrl.gui.app import open_lesson  # imports pygame: only when --gui is asked for
 
     run = lesson.runs[0]
-    spec = run.agents[0]
-    level = run.level if run.level_source == "inline" else run.level_source
-    app = open_lesson(level, spec.agent, dict(spec.params), lesson.seed, lesson.title, lesson.explanation)
+    agents = [(spec.agent, dict(spec.params)) for spec in run.agents]
+    named = None if run.level_source == "inline" else run.level_source
+    app = open_lesson(run.level, agents, lesson.seed, lesson.title, lesson.explanation, named=named)
     return app.run()
 
 

@@ -15,7 +15,6 @@ from gridrl.agents import REGISTRY, HyperparameterError, agent_class, make_confi
 from gridrl.lessons.commands import UsageProblem
 from gridrl.lessons.model import (
     AgentSpec,
-    Budget,
     Lesson,
     LevelStep,
     PlotStep,
@@ -24,7 +23,7 @@ from gridrl.lessons.model import (
     metric_label,
     metric_x,
 )
-from gridrl.levels import BanditLevel, load_level
+from gridrl.levels import BanditLevel, Budget, load_level
 
 #: Bandit agents step many runs inside one seed; this many unless --runs says otherwise.
 DEFAULT_BANDIT_RUNS = 100

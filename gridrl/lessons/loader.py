@@ -27,7 +27,6 @@ from gridrl.lessons.model import (
     MEASURES,
     AgentSpec,
     AnimateStep,
-    Budget,
     CheckStep,
     Lesson,
     LevelStep,
@@ -38,7 +37,7 @@ from gridrl.lessons.model import (
     metric_label,
     metric_x,
 )
-from gridrl.levels import BanditLevel, Level, LevelError, load_level, parse_level
+from gridrl.levels import BanditLevel, Budget, Level, LevelError, load_level, parse_level
 from gridrl.levels.marked_yaml import (
     Context,
     MarkedError,

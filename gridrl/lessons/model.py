@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gridrl.levels import Level
+from gridrl.levels import Budget, Level
 
 #: Curves every run can record, by the kind of level. ``update:KEY`` (any diagnostic an
 #: agent reports with its updates, e.g. ``update:approx_kl``) is allowed on both.
@@ -73,17 +73,6 @@ class AgentSpec:
     label: str
     agent: str
     params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Budget:
-    """How long each seed trains: ``count`` units of ``unit`` (step, episode or update)."""
-
-    unit: str
-    count: int
-
-    def text(self) -> str:
-        return f"{self.count:,} {self.unit}{'s' * (self.count != 1)}"
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,8 @@ class BoardRenderer:
     """Draws a gridworld level and an agent's insight (a :class:`BoardView`) into a rect."""
 
     def __init__(self, level: GridLevel) -> None:
+        #: How much larger than at the default window the caption is drawn (presentation mode).
+        self.text_scale = 1.0
         self.set_level(level)
 
     # ------------------------------------------------------------------ level and geometry
@@ -246,9 +248,11 @@ class BoardRenderer:
 
     def layout(self, rect: pygame.Rect) -> BoardLayout:
         """The board's place in ``rect``: square cells as large as fit, centred, with a caption
-        line reserved under it (so the board does not move when a caption comes or goes)."""
+        line reserved under it (so the board does not move when a caption comes or goes), as
+        high as 5 % of ``rect`` within 20 to 30 px times ``text_scale``."""
         rect = pygame.Rect(rect)
-        line = int(min(max(rect.h * 0.05, 20), 30)) if rect.h >= 100 else 0
+        k = self.text_scale
+        line = int(min(max(rect.h * 0.05, 20 * k), 30 * k)) if rect.h >= 100 else 0
         avail_h = max(rect.h - line, 1)
         cell = max(1, min(rect.w // self.cols, avail_h // self.rows))
         w, h = cell * self.cols, cell * self.rows
@@ -342,8 +346,10 @@ class BoardRenderer:
             surface.blit(token, (board.x + round(col * cell), board.y + round(row * cell)))
         if view.caption and lay.caption.h >= 12:
             size = max(12, int(lay.caption.h * 0.64))
-            txt.blit(surface, view.caption, size, THEME["text"], lay.caption.center,
-                     max_width=lay.caption.w - 8)  # fmt: skip
+            caption = view.caption  # too long: its last " · " parts go before the size shrinks
+            while " · " in caption and txt.font(size).size(caption)[0] > lay.caption.w - 8:
+                caption = caption.rsplit(" · ", 1)[0]
+            txt.blit(surface, caption, size, THEME["text"], lay.caption.center, max_width=lay.caption.w - 8)
 
     def numbers_shown(self, view: BoardView, cell: int) -> str | None:
         """Which number the open cells of ``view`` show at ``cell`` pixels: "q" (the four
@@ -1273,13 +1279,14 @@ def _curved_arrow(layer: pygame.Surface, start: np.ndarray, end: np.ndarray, cel
 
 
 def draw_legend(surface: pygame.Surface, rect: pygame.Rect, limit: float, label: str,
-                locked: bool = False) -> None:  # fmt: skip
+                locked: bool = False, scale: float = 1.0) -> None:  # fmt: skip
     """The diverging colour scale from -limit to +limit with numbers, and ``label`` (e.g. "V(s)").
 
     Values beyond the limit take the end colours, so the bar ends in arrow points and its end
     labels read "≤ -limit" and "≥ limit"; ``locked`` adds the word "locked" under the label
     (the teacher fixed the scale). Horizontal when ``rect`` is wider than tall, vertical
-    otherwise.
+    otherwise. Text is up to 18 px times ``scale``; an inner tick label that would touch
+    another (a short bar: half the legend beside the visits') is left out.
     """
     rect = pygame.Rect(rect)
     if rect.w < 20 or rect.h < 20:
@@ -1291,7 +1298,8 @@ def draw_legend(surface: pygame.Surface, rect: pygame.Rect, limit: float, label:
     color = THEME["text"]
     ends = (tuple(int(c) for c in DIVERGING[0]), tuple(int(c) for c in DIVERGING[-1]))
     horizontal = rect.w >= rect.h
-    size = max(12, min(18, int(rect.h * 0.3))) if horizontal else max(10, min(18, int(rect.w * 0.22)))
+    top = round(18 * scale)
+    size = max(12, min(top, int(rect.h * 0.3))) if horizontal else max(10, min(top, int(rect.w * 0.22)))
     label_surf = txt.text(label, size + 1, color, bold=True)
     locked_surf = txt.text("locked", max(10, size - 2), THEME["accent"], bold=True) if locked else None
     if horizontal:
@@ -1311,12 +1319,17 @@ def draw_legend(surface: pygame.Surface, rect: pygame.Rect, limit: float, label:
             pygame.draw.polygon(surface, end, tri)
             pygame.draw.lines(surface, THEME["board_border"], False, tri)
         pygame.draw.rect(surface, THEME["board_border"], bar, 1)
-        for v, text in ticks:
+        placed: list[tuple[float, float]] = []  # the labels' x extents, the ends' first
+        for v, text in ticks[::-1]:
             x = bar.x + round((v + limit) / (2 * limit) * (bar.w - 1))
-            pygame.draw.line(surface, THEME["board_border"], (x, bar.bottom), (x, bar.bottom + 3))
             half = txt.font(size).size(text)[0] / 2  # the end labels stay inside the rect
-            x = min(max(x, rect.x + half), rect.right - half)
-            txt.blit(surface, text, size, color, (x, bar.bottom + 4), "midtop")
+            at = min(max(x, rect.x + half), rect.right - half)
+            gap = size // 2
+            if any(at - half - gap < b and a < at + half + gap for a, b in placed):
+                continue
+            placed.append((at - half, at + half))
+            pygame.draw.line(surface, THEME["board_border"], (x, bar.bottom), (x, bar.bottom + 3))
+            txt.blit(surface, text, size, color, (at, bar.bottom + 4), "midtop")
     else:
         label_rect = surface.blit(label_surf, label_surf.get_rect(midtop=(rect.centerx, rect.y)))
         if locked_surf is not None:
@@ -1340,12 +1353,14 @@ def draw_legend(surface: pygame.Surface, rect: pygame.Rect, limit: float, label:
             txt.blit(surface, text, size, color, (bar.right + 6, y), "midleft")
 
 
-def draw_sequential_legend(surface: pygame.Surface, rect: pygame.Rect, vmax: float, label: str) -> None:
-    """The visit-count scale (log) from 0 to ``vmax``, horizontal, with ``label``."""
+def draw_sequential_legend(surface: pygame.Surface, rect: pygame.Rect, vmax: float, label: str,
+                           scale: float = 1.0) -> None:  # fmt: skip
+    """The visit-count scale (log) from 0 to ``vmax``, horizontal, with ``label``; text up to
+    18 px times ``scale``."""
     rect = pygame.Rect(rect)
     if rect.w < 40 or rect.h < 16:
         return
-    size = max(10, min(18, int(rect.h * 0.3)))
+    size = max(10, min(round(18 * scale), int(rect.h * 0.3)))
     label_surf = txt.text(label, size + 1, THEME["text"], bold=True)
     surface.blit(label_surf, label_surf.get_rect(midleft=(rect.x, rect.y + rect.h * 0.32)))
     x0 = rect.x + label_surf.get_width() + size
@@ -1355,8 +1370,9 @@ def draw_sequential_legend(surface: pygame.Surface, rect: pygame.Rect, vmax: flo
     surface.blit(pygame.transform.smoothscale(strip, bar.size), bar)
     pygame.draw.rect(surface, THEME["board_border"], bar, 1)
     vmax = max(float(vmax), 1.0)
-    for frac in (0.0, 0.5, 1.0):
-        v = np.expm1(frac * np.log1p(vmax))
-        x = bar.x + round(frac * (bar.w - 1))
-        anchor = "topleft" if frac == 0 else "topright" if frac == 1 else "midtop"
-        txt.blit(surface, f"{v:,.0f}", size, THEME["text"], (x, bar.bottom + 4), anchor)
+    ends = [txt.blit(surface, f"{v:,.0f}", size, THEME["text"], (x, bar.bottom + 4), anchor)
+            for v, x, anchor in ((0, bar.x, "topleft"), (vmax, bar.right - 1, "topright"))]  # fmt: skip
+    mid = f"{np.expm1(0.5 * np.log1p(vmax)):,.0f}"  # the middle of the log scale, if it has room
+    half = txt.font(size).size(mid)[0] / 2 + size // 2
+    if ends[0].right <= bar.centerx - half and bar.centerx + half <= ends[1].x:
+        txt.blit(surface, mid, size, THEME["text"], (bar.centerx, bar.bottom + 4), "midtop")

@@ -10,7 +10,7 @@ gaps in the line.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,16 +45,18 @@ def moving_average(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def _panel(surface: pygame.Surface, rect: pygame.Rect, title: str, size: int | None = None) -> pygame.Rect:
-    """A rounded panel with a bold title (``size`` px, by default from the rect, shrunk to
-    fit its width); returns the area left under the title."""
+    """A rounded panel with a bold title (``size`` px, by default from the rect; too wide, it
+    shrinks to 80 % and then ends in "…"); returns the area left under the title."""
     radius = max(4, min(12, rect.h // 20))
     pygame.draw.rect(surface, THEME["panel"], rect, border_radius=radius)
     pygame.draw.rect(surface, THEME["panel_border"], rect, 1, border_radius=radius)
     size = size or max(11, min(20, int(rect.h * 0.07), int(rect.w * 0.05)))
     pad = max(6, size // 2)
     if title:
-        t = txt.blit(surface, title, size, THEME["text"], (rect.x + pad, rect.y + pad // 2 + 2), "topleft", bold=True,
-                     max_width=rect.w - 2 * pad)  # fmt: skip
+        room, width = rect.w - 2 * pad, txt.font(size, True).size(title)[0]
+        shown = max(11, int(size * 0.8), min(size, int(size * room / max(width, 1))))
+        t = txt.blit(surface, txt.elide(title, shown, room, bold=True), shown, THEME["text"],
+                     (rect.x + pad, rect.y + pad // 2 + 2), "topleft", bold=True)  # fmt: skip
         top = t.bottom + pad // 2
     else:
         top = rect.y + pad
@@ -256,16 +258,28 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
                          (plot.x, y), (plot.right, y))  # fmt: skip
         if i % label_every == 0:
             txt.blit(surface, s, size, muted, (plot.x - 5, y), "midright")
+    notes = []  # what the range leaves out
+    if full_lo < lo - 1e-12 * max(1.0, abs(lo)):
+        notes.append(f"\u2193 to {txt.nice_number(10.0**full_lo if log_y else full_lo)}")
+    if full_hi > hi + 1e-12 * max(1.0, abs(hi)):
+        notes.append(f"\u2191 to {txt.nice_number(10.0**full_hi if log_y else full_hi)}")
+    if log_y and any(np.any(np.isfinite(a[first:last]) & (a[first:last] <= 0)) for a in arrays.values()):
+        notes.append("values \u2264 0 not shown")
+    curves = [*visible.values(), *vis_smooth.values()]
+    note = _note_place(" · ".join(notes), size, plot, area, curves, x_of, y_of) if notes else None
     x_count = int(max(2, min(6, plot.w // (4 * size))))
     x_ticks = [t for t in nice_ticks(x0 + 1, x1 + 1, x_count, inside=True) if t == int(t) and t >= 1]
     for t, s in zip(x_ticks, txt.tick_labels(x_ticks)):  # x counts from 1 (episode 1 is index 0)
         x = float(plot.x + (t - 1 - x0) / (x1 - x0) * plot.w)
         pygame.draw.line(surface, THEME["panel_border"], (x, plot.bottom), (x, plot.bottom + 3))
-        half = txt.font(size).size(s)[0] / 2  # a label at the edge stays inside the panel
-        txt.blit(surface, s, size, muted, (min(max(x, area.x + half), area.right - half), plot.bottom + 3), "midtop")
+        w, h = txt.font(size).size(s)  # a label at the edge stays inside the panel
+        x = min(max(x, area.x + w / 2), area.right - w / 2)
+        if note is None or not note[1].colliderect(pygame.Rect(x - w / 2 - size // 2, plot.bottom + 3, w + size, h)):
+            txt.blit(surface, s, size, muted, (x, plot.bottom + 3), "midtop")
     pygame.draw.line(surface, THEME["panel_border"], plot.bottomleft, plot.bottomright)
     if y_label and legend:
-        txt.blit(surface, y_label + (" (log)" if log_y else ""), size, muted, (area.x, area.y), "topleft")
+        txt.blit(surface, txt.elide(y_label + (" (log)" if log_y else ""), size, area.w), size, muted, (area.x, area.y),
+                 "topleft")  # fmt: skip
 
     clip = surface.get_clip()
     surface.set_clip(plot.inflate(6, 6).clip(clip) if clip else plot.inflate(6, 6))
@@ -299,20 +313,42 @@ def draw_line_chart(surface: pygame.Surface, rect: pygame.Rect, series: dict[str
                 _polyline(surface, color, x_of(idx), y_of(smooth), thick)
     finally:
         surface.set_clip(clip)
-    notes = []  # what the range leaves out, in the plot's corner
-    if full_lo < lo - 1e-12 * max(1.0, abs(lo)):
-        notes.append(f"\u2193 to {txt.nice_number(10.0**full_lo if log_y else full_lo)}")
-    if full_hi > hi + 1e-12 * max(1.0, abs(hi)):
-        notes.append(f"\u2191 to {txt.nice_number(10.0**full_hi if log_y else full_hi)}")
-    if log_y and any(np.any(np.isfinite(a[first:last]) & (a[first:last] <= 0)) for a in arrays.values()):
-        notes.append("values \u2264 0 not shown")
-    if notes:
-        txt.blit(surface, " · ".join(notes), size, THEME["text_muted"], (plot.right - 2, plot.bottom - 2),
-                 "bottomright", max_width=plot.w)  # fmt: skip
+    if note is not None:
+        txt.blit(surface, note[0], size, muted, note[1].topleft, "topleft")
     if legend and (len(arrays) > 1 or moving_average):
         _line_legend(surface, list(arrays), moving_average, size, thick, area.y, plot.right,
                      area.x + (txt.font(size).size(y_label + " (log)" * log_y)[0] + 12 if y_label else 0))  # fmt: skip
     return plot
+
+
+def _note_place(note: str, size: int, plot: pygame.Rect, area: pygame.Rect, curves: list[np.ndarray],
+                x_of: Callable[[Any], np.ndarray], y_of: Callable[[Any], np.ndarray]) -> tuple[str, pygame.Rect]:  # fmt: skip
+    """Where the note of the values left out goes: a corner of the plot, bottom right, then
+    top right, then bottom left and top left, the first the curves don't pass through; else
+    under the plot at the right, in place of the x labels it meets. ``note`` is elided to the
+    plot's width. Returns (note, rect)."""
+    note = txt.elide(note, size, plot.w - 4)
+    w, h = txt.font(size).size(note)
+    corners = [pygame.Rect(plot.right - 2 - w, plot.bottom - 2 - h, w, h), pygame.Rect(plot.right - 2 - w, plot.y + 2, w, h),
+               pygame.Rect(plot.x + 4, plot.bottom - 2 - h, w, h), pygame.Rect(plot.x + 4, plot.y + 2, w, h)]  # fmt: skip
+    for rect in corners:
+        if not any(_crosses(values, rect.inflate(4, 4), x_of, y_of) for values in curves):
+            return note, rect
+    return note, pygame.Rect(area.right - w, plot.bottom + 3, w, h)
+
+
+def _crosses(values: np.ndarray, rect: pygame.Rect, x_of: Callable[[Any], np.ndarray],
+             y_of: Callable[[Any], np.ndarray]) -> bool:  # fmt: skip
+    """True if the curve of ``values`` (drawn with ``x_of`` and ``y_of``) passes through ``rect``."""
+    xs = x_of(np.arange(values.size))
+    inside = (xs >= rect.left - 1) & (xs <= rect.right + 1) & np.isfinite(values)
+    if not inside.any():
+        return False
+    idx = np.flatnonzero(inside)
+    idx = np.unique(np.clip(np.concatenate([idx - 1, idx, idx + 1]), 0, values.size - 1))  # the segments in
+    ys = y_of(values[idx])
+    ys = ys[np.isfinite(ys)]
+    return bool(ys.size) and ys.min() <= rect.bottom and ys.max() >= rect.top
 
 
 def _line_legend(surface: pygame.Surface, names: list[str], moving_average: int | None, size: int, thick: int,

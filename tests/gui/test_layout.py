@@ -4,27 +4,32 @@ show their whole text (or an elided one with a tooltip); the labels drawn (board
 caption, chart titles, ticks and legends, inspector lines) overlap neither each other nor a
 widget and stay inside their panel. Issue 13: at 1024 x 768 the agent dropdown covered
 "Edit level", the chart pickers cut their texts ("clip fractior"), the bandit table lost
-three of its ten arms, "Re…" and "Wall o…" were cut short."""
+three of its ten arms, "Re…" and "Wall o…" were cut short; presentation mode gave a 1024 x 768
+projector 1.07x, the legend's tick labels ran together ("≤ −0.−0.2") when it shared its row
+with the visits', and DQN's cell report lost its last lines."""
 
 from __future__ import annotations
 
+import numpy as np
 import pygame
 import pytest
 from pygame_gui.core import UIContainer
 from pygame_gui.elements import UIButton, UILabel, UITooltip
 
-from gridrl.gui.layout import fit_widths, scale_for
+from gridrl.gui.layout import PRESENTATION_ROOM, fit_widths, scale_for
 from gridrl.gui.scene_edit import EditScene
 from gridrl.render import text as rtext
 
-from gui_helpers import key, scene
+from gui_helpers import key, press, scene
 
 #: (width, height, presentation factor)
 SIZES = [(960, 640, 1.0), (1024, 768, 1.0), (1280, 800, 1.0), (1920, 1080, 1.0), (2560, 1440, 1.0),
-         (1280, 800, 1.5), (1920, 1080, 2.0)]  # fmt: skip
-VIEWS = [("cliff_walking", "q-learning"), ("four_rooms", "ppo"), ("ten_armed_testbed", "ucb"), ("four_rooms", "editor")]
-#: Units each agent is trained for before the check, so its charts have data.
-TRAINING = {"q-learning": ("episode", 30), "ppo": ("update", 4), "ucb": ("step", 150)}
+         (1024, 768, 1.5), (1280, 800, 1.5), (1280, 800, 2.0), (1920, 1080, 2.0)]  # fmt: skip
+VIEWS = [("cliff_walking", "q-learning"), ("four_rooms", "ppo"), ("four_rooms", "dqn"), ("ten_armed_testbed", "ucb"),
+         ("four_rooms", "editor")]  # fmt: skip
+#: Units each agent is trained for before the check, so its charts have data (and DQN's cell
+#: report its long ΔQ and Δπ lines).
+TRAINING = {"q-learning": ("episode", 30), "ppo": ("update", 4), "dqn": ("update", 5), "ucb": ("step", 150)}
 
 
 def _visible_rect(element, root) -> pygame.Rect:
@@ -90,6 +95,8 @@ def _open(make_app, size, zoom, level, agent):
             sc.trainer.advance(unit)
         if sc.trainer.is_grid:
             sc.cmd_arrow(0)  # select the start cell: the inspector writes out its numbers
+        if agent == "q-learning":
+            sc.cmd_overlay("visits")  # the legend shares its row with the visits'
         sc.curves.invalidate()
     app.run_frames(3)
     return app
@@ -127,6 +134,11 @@ def _label_problems(app) -> list[str]:
     problems = []
     panels = _panels(app)
     widgets = [e.rect for e in _top_widgets(app)]
+    report = None if app.find(EditScene) else scene(app).inspector.report
+    if report is not None and report.update and scene(app).inspector.rect.w:  # the report is shown whole
+        last = report.update[-1].split()[-1]
+        if not any(d.text.endswith(last) for d in drawn if d.surface is app.screen):
+            problems.append(f"the cell report's last line ({report.update[-1]!r}) is cut off")
     by_surface: dict[int, list[rtext.Drawn]] = {}
     for d in drawn:
         if d.rect.w == 0 or d.rect.h == 0:
@@ -153,7 +165,23 @@ def _label_problems(app) -> list[str]:
 @pytest.mark.parametrize(("level", "agent"), VIEWS, ids=[a for _, a in VIEWS])
 def test_widgets_and_labels_do_not_overlap_stay_inside_and_show_their_text(make_app, size, level, agent):
     w, h, zoom = size
+    _check(_open(make_app, (w, h), zoom, level, agent))
+
+
+@pytest.mark.parametrize("size", [(1024, 768, 1.5), (1280, 800, 2.0)], ids=["1024x768-x1.5", "1280x800-x2"])
+@pytest.mark.parametrize("agent", ["q-learning", "ppo", "ucb"])
+def test_presentation_mode_with_the_settings_shown_has_room_for_everything(make_app, size, agent):
+    w, h, zoom = size
+    level = {"ucb": "ten_armed_testbed", "ppo": "four_rooms"}.get(agent, "cliff_walking")
     app = _open(make_app, (w, h), zoom, level, agent)
+    press(app, scene(app).panels.settings_button)
+    sc = scene(app)
+    assert sc.settings_open and sc.panels.hp_container.alive() and sc.inspector.rect.w == 0
+    _check(app)
+
+
+def _check(app) -> None:
+    w, h = app.size
     window = pygame.Rect(0, 0, w, h)
     top = _top_widgets(app)
     assert len(top) > 15
@@ -196,9 +224,34 @@ def test_scale_for_multiplies_the_window_scale_by_the_factor_as_far_as_the_windo
     assert scale_for((1280, 800)) == 1.0
     assert scale_for((1920, 1080)) == 1.15
     assert scale_for((2560, 1440), 1.2) == pytest.approx(1.62)  # 1.35 x 1.2, within 2560/960 and 1440/640
-    assert scale_for((1280, 800), 1.5) == 1.25  # held to 800 / 640
+    assert scale_for((1280, 800), 1.5) == 1.25  # held to 800 / 640 (the editor's room)
     assert scale_for((1920, 1080), 2.0) == pytest.approx(1080 / 640)
     assert scale_for((1280, 800), 0.75) == 0.75
+    # the training screen's presentation layouts need less room: a 1024 x 768 projector shows 1.5x
+    assert scale_for((1024, 768), 1.5, PRESENTATION_ROOM) == 1.5
+    assert scale_for((1280, 800), 2.0, PRESENTATION_ROOM) == pytest.approx(800 / 512)
+
+
+def test_f5_at_1024x768_gives_the_whole_factor_by_folding_the_left_column_into_a_strip(make_app):
+    app = make_app("four_rooms", size=(1024, 768))
+    board = scene(app).layout.board.h
+    key(app, pygame.K_F5)
+    sc = scene(app)
+    assert sc.layout.scale == 1.5 and app.font_size == 21
+    assert "everything 1.5x larger" in sc.status_text
+    assert sc.layout.left.w < 200 and sc.panels.play_button.rect.right <= sc.layout.left.right
+    assert not hasattr(sc.panels, "seed_entry") or not sc.panels.seed_entry.alive()  # settings hidden
+    assert sc.layout.right.w >= 310 * 1.5  # the inspector keeps its (scaled) width
+    assert len(sc.curves.charts) == 2  # the return and one diagnostic, larger
+    assert sc.layout.board.h > 0.8 * board
+    press(app, sc.panels.settings_button)
+    assert sc.panels.seed_entry.alive() and app.font_size == 21
+    press(app, sc.panels.settings_button)
+    assert not sc.panels.seed_entry.alive()
+    editor = sc.cmd_edit_mode()
+    assert app.font_size == round(14 * 1024 / 960)  # the editor needs the room of a 960 x 640 window
+    editor.close()
+    assert app.font_size == 21 and sc.panels.play_button.alive() and sc.panels.play_button.ui_manager is app.ui
 
 
 def test_f5_makes_every_font_row_and_chart_larger_and_f5_again_restores_them(make_app):
@@ -245,3 +298,23 @@ def test_a_scale_out_of_range_is_refused_with_a_message(value, capsys):
 
     assert main(["app", "--headless", "--frames", "1", "--scale", value]) == 2
     assert "--scale takes a factor from 0.75 to 3" in capsys.readouterr().err
+
+
+def test_a_chart_note_goes_where_neither_the_curve_nor_a_tick_label_is():
+    """Steps per episode falling to the shortest path, one long first episode left out of the
+    range: "↑ to 528" used to sit in the bottom right corner, on the curve."""
+    from gridrl.render.charts import draw_line_chart
+    from gridrl.render.colors import PALETTE
+
+    steps = np.concatenate([[528.0], np.linspace(100, 10, 59)])
+    surface = pygame.Surface((300, 160))
+    with rtext.recording() as drawn:
+        plot = draw_line_chart(surface, surface.get_rect(), {"per episode": steps}, "Steps per episode", robust=True)
+    assert plot is not None
+    note = next(d for d in drawn if d.text.startswith("↑ to"))
+    assert note.text == "↑ to 528"
+    curve = pygame.mask.from_threshold(surface, PALETTE[0], (40, 40, 40, 255))
+    under = pygame.mask.Mask(note.rect.size, fill=True)
+    assert curve.overlap_area(under, note.rect.topleft) == 0
+    others = [d.rect for d in drawn if d is not note]
+    assert not any(note.rect.colliderect(r) for r in others)

@@ -144,3 +144,39 @@ def test_the_q_overlay_draws_what_the_agent_has_or_says_why_not(make_app, agent,
     else:
         assert values is None and sc.board.view.Q is None  # the board keeps showing V
         assert why.startswith(f"No Q(s,a): {agent} learns only π(a|s)") and sc.status_text.startswith(why)
+
+
+def test_a_cell_trained_in_a_unit_whose_last_step_was_elsewhere_does_not_claim_no_update(make_app):
+    """An episode unit keeps only its last step's update: the start cell, changed in every
+    episode, says where that update was instead of "no update has touched this cell"."""
+    app = make_app("cliff_walking")
+    sc = scene(app)
+    for _ in range(60):  # as docs/make_screenshots.py trains it
+        sc.trainer.advance("episode")
+    start, last = 36, sc.trainer.last_event.backup["s"]
+    assert sc.trainer.last_update.keys() == {last} and start in sc.trainer.last_event.changed
+    sc.select(start)
+    app.run_frames(1)
+    where = f"row {last // 12 + 1}, col {last % 12 + 1}"
+    assert sc.inspector.report.update_title == f"The last unit changed this cell too; the update kept is its last, at ({where})."
+    sc.select(0)  # the top-left corner: not on the last episode's path
+    app.run_frames(1)
+    assert 0 not in sc.trainer.last_event.changed
+    assert sc.inspector.report.update_title == f"The last update was elsewhere: ({where})."
+
+
+def test_updates_the_app_did_not_see_are_not_claimed_absent(make_app):
+    """Trained through the session (the app saw no unit), or after a reset: it says what the
+    app saw."""
+    app = make_app("cliff_walking")
+    sc = scene(app)
+    for _ in range(60):
+        sc.trainer.session.advance("episode")
+    sc.select(36)
+    app.run_frames(1)
+    assert sc.trainer.agent.insight().Q[36].min() < 0  # it did learn here
+    assert sc.inspector.report.update_title == "No update seen since the app started showing this agent."
+    sc.trainer.advance("episode")
+    sc.cmd_reset()
+    app.run_frames(1)
+    assert sc.inspector.report.update_title == "No update seen since the app started showing this agent."

@@ -103,28 +103,71 @@ def headless_app_env(tmp_path, monkeypatch):
     monkeypatch.setenv("GRIDRL_USER_LEVELS", str(tmp_path / "my_levels"))
 
 
-def test_gui_plays_the_lesson_in_the_app(capsys, monkeypatch, headless_app_env):
+@pytest.fixture
+def gui_lesson(capsys, monkeypatch, headless_app_env):
+    """``gui_lesson(name_or_path)``: ``gridrl lesson run LESSON --gui`` run for a few frames;
+    the app it opened and how many times a level was parsed on the way."""
     from gridrl.gui.app import App
-    from gridrl.gui.overlays import MessageScene
+    from gridrl.levels import parse
 
-    opened = []
+    opened, parsed = [], []
+    parse_level = parse.parse_level
+
+    def counted(*args, **kwargs):
+        parsed.append(kwargs.get("source", args[1] if len(args) > 1 else ""))
+        return parse_level(*args, **kwargs)
 
     def run_a_few_frames(app: App) -> int:  # instead of the endless window loop
         app.run_frames(5)
         opened.append(app)
-        app.close()
         return 0
 
+    monkeypatch.setattr(parse, "parse_level", counted)
     monkeypatch.setattr(App, "run", run_a_few_frames)
-    code, _, err = run(capsys, "lesson", "run", "cliff_walking", "--gui")
-    assert code == 0, err
-    (app,) = opened
+
+    def open_(lesson: str):
+        code, _, err = run(capsys, "lesson", "run", lesson, "--gui")
+        assert code == 0, err
+        (app,) = opened
+        return app, parsed
+
+    yield open_
+    for app in opened:
+        app.close()
+
+
+def test_gui_compares_the_two_agents_of_the_lesson_in_the_app(gui_lesson):
+    """Figure 6.4 compares Sarsa and Q-learning: the app opens the compare view on both,
+    with the lesson's settings and seed, the explanation on top; the level is read once."""
+    app, parsed = gui_lesson("cliff_walking")
+    assert len(parsed) == 1 and parsed[0].endswith("cliff_walking.yaml")  # the lesson read it; the app did not
+    assert [s.name for s in app.scenes] == ["train", "compare", "message"]  # the explanation on top
+    dialog = app.scenes[-1]
+    assert dialog.title == "Sarsa vs Q-learning on Cliff Walking" and "Sarsa" in dialog.html
+    assert "costs -100 and sends the agent" in dialog.html and "\n" not in dialog.html  # paragraphs, not YAML's lines
+    compare, train = app.scenes[1], app.scenes[0]
+    assert [side.trainer.agent_name for side in compare.sides] == ["sarsa", "q-learning"]
+    for side in compare.sides:
+        config = side.trainer.session.agent.config
+        assert (config.epsilon, config.alpha, side.trainer.seed) == (0.1, 0.5, 0)
+        assert side.trainer.level is train.level  # one Level object all the way to both boards
+    assert train.trainer.agent_name == "sarsa" and train.levels.level_label() == "cliff_walking"
+
+
+def test_gui_opens_a_one_agent_lesson_with_its_seed_in_the_training_view(gui_lesson, tmp_path):
+    lesson = tmp_path / "seeded.yaml"
+    lesson.write_text(
+        "title: Sarsa on the windy grid\nfigure: Example 6.5\nexplanation: Wind pushes the agent up.\nseed: 7\n"
+        "steps:\n  - level: windy_gridworld\n  - run:\n      agents:\n"
+        "        - {label: Sarsa, agent: sarsa, params: {epsilon: 0.2}}\n      episodes: 10\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    app, parsed = gui_lesson(str(lesson))
+    assert len(parsed) == 1
+    assert [s.name for s in app.scenes] == ["train", "message"]
     trainer = app.scenes[0].trainer
-    assert trainer.agent_name == "sarsa" and trainer.level.name.startswith("Cliff Walking")
-    assert trainer.session.agent.config.epsilon == 0.1 and trainer.session.agent.config.alpha == 0.5
-    dialogs = [s for s in app.scenes if isinstance(s, MessageScene)]
-    assert dialogs and dialogs[0].title == "Sarsa vs Q-learning on Cliff Walking"
-    assert "Sarsa" in dialogs[0].html  # the lesson's explanation is what the student reads first
+    assert (trainer.agent_name, trainer.seed, trainer.session.agent.config.epsilon) == ("sarsa", 7, 0.2)
+    assert app.scenes[0].levels.level_label() == "windy_gridworld"
 
 
 def test_compare_writes_curves_with_a_confidence_band(capsys, tmp_path):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import textwrap
 import dataclasses
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -165,6 +166,16 @@ def test_budget_and_quick_are_checked():
     assert "'quick' must count episodes like the full run" in str(err)
     err = error(replace("      seeds: 2", "      seeds: 0"))
     assert "'seeds' must be between 1 and" in str(err)
+
+
+def test_a_lessons_budget_is_the_levels_budget():
+    """One Budget class: a lesson's run and a level's ``recommended:`` block count alike."""
+    from gridrl.levels import Budget, load_level, recommended_for
+
+    budget = load_lesson("cliff_walking").runs[0].full.budget
+    assert type(budget) is Budget and budget == Budget("episode", 500) and budget.text() == "500 episodes"
+    corridor = load_level(Path(__file__).parents[1] / "levels" / "data" / "recommended_corridor.yaml")
+    assert type(recommended_for(corridor, "q-learning").budget) is type(budget)
 
 
 def test_checks_need_published_values_with_tolerances_or_an_order():
