@@ -155,13 +155,15 @@ class Panels:
             "seed_entry",
         )  # fmt: skip
         self.seed_entry.set_tooltip("Random seed, a whole number >= 0. Enter applies it (the agent resets).")
+        y += self.R + 6
         self.plain_defaults_button = None
         if s.form.recommended is not None:  # the level's recommended settings are in use: offer the agent's own
-            bx = x0 + label_w + int(w * 0.26) + 6
-            self.plain_defaults_button = self.button(pygame.Rect(bx, y, x0 + w - bx, self.R), "Plain defaults",
-                f"{s.form.recommended_line()}. Click to restart {t.agent_name} with its own defaults.",
-                "plain_defaults")  # fmt: skip
-        y += self.R + 6
+            tip = f"{s.form.recommended_line()}. Plain defaults restarts {t.agent_name} with its own defaults."
+            self.label(pygame.Rect(x0, y, int(w * 0.5), self.R), "recommended", "@muted", tip=tip)
+            bx = x0 + int(w * 0.5) + 6
+            self.plain_defaults_button = self.button(pygame.Rect(bx, y, x0 + w - bx, self.R), "Plain defaults", tip,
+                                                     "plain_defaults")  # fmt: skip
+            y += self.R + 6
         if t.is_bandit and getattr(t.agent, "vectorized_runs", False):
             self.label(pygame.Rect(x0, y, label_w, self.R), "runs",
                        tip="Independent runs stepped together; the curves average them (Figure 2.2 uses 2000).")
