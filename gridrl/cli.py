@@ -591,7 +591,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 def _open_window(args: argparse.Namespace, prepare: Any, **play: Any) -> int:
     """``play``: ``run_for`` and ``frame_report`` (``app`` only; see :func:`open_window`)."""
-    size = parse_size(args.size)
+    size = None if args.size is None else parse_size(args.size)  # None: fitted to the desktop
     if args.frames is not None and args.frames < 1:
         raise UsageError(f"--frames must be at least 1, got {args.frames}")
     low, high = 0.75, 3.0  # smaller is unreadable; larger leaves no room for the board
@@ -647,7 +647,8 @@ def add_window_commands(commands: Any) -> None:
 
 
 def _add_window_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--size", default="1280x800", metavar="WxH", help="window size in pixels (default 1280x800)")
+    parser.add_argument("--size", metavar="WxH",
+                        help="window size in pixels (default 1280x800, or less on a smaller screen)")
     parser.add_argument("--headless", action="store_true",
                         help="no window (SDL's dummy video driver); use with --frames / --screenshot")
     parser.add_argument("--frames", type=int, metavar="N", help="run N frames, then exit")

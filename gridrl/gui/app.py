@@ -32,7 +32,7 @@ class App(Window):
     :class:`~gridrl.levels.Level`, which the level picker then calls ``named``; default Cliff
     Walking), the editor's unsaved edits offered back if it left some."""
 
-    def __init__(self, level: str | Path | Level | None = None, size: tuple[int, int] = DEFAULT_SIZE,
+    def __init__(self, level: str | Path | Level | None = None, size: tuple[int, int] | None = DEFAULT_SIZE,
                  named: str | None = None) -> None:  # fmt: skip
         super().__init__(size, SCENES)
         self.open_scene("train", level, named)

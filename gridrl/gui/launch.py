@@ -15,7 +15,7 @@ from typing import Any
 
 def open_window(
     level: str | None,
-    size: tuple[int, int],
+    size: tuple[int, int] | None,
     prepare: Callable[[Any], Any] = lambda scene: None,
     *,
     headless: bool = False,

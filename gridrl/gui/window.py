@@ -44,6 +44,21 @@ log = logging.getLogger("gridrl.gui")
 DEFAULT_SIZE = (1280, 800)
 MIN_SIZE = (960, 640)
 FPS = 60
+#: Room left on the desktop for a title bar and a task bar when the default window is fitted.
+DESKTOP_MARGIN = (0, 60)
+
+
+def default_size() -> tuple[int, int]:
+    """:data:`DEFAULT_SIZE`, or the desktop less :data:`DESKTOP_MARGIN` where that is smaller
+    (a 1024 x 768 projector), never below :data:`MIN_SIZE`. Without a real screen (SDL's
+    dummy or offscreen driver) it is :data:`DEFAULT_SIZE`, so headless runs do not vary."""
+    desktops = pygame.display.get_desktop_sizes() if pygame.display.get_driver() not in ("dummy", "offscreen") else []
+    if not desktops:
+        return DEFAULT_SIZE
+    (w, h), (mw, mh) = desktops[0], DESKTOP_MARGIN
+    return (max(MIN_SIZE[0], min(DEFAULT_SIZE[0], w - mw)), max(MIN_SIZE[1], min(DEFAULT_SIZE[1], h - mh)))
+
+
 #: The presentation factor F5 switches to when ``--scale`` gave none.
 PRESENTATION = 1.5
 
@@ -81,14 +96,14 @@ class Window:
     ``scenes``: name -> factory, the registry :meth:`open_scene` builds from. The window
     itself opens "help" (F1) and "message" (:meth:`show_message`)."""
 
-    def __init__(self, size: tuple[int, int], scenes: dict[str, SceneFactory]) -> None:
+    def __init__(self, size: tuple[int, int] | None, scenes: dict[str, SceneFactory]) -> None:
         self.log_path = setup_logging()
         # pygame_gui warns on stderr when a label's text is a few pixels wider than its box
         warnings.filterwarnings("ignore", message="Label Rect is too small", category=UserWarning)
         pygame.display.init()
         pygame.font.init()
         pygame.key.set_repeat(350, 45)
-        self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+        self.screen = pygame.display.set_mode(size or default_size(), pygame.RESIZABLE)
         pygame.display.set_caption("gridrl — watch an agent learn")
         self.size = self.screen.get_size()
         #: The presentation factor every size is multiplied by (1: off; see :meth:`set_zoom`).
