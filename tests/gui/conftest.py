@@ -13,6 +13,13 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture
+def user_folders(tmp_path, monkeypatch):
+    """The app's log and data folders (platformdirs, XDG on Linux) inside the test's tmp_path."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+@pytest.fixture
 def make_app(tmp_path, monkeypatch):
     """``make_app(level=None)``: a fresh App; closed after the test."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the log goes to tmp

@@ -13,10 +13,7 @@ KEYS = {"level", "agent", "unit", "seconds", "frames", "p50_ms", "p95_ms", "max_
         "units", "updates_per_second", "window_size", "video_driver", "errors"}  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def _user_folders(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+pytestmark = pytest.mark.usefixtures("user_folders")
 
 
 def test_run_for_plays_and_writes_the_frame_report(tmp_path, capsys):

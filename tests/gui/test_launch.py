@@ -14,10 +14,7 @@ from gridrl.cli import main
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def _user_folders(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+pytestmark = pytest.mark.usefixtures("user_folders")
 
 
 def test_app_opens_a_level_with_an_agent_and_its_settings(tmp_path, capsys):
