@@ -101,7 +101,8 @@ def time_board(level: GridLevel, overlays: frozenset[str], frames: int, budget: 
 
 
 def time_app(level: GridLevel, frames: int, size: tuple[int, int]) -> str:
-    """Whole app frames (``App.tick``) with q-learning playing at full speed, if the GUI exists."""
+    """Whole app frames (``App.tick``) with every overlay on (the Q triangles with their numbers,
+    the policy, the visits) and q-learning playing at full speed, if the GUI exists."""
     try:
         from gridrl.gui.app import App
     except ImportError as err:
@@ -116,9 +117,8 @@ def time_app(level: GridLevel, frames: int, size: tuple[int, int]) -> str:
             scene.trainer = trainer_cls(scene.trainer.level, "q-learning")
             scene.trainer.playing = True
             scene.trainer.speed_index = len(getattr(sys.modules[trainer_cls.__module__], "SPEEDS", [0])) - 1
-            if hasattr(scene, "overlays"):
-                scene.overlays.clear()
-                scene.overlays.update(ALL - {"q"})
+            scene.board.overlays.clear()
+            scene.board.overlays.update(ALL)
             app.run_frames(5)
             times = []
             for _ in range(frames):

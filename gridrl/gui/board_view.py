@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pygame
 
+from gridrl.gui.backdrop import CachedDrawing
 from gridrl.gui.status import draw_lines
 from gridrl.levels import GridLevel, Level
 from gridrl.render import text as rtext
@@ -41,6 +42,7 @@ class BoardPanel:
         self.bandit_beliefs: dict[str, Any] = {}  # the agent's insight extras: UCB bounds, posteriors, H
         self.bandit_t = 0
         self.legend_rect: pygame.Rect | None = None
+        self._value_legend = CachedDrawing()  # the colour scale changes far less often than the frame
         #: The Q overlay's legend label, and why there is nothing to draw (see driver.action_values).
         self.q_label, self.q_missing = "Q(s,a)", ""
 
@@ -142,9 +144,10 @@ class BoardPanel:
             halves = visits or bool(note)
             width = r.w // 2 - 10 if halves else min(r.w, 520)
             x = r.x if halves else r.centerx - width // 2
-            label = self.q_label if q else "V(s)"
-            draw_legend(surface, pygame.Rect(x, r.y + 2, width, r.h - 2), self.renderer.color_limit(self.view), label,
-                        locked=self.scale_lock is not None, scale=self.renderer.text_scale)  # fmt: skip
+            label, place = self.q_label if q else "V(s)", pygame.Rect(x, r.y + 2, width, r.h - 2)
+            limit, locked, scale = self.renderer.color_limit(self.view), self.scale_lock is not None, self.renderer.text_scale
+            self._value_legend.draw(surface, place, (limit, label, locked, scale), lambda target: draw_legend(
+                target, place, limit, label, locked=locked, scale=scale))  # fmt: skip
         if note:
             x = r.centerx + 10 if value_fill else r.x
             draw_lines(surface, [note], x, r.y + 2, r.right - x, r.bottom, size=font_size, color=THEME["text_muted"])

@@ -8,6 +8,7 @@ No widgets and no drawing: a scene asks it to advance within a frame's budget
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -17,6 +18,14 @@ from gridrl.gui.inspector import ARROWS, num
 from gridrl.gui.timeline import Snapshot
 from gridrl.gui.training import FRAME_BUDGET, Trainer
 from gridrl.levels import Level
+
+#: A frame aims to finish its work in this many seconds of its 16.7 ms: the rest absorbs the
+#: last unit's overrun and the jitter of drawing (a frame report's p95 stays under 17 ms).
+FRAME_TARGET = 0.014
+#: Training gets at least this much of every frame, however slow the drawing.
+MIN_BUDGET = 0.0015
+#: The estimate of the work after training forgets a slow frame by this factor per frame.
+AFTER_DECAY = 0.9
 
 #: Builds agents off the main thread (the first deep agent imports PyTorch).
 _LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridrl-load")
@@ -47,6 +56,9 @@ class TrainingDriver:
         self.view_snapshot: Snapshot | None = None
         self.timeline_text = ""
         self._seen_message = ""
+        #: Seconds of work a frame does after training (draw, widgets): a slowly forgetting maximum.
+        self.after_training = 0.0
+        self._frame_started: float | None = None
 
     @property
     def level(self) -> Level:
@@ -87,20 +99,30 @@ class TrainingDriver:
 
     # ------------------------------------------------------------------ frames
 
-    def budget(self, frame_times: list[float]) -> float:
-        """FRAME_BUDGET, less if drawing and widgets leave less of a 60 Hz frame free. The
-        frame aims at 14 ms of its 16.7: the rest absorbs the last unit's overrun and the
-        jitter of drawing (a frame report's p95 stays under 17 ms)."""
-        if not frame_times:
+    def budget(self, frame_times: list[float], frame_started: float | None = None, now: float | None = None) -> float:
+        """Seconds this frame may train: what is left of :data:`FRAME_TARGET` after the work
+        the frame did before training (``frame_started``: when the frame began, by
+        ``time.perf_counter``) and the work it will do after (drawing, widgets: estimated from
+        the frames before, a maximum that forgets a slow frame over a few frames), between
+        :data:`MIN_BUDGET` and FRAME_BUDGET. A frame that rendered its charts before training
+        trains less, so no frame overruns. ``now``: the time (by default perf_counter's now)."""
+        t, last = self.trainer, self._frame_started
+        if frame_times and last is not None and t.train_end >= last:
+            after = max(0.0, last + frame_times[-1] - t.train_end)
+            self.after_training = max(after, self.after_training * AFTER_DECAY)
+        if frame_started is None:
             return FRAME_BUDGET
-        overhead = max(0.0, frame_times[-1] - self.trainer.last_train_time)
-        return max(0.002, min(FRAME_BUDGET, 0.014 - overhead))
+        self._frame_started = frame_started
+        spent = (time.perf_counter() if now is None else now) - frame_started
+        return max(MIN_BUDGET, min(FRAME_BUDGET, FRAME_TARGET - spent - self.after_training))
 
-    def update(self, dt: float, frame_times: list[float], target: int | None = None) -> str | None:
-        """Train for this frame, starting no unit past ``target`` units (see
-        :attr:`Trainer.target`); the trainer's new message, if it has one."""
+    def update(self, dt: float, frame_times: list[float], target: int | None = None,
+               frame_started: float | None = None) -> str | None:  # fmt: skip
+        """Train for this frame (begun at ``frame_started``, see :meth:`budget`), starting no
+        unit past ``target`` units (see :attr:`Trainer.target`); the trainer's new message,
+        if it has one."""
         t = self.trainer
-        t.budget = self.budget(frame_times)
+        t.budget = self.budget(frame_times, frame_started)
         t.target = target
         t.update(dt)  # in play-yourself mode it is paused; its clock still runs
         t.record_snapshot()

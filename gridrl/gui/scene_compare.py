@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import pygame
 
 from gridrl.agents import REGISTRY, HyperparameterError, LevelMismatchError, make_config
+from gridrl.gui.backdrop import Backdrop
 from gridrl.gui import catalog
 from gridrl.gui.board_view import BoardPanel
 from gridrl.gui.commands import Command
@@ -105,6 +106,7 @@ class CompareScene(Scene):
         self._lockstep_settings()
         self.charts = CompareCharts()
         self.widgets = CompareWidgets(self)
+        self.backdrop = Backdrop()
         self.status_text, self.status_error, self.status_age = "", False, 0.0
         self.layout: CompareLayout = self._layout()
 
@@ -320,7 +322,8 @@ class CompareScene(Scene):
             t.playing = (self.playing or committed(t) < lead) and d.pending_agent is None
             free = self.playing and level and i == 0
             try:
-                message = d.update(dt, self.app.frame_times, target=None if free else lead)
+                message = d.update(dt, self.app.frame_times, target=None if free else lead,
+                                   frame_started=self.app.frame_started)
             except Exception:
                 self.playing = False
                 raise
@@ -356,9 +359,7 @@ class CompareScene(Scene):
 
     def draw(self, surface: pygame.Surface) -> None:
         lay = self.layout
-        surface.fill(THEME["background"])
-        pygame.draw.rect(surface, THEME["panel"], lay.top)
-        pygame.draw.line(surface, THEME["panel_border"], lay.top.bottomleft, lay.top.bottomright)
+        self.backdrop.draw(surface, (lay.top,), ((lay.top.bottomleft, lay.top.bottomright),))
         fps, ups = self.sides[0].trainer.rates()
         readout = [f"{fps:.0f} fps", f"{rtext.nice_number(ups)} {self.unit}s/s each"]
         draw_status_line(surface, lay.status, readout, self.status_text, self.status_error, lay.scale)

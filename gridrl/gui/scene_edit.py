@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import pygame
 
+from gridrl.gui.backdrop import Backdrop
 from gridrl.gui import editor_model as em
 from gridrl.gui.commands import Command
 from gridrl.gui.editor_view import TILE_NAMES, EditorView
@@ -54,6 +55,7 @@ class EditScene(Scene):
         self.model = model
         self.brush = "#"
         self.widgets = EditorView(self)
+        self.backdrop = Backdrop()
         self.picking: str | None = None  # "exit_to" / "teleport": the next click picks the target
         self.stroke_button: int | None = None
         self.message = ""
@@ -456,10 +458,7 @@ class EditScene(Scene):
 
     def draw(self, surface: pygame.Surface) -> None:
         lay = self.layout
-        surface.fill(THEME["background"])
-        for rect in (lay.top, lay.left, lay.right):
-            pygame.draw.rect(surface, THEME["panel"], rect)
-        pygame.draw.line(surface, THEME["panel_border"], lay.top.bottomleft, lay.top.bottomright)
+        self.backdrop.draw(surface, (lay.top, lay.left, lay.right), ((lay.top.bottomleft, lay.top.bottomright),))
         if self.renderer is not None:
             self.renderer.draw(surface, lay.board, BoardView(overlays=frozenset()))
             self.widgets.draw_chars(surface)

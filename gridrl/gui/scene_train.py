@@ -23,6 +23,7 @@ import pygame
 
 from gridrl.agents import HyperparameterError, LevelMismatchError
 from gridrl.gui import catalog, editor_model
+from gridrl.gui.backdrop import Backdrop
 from gridrl.gui.board_view import BoardPanel
 from gridrl.gui.cell_tools import CellTools
 from gridrl.gui.commands import Command
@@ -40,7 +41,6 @@ from gridrl.gui.status import STATUS_SECONDS, draw_status_line, escape
 from gridrl.gui.training import SPEEDS, Trainer
 from gridrl.levels import GridLevel, Level, level_warnings
 from gridrl.render import text as rtext
-from gridrl.render.colors import THEME
 
 if TYPE_CHECKING:
     from gridrl.gui.window import Window
@@ -73,6 +73,7 @@ class TrainScene(Scene):
         self.inspector = InspectorPanel(self)
         self.tools = CellTools(self)
         self.panels = Panels(self)
+        self.backdrop = Backdrop()
         self.curves.pick_defaults()
 
     # ------------------------------------------------------------------ scene
@@ -80,6 +81,7 @@ class TrainScene(Scene):
     def enter(self) -> None:
         self.panels.build(self.layout)
         self.status("Press Play (Space) to watch the agent learn, or click a cell to inspect it. F1: all shortcuts.")
+        self.curves.update()
         self._compute_frame(0.0)
         if self.levels.startup_error:
             self.app.show_message("Could not open the level", escape(self.levels.startup_error)
@@ -91,6 +93,7 @@ class TrainScene(Scene):
 
     def resize(self, size: tuple[int, int]) -> None:
         self.rebuild_panels()
+        self.curves.update()
         self._compute_frame(0.0)
 
     def can_quit(self) -> bool:
@@ -413,7 +416,8 @@ class TrainScene(Scene):
         self.status_age += dt
         if self.status_age >= STATUS_SECONDS and self.driver.pending_agent is None:
             self.status_text = ""
-        message = self.driver.update(dt, self.app.frame_times)
+        self.curves.update()  # before training: a chart render this frame leaves it less time
+        message = self.driver.update(dt, self.app.frame_times, frame_started=self.app.frame_started)
         if message:
             self.status(message)
         self._compute_frame(dt)
@@ -431,7 +435,6 @@ class TrainScene(Scene):
         else:
             self._grid_frame(source, dt)
         self.inspector.compute(source)
-        self.curves.update()
 
     def _grid_frame(self, source: dict[str, Any], dt: float) -> None:
         t, d, lay, live = self.trainer, self.driver, self.layout, source["live"]
@@ -457,12 +460,9 @@ class TrainScene(Scene):
 
     def draw(self, surface: pygame.Surface) -> None:
         lay = self.layout
-        surface.fill(THEME["background"])
-        for rect in (lay.top, lay.left, lay.right):
-            pygame.draw.rect(surface, THEME["panel"], rect)
-        pygame.draw.line(surface, THEME["panel_border"], lay.top.bottomleft, lay.top.bottomright)
-        pygame.draw.line(surface, THEME["panel_border"], (lay.left.right, lay.left.y), lay.left.bottomright)
-        pygame.draw.line(surface, THEME["panel_border"], (lay.right.x, lay.right.y), lay.right.bottomleft)
+        self.backdrop.draw(surface, (lay.top, lay.left, lay.right), (
+            (lay.top.bottomleft, lay.top.bottomright), ((lay.left.right, lay.left.y), lay.left.bottomright),
+            (lay.right.topleft, lay.right.bottomleft)))  # fmt: skip
         draw_status_line(surface, self.panels.status_rect, self.readout(), self.status_text, self.status_error, lay.scale)
         arms = pygame.Rect(lay.board.x, lay.overlay_bar.y, lay.board.w, lay.legend.bottom - lay.overlay_bar.y)
         self.board.draw(surface, lay.board, arms, visits_drawn=not self.trainer.is_dp, font_size=self.fs(13))

@@ -89,7 +89,7 @@ class Trainer(DPSteps):
         #: Start no unit once ``units_run`` reaches this (None: no limit): a compare view keeps
         #: two trainers in lockstep by letting the one behind catch up to the other.
         self.target: int | None = None
-        self.last_train_time = 0.0
+        self.last_train_time, self.train_end = 0.0, 0.0  # the last frame's training: seconds, end (perf_counter)
         self.worker = UnitWorker()
         self.clock = 0.0
         self.message = ""
@@ -230,7 +230,8 @@ class Trainer(DPSteps):
             self.playing = False
             raise
         finally:
-            self.last_train_time = time.perf_counter() - start
+            self.train_end = time.perf_counter()
+            self.last_train_time = self.train_end - start
         return ran
 
     def step_once(self, unit: str | None = None) -> Event | None:

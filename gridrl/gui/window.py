@@ -119,6 +119,8 @@ class Window:
         self.running = True
         self.frames = 0
         self.frame_times: list[float] = []
+        #: When this frame's work began (``time.perf_counter``): training's budget counts from it.
+        self.frame_started = time.perf_counter()
         self.errors: list[str] = []
         self.factories = dict(scenes)
 
@@ -381,7 +383,7 @@ class Window:
         (the training budget and the frame report read it)."""
         if dt is None:
             dt = self.clock.tick(FPS) / 1000.0
-        start = time.perf_counter()
+        start = self.frame_started = time.perf_counter()
         dt = min(dt, 0.25)
         for command in self.pump():
             self.dispatch(command)

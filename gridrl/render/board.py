@@ -245,6 +245,7 @@ class BoardRenderer:
         self._packed: np.ndarray | None = None
         self._sprites = _LRU(max_pixels=24_000_000)
         self._segments: dict[object, object] = {}  # trail pieces, by (dx, dy, fade) for one cell size
+        self._limit_memo: tuple[BoardView, float | None, frozenset[str], float] | None = None
 
     def layout(self, rect: pygame.Rect) -> BoardLayout:
         """The board's place in ``rect``: square cells as large as fit, centred, with a caption
@@ -283,6 +284,14 @@ class BoardRenderer:
         that are all about 0 look white; rounded up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8
         times a power of ten (a legend that reads well, a scale that does not shift with
         every update)."""
+        memo = self._limit_memo
+        if memo is not None and memo[0] is view and memo[1:3] == (view.value_limit, view.overlays):
+            return memo[3]  # drawn and its legend in one frame: one percentile
+        limit = self._color_limit(view)
+        self._limit_memo = (view, view.value_limit, view.overlays, limit)
+        return limit
+
+    def _color_limit(self, view: BoardView) -> float:
         if view.value_limit is not None and np.isfinite(view.value_limit) and view.value_limit > 0:
             return float(view.value_limit)
         floor = NOISE_FRACTION * self.reward_scale if self.reward_scale > 0 else 1.0

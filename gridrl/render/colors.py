@@ -120,7 +120,13 @@ def robust_limit(values: np.ndarray, floor: float) -> float:
     being stretched to full colour)."""
     a = np.abs(np.asarray(values, dtype=float).ravel())
     a = a[np.isfinite(a)]
-    top = float(np.percentile(a, LIMIT_PERCENTILE)) if a.size else 0.0
+    if not a.size:
+        return float(floor)
+    # np.percentile's linear interpolation, by a partial sort (it runs every frame)
+    rank = (a.size - 1) * LIMIT_PERCENTILE / 100.0
+    lo, hi = int(np.floor(rank)), int(np.ceil(rank))
+    part = np.partition(a, (lo, hi))
+    top = float(part[lo] + (part[hi] - part[lo]) * (rank - lo))
     return max(top, float(floor))
 
 

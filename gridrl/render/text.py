@@ -144,6 +144,11 @@ def recording() -> Iterator[list[Drawn]]:
         _recorded = outer
 
 
+def is_recording() -> bool:
+    """Whether :func:`recording` is on: a drawing cached as pixels must then draw its labels."""
+    return _recorded is not None
+
+
 def blit(surface: pygame.Surface, s: str, size: int, color: tuple[int, ...], pos: tuple[float, float],
          anchor: str = "center", bold: bool = False, max_width: int | None = None) -> pygame.Rect:  # fmt: skip
     """Draw ``s`` with the rect's ``anchor`` point (``"center"``, ``"topleft"``, ``"midright"`` ...)

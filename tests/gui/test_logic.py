@@ -13,7 +13,8 @@ import pytest
 
 from gridrl.gui import edits
 from gridrl.gui.inspector import num, update_lines
-from gridrl.gui.training import Trainer
+from gridrl.gui.driver import AFTER_DECAY, FRAME_TARGET, MIN_BUDGET, TrainingDriver
+from gridrl.gui.training import FRAME_BUDGET, Trainer
 from gridrl.levels import LevelError, load_level
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,3 +154,19 @@ def test_the_trail_jumps_when_the_agent_falls_off_the_cliff():
             falls += 1
             assert cells == [36] and t.episode_steps >= 1
     assert falls >= 3
+
+
+def test_training_budget_is_what_the_frame_has_left():
+    """Training gets what is left of the frame's 14 ms after the work done before it (a chart
+    render) and the work after it (drawing, measured on the frames before): a frame that
+    renders its charts trains less instead of overrunning 16.7 ms."""
+    d = TrainingDriver(Trainer(load_level("cliff_walking"), "q-learning"))
+    assert d.budget([], 100.0, now=100.0) == FRAME_BUDGET  # nothing measured yet: the whole budget
+    d.trainer.train_end = 100.008  # that frame trained until 8 ms, then drew until 15 ms
+    budget = d.budget([0.015], 100.020, now=100.024)  # this frame spent 4 ms on its charts first
+    assert d.after_training == pytest.approx(0.007)
+    assert budget == pytest.approx(FRAME_TARGET - 0.004 - 0.007)
+    d.trainer.train_end = 100.0245  # a frame that drew in 1 ms: the 7 ms is forgotten slowly
+    d.budget([0.0055], 100.040, now=100.040)
+    assert d.after_training == pytest.approx(0.007 * AFTER_DECAY)
+    assert d.budget([0.0], 100.060, now=100.075) == MIN_BUDGET  # late already: it still trains a little
