@@ -80,10 +80,11 @@ class BoardPanel:
 
     def compute(self, level: Level, source: dict[str, Any], *, target: int | None, trail: Any, highlight: Any,
                 glide: float | None, selected: int | None, caption: str | None, board: pygame.Rect,
-                legend: pygame.Rect, dt: float) -> None:  # fmt: skip
+                legend: pygame.Rect, dt: float, badge: str | None = None) -> None:  # fmt: skip
         """The frame's view from ``source`` (V, Q, pi, visits, extras, and ``live``: False for a
         past snapshot). ``target``: the agent's cell; ``glide``: how fast the drawn agent eases
-        there (rate k of 1 - exp(-k dt) per frame), None: it jumps there."""
+        there (rate k of 1 - exp(-k dt) per frame), None: it jumps there. ``badge``: the green
+        pill before the caption."""
         V, Q, pi, visits, extras = (source[k] for k in ("V", "Q", "pi", "visits", "extras"))
         if not isinstance(level, GridLevel):
             names = [a.name for a in level.arms] if level.arms else None
@@ -97,7 +98,8 @@ class BoardPanel:
         Q, self.q_label, self.q_missing = source.get("action_values", (Q, "Q(s,a)", ""))
         self.view = BoardView(
             V=V, Q=Q, pi=pi, visits=visits, agent=self.agent_pos, trail=list(trail), highlight=highlight,
-            selected=selected, overlays=frozenset(self.overlays), caption=caption, value_limit=self.scale_lock,
+            selected=selected, overlays=frozenset(self.overlays), caption=caption, badge=badge,
+            value_limit=self.scale_lock,
         )  # fmt: skip
         if self.renderer is not None:
             caption_rect = self.renderer.layout(board).caption

@@ -8,16 +8,19 @@ No widgets and no drawing: a scene asks it to advance within a frame's budget
 
 from __future__ import annotations
 
+import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
+from gridrl.envs.evaluation import Optimality, OptimalityCheck
 from gridrl.gui.inspector import ARROWS, num
 from gridrl.gui.timeline import Snapshot
 from gridrl.gui.training import FRAME_BUDGET, Trainer
 from gridrl.levels import Level
+from gridrl.session import OptimalityWatch, Session
 
 #: A frame aims to finish its work in this many seconds of its 16.7 ms: the rest absorbs the
 #: last unit's overrun and the jitter of drawing (a frame report's p95 stays under 17 ms).
@@ -27,8 +30,13 @@ MIN_BUDGET = 0.0015
 #: The estimate of the work after training forgets a slow frame by this factor per frame.
 AFTER_DECAY = 0.9
 
+#: Seconds of the trainer's clock between exact checks of the greedy policy.
+WATCH_INTERVAL = 1.0
+
 #: Builds agents off the main thread (the first deep agent imports PyTorch).
 _LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridrl-load")
+#: Checks greedy policies against v* off the main thread.
+_CHECKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridrl-check")
 
 
 def action_values(agent_name: str, V: np.ndarray, Q: np.ndarray, extras: dict[str, Any]) -> tuple[Any, str, str]:
@@ -59,6 +67,14 @@ class TrainingDriver:
         #: Seconds of work a frame does after training (draw, widgets): a slowly forgetting maximum.
         self.after_training = 0.0
         self._frame_started: float | None = None
+        #: The exact check of the greedy policy against v*, when it last ran (trainer clock),
+        #: and (units, or DP's sweeps; steps) when it first found the policy optimal.
+        self._watched: Session | None = None
+        self._check: OptimalityCheck | None = None
+        self._pending: tuple[Future, tuple[int, int]] | None = None
+        self._optimality: Optimality | None = None
+        self._watch_time = -math.inf
+        self.optimal_at: tuple[int, int] | None = None
 
     @property
     def level(self) -> Level:
@@ -122,6 +138,7 @@ class TrainingDriver:
         unit past ``target`` units (see :attr:`Trainer.target`); the trainer's new message,
         if it has one."""
         t = self.trainer
+        self._check_optimality()  # before training: the frame's budget counts its cost
         t.budget = self.budget(frame_times, frame_started)
         t.target = target
         t.update(dt)  # in play-yourself mode it is paused; its clock still runs
@@ -130,6 +147,42 @@ class TrainingDriver:
             self._seen_message = t.message
             return t.message or None
         return None
+
+    def _check_optimality(self) -> None:
+        """Evaluate the greedy policy exactly on the level's model against v* (the check
+        ``gridrl train`` makes, :class:`~gridrl.session.OptimalityWatch`'s), in a thread: a
+        check costs up to a few hundred ms on a few hundred cells. One at a time, at most
+        every :data:`WATCH_INTERVAL` seconds, of the trainer's insight (while a unit runs in
+        the worker, the one taken after the last unit)."""
+        t = self.trainer
+        if self._watched is not t.session:
+            self._watched, self._watch_time, self.optimal_at, self._optimality = t.session, -math.inf, None, None
+            self._check = OptimalityWatch(t.session).check  # None: no model, or too big to check
+        if self._pending is not None:
+            if not self._pending[0].done():
+                return
+            future, when = self._pending
+            self._pending = None
+            self._optimality = future.result()
+            if self._optimality.solved and self.optimal_at is None:
+                self.optimal_at = when
+        if self._check is None or t.clock - self._watch_time < WATCH_INTERVAL:
+            return
+        self._watch_time = t.clock
+        pi = np.array(t.insight().pi, dtype=float)
+        when = (t.agent.sweeps if t.is_dp else t.units_run, t.session.history.steps)
+        self._pending = (_CHECKER.submit(self._check, pi), when)
+
+    def optimal_badge(self) -> str | None:
+        """ "✓ greedy policy optimal" and when it was first seen so, while its last check says
+        it is (solved: within 2 % of v* at the start, 5 % on slippery levels); else None.
+        Live only: the past shown on the timeline gets none."""
+        last = self._optimality
+        if last is None or not last.solved or self.optimal_at is None or self.view_snapshot is not None:
+            return None
+        units, steps = self.optimal_at
+        when = f"{units} sweep{'s' if units != 1 else ''}" if self.trainer.is_dp else f"{steps:,} steps"
+        return f"✓ greedy policy optimal (seen at {when})"
 
     def source(self) -> dict[str, Any]:
         """What the board shows: the live agent's values, or the scrubbed snapshot's, and

@@ -454,7 +454,7 @@ class TrainScene(Scene):
                                                  " · arrows move · R restarts · M: back to the agent")  # fmt: skip
         self.board.compute(self.level, source, target=target, trail=trail, highlight=t.highlights() if live else {},
                            glide=glide, selected=self.selected, caption=caption, board=lay.board, legend=lay.legend,
-                           dt=dt)  # fmt: skip
+                           dt=dt, badge=d.optimal_badge() if m is None else None)  # fmt: skip
 
     # ------------------------------------------------------------------ draw
 

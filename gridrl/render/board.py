@@ -100,6 +100,8 @@ class BoardView:
     overlays: frozenset[str] = frozenset({"values", "policy"})
     #: One line under the board, e.g. "values after 3 sweeps, max |dV| = 0.25".
     caption: str | None = None
+    #: A green pill at the caption's left, e.g. "✓ greedy policy optimal (seen at 9,068 steps)".
+    badge: str | None = None
     #: Limit of the colour scale, to lock it (None: automatic, see ``BoardRenderer.color_limit``).
     value_limit: float | None = None
 
@@ -353,12 +355,24 @@ class BoardRenderer:
             row, col = view.agent
             token = self._sprite(("agent", cell), lambda: _agent_sprite(cell))
             surface.blit(token, (board.x + round(col * cell), board.y + round(row * cell)))
-        if view.caption and lay.caption.h >= 12:
-            size = max(12, int(lay.caption.h * 0.64))
-            caption = view.caption  # too long: its last " · " parts go before the size shrinks
-            while " · " in caption and txt.font(size).size(caption)[0] > lay.caption.w - 8:
-                caption = caption.rsplit(" · ", 1)[0]
-            txt.blit(surface, caption, size, THEME["text"], lay.caption.center, max_width=lay.caption.w - 8)
+        if (view.caption or view.badge) and lay.caption.h >= 12:
+            self._draw_caption(surface, lay.caption, view.caption or "", view.badge)
+
+    def _draw_caption(self, surface: pygame.Surface, rect: pygame.Rect, caption: str, badge: str | None) -> None:
+        """The caption centred in ``rect`` after the badge's pill, if any; a caption too long
+        loses its last " · " parts before its size shrinks."""
+        size = max(12, int(rect.h * 0.64))
+        if badge:
+            label = txt.fitted(badge, size - 1, THEME["text_light"], rect.w - 8, bold=True)
+            pill = label.get_rect().inflate(size * 0.8, max(2, rect.h - label.get_height() - 2))
+            pill.midleft = (rect.x + 4, rect.centery)
+            pygame.draw.rect(surface, THEME["goal"], pill, border_radius=pill.h // 2)
+            txt.blit(surface, badge, size - 1, THEME["text_light"], pill.center, bold=True, max_width=rect.w - 8)
+            rect = pygame.Rect(pill.right + 4, rect.y, max(0, rect.right - pill.right - 4), rect.h)
+        while " · " in caption and txt.font(size).size(caption)[0] > rect.w - 8:
+            caption = caption.rsplit(" · ", 1)[0]
+        if caption and rect.w > 20:
+            txt.blit(surface, caption, size, THEME["text"], rect.center, max_width=rect.w - 8)
 
     def numbers_shown(self, view: BoardView, cell: int) -> str | None:
         """Which number the open cells of ``view`` show at ``cell`` pixels: "q" (the four
