@@ -170,6 +170,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     watches = [OptimalityWatch(session) for session in sessions]
     start = time.perf_counter()
     with progress_bar(count * len(sessions), unit, args.quiet) as progress:
+        for session in sessions:  # a long unit (an episode on a big level) shows its steps
+            session.agent.on_progress = progress.within
         ran = max(_train_watched(session, watch, unit, count, args.until_optimal,
                                  lambda done, base=i * count: progress(base + done))
                   for i, (session, watch) in enumerate(zip(sessions, watches)))  # fmt: skip
@@ -439,6 +441,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     if kind == ".png":
         with progress_bar(count, unit, args.quiet) as progress:
+            session.agent.on_progress = progress.within
             session.run(unit, count, progress=progress)
         surface = draw(session.agent.insight(), _render_caption(session), session.history)
         save_png(surface, out)
@@ -446,6 +449,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     else:
         # Each frame is written as it is drawn: memory does not grow with --frames.
         with progress_bar(count, unit, args.quiet) as progress, AnimationWriter(out, args.fps) as writer:
+            session.agent.on_progress = progress.within
             _render_frames(session, unit, count, args.frames, draw, progress, writer.add)
         note = f", {writer.frames} frames at {args.fps} fps"
     elapsed = time.perf_counter() - start

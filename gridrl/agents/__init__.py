@@ -20,6 +20,7 @@ from gridrl.agents.base import (
     HyperparameterError,
     Insight,
     LevelMismatchError,
+    LevelTooLargeError,
     make_config,
 )
 from gridrl.levels import Level
@@ -117,11 +118,16 @@ def make_agent(
     """Build agent ``name`` on ``level`` with validated hyperparameters ``params``.
 
     ``runs`` > 1 is for agents that step many independent runs at once (bandit agents).
+    An agent whose stated limit the level passes is refused before it allocates anything
+    (:class:`LevelTooLargeError`, from ``Agent.resource_limit``).
     """
     cls = agent_class(name)
     if not (isinstance(seed, numbers.Integral) and 0 <= seed <= MAX_SEED):
         raise HyperparameterError(f"seed must be a whole number from 0 to {MAX_SEED:,}, got {seed}")
     config, seed = make_config(cls.Config, params), int(seed)
+    limit = cls.resource_limit(level, config)
+    if limit is not None:
+        raise LevelTooLargeError(limit)
     if runs != 1:
         if not cls.vectorized_runs:
             raise ValueError(f"agent '{name}' runs one run at a time; loop over seeds instead")
@@ -131,5 +137,5 @@ def make_agent(
 
 __all__ = [
     "BACKUPS", "REGISTRY", "UNITS", "Agent", "AgentInfo", "Event", "Hyperparameter", "HyperparameterError", "Insight",
-    "LevelMismatchError", "agent_class", "agent_names", "make_agent", "make_config",
+    "LevelMismatchError", "LevelTooLargeError", "agent_class", "agent_names", "make_agent", "make_config",
 ]  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar
 
@@ -21,6 +22,8 @@ import numpy as np
 from gridrl.levels import Level
 
 UNITS = ("step", "episode", "update")
+#: Steps of a long unit between two :attr:`Agent.on_progress` calls: milliseconds of work.
+PROGRESS_EVERY = 1024
 
 
 class HyperparameterError(ValueError):
@@ -29,6 +32,28 @@ class HyperparameterError(ValueError):
 
 class LevelMismatchError(ValueError):
     """The agent cannot run on this kind of level (e.g. a bandit agent on a grid)."""
+
+
+class LevelTooLargeError(LevelMismatchError):
+    """The agent, with these settings, would exceed its stated memory or time on this level
+    (see :meth:`Agent.resource_limit`); the message names the limit and what to do instead."""
+
+
+#: The most environment steps an agent that learns from whole episodes may hold at once
+#: (Monte Carlo: one episode; REINFORCE, GRPO: a batch of them): at a hundred-odd bytes a
+#: step, about 1 GB. A level whose episodes could add up to more is refused up front.
+MAX_HELD_STEPS = 2**23
+
+
+def held_steps_limit(agent: str, episodes: int, cap: int, instead: str) -> str | None:
+    """The refusal of ``agent``, which holds ``episodes`` whole episodes of up to ``cap`` steps
+    before it learns, when together they may pass :data:`MAX_HELD_STEPS`; else None."""
+    if episodes * cap <= MAX_HELD_STEPS:
+        return None
+    held = "each episode" if episodes == 1 else f"{episodes} whole episodes"
+    return (f"{agent} holds {held} in memory before it learns, and on this level an episode may run to "
+            f"{cap:,} steps: up to {episodes * cap:,} steps at once, past its limit of {MAX_HELD_STEPS:,} "
+            f"(about 1 GB). {instead}")
 
 
 # --------------------------------------------------------------------------- hyperparameters
@@ -247,6 +272,17 @@ class Agent(ABC):
     #: chart picker, tooltips and inspector read this; the agent is the one place that knows
     #: its diagnostics.
     diagnostics: ClassVar[dict[str, tuple[str, str, str]]] = {}
+    #: Told ``(count, what)``, e.g. ``(40960, "steps")``, every so often inside a long unit (an
+    #: episode of millions of steps, a run to convergence of many sweeps) so that a caller can
+    #: show how far it got; it must not touch the agent. None: nobody listens.
+    on_progress: Callable[[int, str], None] | None = None
+
+    @classmethod
+    def resource_limit(cls, level: Level, config: Any) -> str | None:
+        """Why this agent with ``config`` would exceed its stated memory or time per unit on
+        ``level`` (what to do instead included), or None if it runs within them. The one place
+        an agent states its limit; :func:`gridrl.agents.make_agent` refuses up front with it."""
+        return None
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         if level.kind not in self.level_kinds:

@@ -48,10 +48,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from gridrl.agents.base import Event, hp
+from gridrl.agents.base import MAX_HELD_STEPS, Event, hp
 from gridrl.agents.common.deep import DeepAgent, diagnostics_of
 from gridrl.agents.common.policy import CategoricalPolicy, sample_actions
-from gridrl.levels import Level
+from gridrl.levels import GridLevel, Level
 
 #: Added to std(R) in line 7: keeps A finite for nearly-tied groups (a numerical guard only).
 EPS_STD = 1e-8
@@ -213,6 +213,14 @@ class GRPO(DeepAgent):
                                        "a random cell with random starts).",
                      "s₀"),
     )
+
+    @classmethod
+    def held_episodes(cls, level: GridLevel, config: Any) -> tuple[int, int, str]:
+        """The group of G whole episodes (lines 4-5), held until the update."""
+        G = config.group_size
+        return G, min(level.max_steps, config.max_episode_steps or level.max_steps), (
+            f"Set max_episode_steps={MAX_HELD_STEPS // G:,} or less, lower group_size, or use ppo, which "
+            "learns from rollouts of a fixed length.")
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from gridrl.agents.base import Event, Insight, hp
+from gridrl.agents.base import MAX_HELD_STEPS, Event, Insight, held_steps_limit, hp
 from gridrl.agents.common.tabular import TabularControl, TabularControlConfig
 from gridrl.levels import Level
 
@@ -53,6 +53,13 @@ class MonteCarlo(TabularControl):
     name = "monte-carlo"
     Config = Config
     summary = "on-policy first-visit MC control: learns from whole-episode returns, no bootstrapping"
+
+    @classmethod
+    def resource_limit(cls, level: Level, config: Any) -> str | None:
+        """The episode is kept until it ends (line 3): at most MAX_HELD_STEPS steps of it."""
+        return held_steps_limit(cls.name, 1, level.max_steps, (
+            f"Give the level a shorter time limit (dynamics: max_steps: {MAX_HELD_STEPS:,} or less; the "
+            "default is 100 x the cells), or use sarsa or q-learning, which learn at every step."))
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)

@@ -50,11 +50,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from gridrl.agents.base import Event, hp
+from gridrl.agents.base import MAX_HELD_STEPS, Event, hp
 from gridrl.agents.common.deep import DeepAgent, diagnostics_of
 from gridrl.agents.common.gae import discounted_returns
 from gridrl.agents.common.policy import CategoricalPolicy, batched_vjp, explained_variance, sample_actions
-from gridrl.levels import Level
+from gridrl.levels import GridLevel, Level
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,15 @@ class Reinforce(DeepAgent):
                                           "one); it should follow the mean return.",
                        "mean_t b_t"),
     )
+
+    @classmethod
+    def held_episodes(cls, level: GridLevel, config: Any) -> tuple[int, int, str]:
+        """The batch of M whole episodes (line 3), held until the update."""
+        M = config.batch_episodes
+        return M, level.max_steps, (
+            f"Give the level a shorter time limit (dynamics: max_steps: {MAX_HELD_STEPS // M:,} or less; the "
+            "default is 100 x the cells), lower batch_episodes, or use actor-critic or ppo, which learn from "
+            "rollouts of a fixed length.")
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)

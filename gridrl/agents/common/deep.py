@@ -29,13 +29,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from gridrl.agents.base import Agent, Event, Insight
+from gridrl.agents.base import PROGRESS_EVERY, Agent, Event, Insight, held_steps_limit
 from gridrl.envs import BanditVectorEnv, GridWorldVectorEnv
 from gridrl.envs.observation import ObservationEncoder
-from gridrl.levels import BanditLevel, Level
+from gridrl.levels import BanditLevel, GridLevel, Level
 
 #: The most steps update() or episode() take before giving up (a policy that never ends).
 MAX_STEPS_PER_UNIT = 1_000_000
+
+#: One-hot input gives the first layer a weight per cell and hidden unit, held four times
+#: (weights, gradient, Adam's two moments): at most this many, 64 MB a network, which is a
+#: 256 x 256 level at hidden = 64. A level past it is refused (``DeepAgent.resource_limit``).
+MAX_ONE_HOT_WEIGHTS = 65_536 * 64
 
 #: The smallest normal float32: FlatAdam's floor under v before its square root.
 TINY = torch.finfo(torch.float32).tiny
@@ -274,6 +279,27 @@ class DeepAgent(Agent):
 
     level_kinds = ("gridworld", "bandit")
 
+    @classmethod
+    def resource_limit(cls, level: Level, config: Any) -> str | None:
+        """One-hot input: at most MAX_ONE_HOT_WEIGHTS first-layer weights (cells x hidden); an
+        agent that learns from whole episodes (:meth:`held_episodes`): at most MAX_HELD_STEPS."""
+        if level.kind != "gridworld":
+            return None
+        if config.obs == "onehot" and level.n_cells * config.hidden > MAX_ONE_HOT_WEIGHTS:
+            return (f"{cls.name} with one-hot input supports up to {MAX_ONE_HOT_WEIGHTS // config.hidden:,} cells "
+                    f"at hidden={config.hidden} (a first layer of at most {MAX_ONE_HOT_WEIGHTS:,} weights); this "
+                    f"level has {level.n_cells:,}. Use obs=coords, whose network does not grow with the level, "
+                    "or a smaller level.")  # fmt: skip
+        held = cls.held_episodes(level, config)
+        return None if held is None else held_steps_limit(cls.name, *held)
+
+    @classmethod
+    def held_episodes(cls, level: GridLevel, config: Any) -> tuple[int, int, str] | None:
+        """(episodes, the steps each may run to, what to do instead) for an agent that holds
+        whole episodes until it learns from them; None for one that learns from rollouts of
+        a fixed length."""
+        return None
+
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
         seed_torch(seed)
@@ -436,9 +462,11 @@ class DeepAgent(Agent):
         steps, episodes, changed = 0, [], []
         curves: dict[str, list[np.ndarray]] = {}
         info: dict[str, Any] = {}
-        for _ in range(MAX_STEPS_PER_UNIT):
+        for i in range(1, MAX_STEPS_PER_UNIT + 1):
             event = self.step()
             steps += event.steps
+            if self.on_progress is not None and i % PROGRESS_EVERY == 0:
+                self.on_progress(steps, "steps")
             episodes += event.episodes
             changed.append(event.changed)
             for key, values in event.curves.items():

@@ -189,6 +189,8 @@ class DynamicProgramming(Agent):
             delta = self._synchronous_sweep()
         self.cursor, self.partial_delta = 0, 0.0  # a sweep abandons a half-done sweep of steps
         self._finish_sweep(delta)
+        if self.on_progress is not None:
+            self.on_progress(self.sweeps, "sweeps")
         return delta
 
     def _synchronous_sweep(self) -> float:

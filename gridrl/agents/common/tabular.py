@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gridrl.agents.base import Agent, Event, Insight, hp
+from gridrl.agents.base import PROGRESS_EVERY, Agent, Event, Insight, hp
 from gridrl.agents.common.exploration import decayed, epsilon_greedy, epsilon_greedy_probs
 from gridrl.envs import GridWorldEnv
 from gridrl.levels import Level
@@ -148,17 +148,20 @@ class TabularControl(Agent):
         return event
 
     def episode(self) -> Event:
-        """Steps until the current episode ends; ``changed`` collects every updated state."""
-        changed: list[np.ndarray] = []
+        """Steps until the current episode ends; ``changed`` collects every updated state (in a
+        mask over the states: an episode of millions of steps must not hold an array per step)."""
+        changed = np.zeros(self.n_states, dtype=bool)
         steps = 0
         while True:
             event = self.step()
-            changed.append(event.changed)
+            changed[event.changed] = True
             steps += 1
             if event.done:
                 break
+            if self.on_progress is not None and steps % PROGRESS_EVERY == 0:
+                self.on_progress(steps, "steps")
         event.unit, event.steps = "episode", steps
-        event.changed = np.unique(np.concatenate(changed))
+        event.changed = np.flatnonzero(changed)
         return event
 
     def update(self) -> Event:
