@@ -12,7 +12,8 @@ from pygame_gui.core import ObjectID
 from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 
 from gridrl.gui import editor_model as em
-from gridrl.gui.layout import Layout, button_width, fit_widths
+from gridrl.gui.editor_layout import EditorLayout
+from gridrl.gui.layout import button_width, fit_widths
 from gridrl.gui.status import wrap
 from gridrl.gui.widgets import fit_text
 from gridrl.levels import BanditLevel, GridLevel, Level
@@ -23,6 +24,15 @@ if TYPE_CHECKING:
     from gridrl.gui.scene_edit import EditScene
 
 TILE_NAMES = {".": "floor", "#": "wall", "S": "start", "G": "goal", "X": "hazard"}
+#: Presentation mode's top bar buttons that show the folded widgets.
+PROPERTIES, FILES = "⚙ Properties", "Files"
+#: The widths of the file widgets after the file name: Save as, a new size's entry, New, New bandit.
+FILE_TAIL = ("Save as", "99x99", "New", "New bandit")
+
+
+def palette_texts(level: GridLevel) -> dict[str, str]:
+    """The palette's buttons: each brush's character and what it paints."""
+    return {char: f"{char} {TILE_NAMES.get(char, 'kind')}" for char in em.palette(level)}
 
 
 class EditorView:
@@ -35,6 +45,8 @@ class EditorView:
         self.entries: dict[str, UITextEntryLine] = {}
         self.palette_buttons: dict[str, UIButton] = {}
         self.validation_rect: pygame.Rect | None = None
+        #: Where the editor's messages go (under the board).
+        self.message_rect = pygame.Rect(0, 0, 0, 0)
         self.shown_default = ""  # the file name the Save-as field was last given
 
     @property
@@ -76,43 +88,82 @@ class EditorView:
         self.entries[name] = entry
         return entry
 
-    def build(self, lay: Layout) -> None:
+    def build(self, lay: EditorLayout) -> None:
         self.kill()
+        self.message_rect = lay.notes
         s = lambda n: round(n * lay.scale)  # noqa: E731
         self._build_top_bar(lay, s)
-        if isinstance(self.level, GridLevel):
+        if not isinstance(self.level, GridLevel):
+            self._build_bandit_panels(lay, s)
+        elif lay.mode == "full":
             self._build_grid_panels(lay, s)
         else:
-            self._build_bandit_panels(lay, s)
+            self._build_presentation_panels(lay, s)
 
-    def _build_top_bar(self, lay: Layout, s: Callable[[int], int]) -> None:
+    def _build_top_bar(self, lay: EditorLayout, s: Callable[[int], int]) -> None:
         """One row: buttons as wide as their text; the name and file-name entries shrink to
-        fit, and in a narrow window (under about 1000 px) the "EDITOR" title gives way."""
+        fit, and in a narrow window (under about 1000 px) the "EDITOR" title gives way.
+        Presentation mode: the edit buttons and, on the right, the toggles of what it folds;
+        the file widgets in the second row, when shown."""
         R, fs, gap = lay.row, lay.font_size, s(6)
         buttons = [("Undo", "undo", "Undo the last edit (Ctrl+Z)."), ("Redo", "redo", "Redo (Ctrl+Y)."),
                    ("Save", "save_level", "Save (Ctrl+S). A bundled level is saved as a copy in your levels folder."),
                    ("Train on this level", "train_level", "Back to training, a new agent on the edited level (Ctrl+T)."),
                    ("Close", "escape", "Back to training on the previous level (asks about unsaved edits).")]  # fmt: skip
         widths = [button_width(text, fs) for text, _, _ in buttons]
-        save_as_w, new_w, bandit_w, size_w = (button_width(t, fs) for t in ("Save as", "New", "New bandit", "99x99"))
+        tail = sum(button_width(t, fs) for t in FILE_TAIL) + gap * len(FILE_TAIL)
         x0, x1 = lay.pad + 4, lay.size[0] - lay.pad
-        room = x1 - x0 - sum(widths) - save_as_w - size_w - new_w - bandit_w - gap * (len(buttons) + 5)
+        y = lay.bar.y + (lay.bar.h - R) // 2
+        if lay.presentation:
+            self._add_buttons(buttons, widths, x0, y, R, gap)
+            self._build_toggles(lay, x1, y)
+            if lay.file_row is not None:
+                y = lay.file_row.y + (lay.file_row.h - R) // 2
+                name_w, file_w = fit_widths([s(150), s(150)], [s(80), s(90)], x1 - x0 - tail - gap)
+                self._entry(pygame.Rect(x0, y, name_w, R), "name", self.level.name, "The level's name (Enter applies).")
+                self._build_file_tail(lay, s, x0 + name_w + gap, y, file_w)
+            return
+        room = x1 - x0 - sum(widths) - tail - gap * (len(buttons) + 1)
         wants, mins = [s(150), s(150)], [s(80), s(90)]
         title_w = rtext.font(fs - 1, bold=True).size("EDITOR")[0] + s(10)
         if room - title_w < sum(mins):
             title_w = 0
         name_w, file_w = fit_widths(wants, mins, room - title_w)
-        y = lay.bar.y + (lay.bar.h - R) // 2
         x = x0
         if title_w:
             self._label(pygame.Rect(x, y, title_w, R), "EDITOR", section=True)
             x += title_w
         self._entry(pygame.Rect(x, y, name_w, R), "name", self.level.name, "The level's name (Enter applies).")
         x += name_w + gap
+        self._add_buttons(buttons, widths, x, y, R, gap)
+        self._build_file_tail(lay, s, x + sum(widths) + gap * len(buttons), y, file_w)
+
+    def _add_buttons(self, buttons: list[tuple[str, str, str]], widths: list[int], x: int, y: int, R: int,
+                     gap: int) -> None:  # fmt: skip
+        """The top bar's edit buttons, from ``x``; each is also ``<command>_button``."""
         for (text, command, tip), w in zip(buttons, widths, strict=True):
-            b = self._button(pygame.Rect(x, y, w, R), text, command, tip=tip)
-            setattr(self, f"{command}_button", b)
+            setattr(self, f"{command}_button", self._button(pygame.Rect(x, y, w, R), text, command, tip=tip))
             x += w + gap
+
+    def _build_toggles(self, lay: EditorLayout, x1: int, y: int) -> None:
+        """Presentation mode's buttons that show what it folds, right-aligned at ``x1``;
+        selected while it is shown."""
+        toggles = [(FILES, "editor_files", "Show or hide the level's name, Save as and New.", self.scene.files_open)]
+        if isinstance(self.level, GridLevel):
+            toggles.insert(0, (PROPERTIES, "editor_properties",
+                               "Show or hide the tile properties, the dynamics and the grid's size.",
+                               self.scene.properties_open))  # fmt: skip
+        x = x1
+        for text, command, tip, shown in reversed(toggles):
+            w = button_width(text, lay.font_size)
+            x -= w
+            self._button(pygame.Rect(x, y, w, lay.row), text, command, tip=tip, selected=shown)
+            x -= round(6 * lay.scale)
+
+    def _build_file_tail(self, lay: EditorLayout, s: Callable[[int], int], x: int, y: int, file_w: int) -> None:
+        """The file name, Save as, a new level's size, New and New bandit, from ``x``."""
+        R, fs, gap = lay.row, lay.font_size, s(6)
+        save_as_w, size_w, new_w, bandit_w = (button_width(t, fs) for t in FILE_TAIL)
         self._entry(pygame.Rect(x, y, file_w, R), "save_as", self.save_as_default(),
                     f"A file name in your levels folder: {em.FILE_NAME_RULE}. Enter saves.")
         x += file_w + gap
@@ -130,28 +181,71 @@ class EditorView:
         self.shown_default = f"{em.slug(self.level.name)}.yaml"
         return self.shown_default
 
-    def _build_grid_panels(self, lay: Layout, s: Callable[[int], int]) -> None:
+    def _build_grid_panels(self, lay: EditorLayout, s: Callable[[int], int]) -> None:
+        """The normal layout: palette, tile properties and dynamics on the left; the grid's
+        size and the validation on the right."""
+        x0, w = lay.left.x + lay.pad, lay.left.w - 2 * lay.pad
+        y = self._palette(lay, s, x0, lay.left.y + lay.pad, w)
+        y = self._tile_properties(lay, s, x0, y, w)
+        self._dynamics(lay, s, x0, y + 10, w)
+        r = lay.right
+        x0, w = r.x + lay.pad, r.w - 2 * lay.pad
+        y = self._grid_size(lay, s, x0, r.y + lay.pad, w)
+        self.validation_rect = pygame.Rect(x0, y + 10, w, r.bottom - (y + 10) - lay.pad)
+
+    def _build_presentation_panels(self, lay: EditorLayout, s: Callable[[int], int]) -> None:
+        """Presentation mode: the palette alone in the strip ("strip"), or with the tile
+        properties, beside the grid's size and the dynamics ("settings"); the validation under
+        the board, beside the messages."""
+        x0, w = lay.left.x + lay.pad, lay.left.w - 2 * lay.pad
+        if lay.mode == "strip":
+            self._palette(lay, s, x0, lay.left.y + lay.pad, w, columns=lay.strip_columns, title=False)
+            self._split_notes(lay)
+            return
+        self._tile_properties(lay, s, x0, self._palette(lay, s, x0, lay.left.y + lay.pad, w), w)
+        r = lay.right
+        x0, w = r.x + lay.pad, r.w - 2 * lay.pad
+        y = self._dynamics(lay, s, x0, self._grid_size(lay, s, x0, r.y + lay.pad, w) + 10, w) + 10
+        self.validation_rect = pygame.Rect(x0, y, w, r.bottom - lay.pad - y)
+
+    def _split_notes(self, lay: EditorLayout) -> None:
+        """Presentation mode's text under the board: the messages on the left half, the
+        validation on the right."""
+        n = lay.notes
+        self.message_rect = pygame.Rect(n.x, n.y, n.w // 2 - lay.pad, n.h)
+        self.validation_rect = pygame.Rect(n.centerx + lay.pad, n.y, n.right - n.centerx - lay.pad, n.h)
+
+    def _palette(self, lay: EditorLayout, s: Callable[[int], int], x0: int, y: int, w: int, columns: int = 0,
+                 title: bool = True) -> int:  # fmt: skip
+        """The brushes, ``columns`` a row (0: as many as fit whole, 2 to 4), and (with
+        ``title``) the entry and button that add a tile kind, from ``y`` down; returns the
+        next free y."""
         level = self.level
         assert isinstance(level, GridLevel)
         R = lay.row
-        x0, w = lay.left.x + lay.pad, lay.left.w - 2 * lay.pad
-        y = lay.left.y + lay.pad
-        self._label(pygame.Rect(x0, y, w, s(20)), "PALETTE", section=True)
-        y += s(22)
-        texts = {char: f"{char} {TILE_NAMES.get(char, 'kind')}" for char in em.palette(level)}
+        if title:
+            self._label(pygame.Rect(x0, y, w, s(20)), "PALETTE", section=True)
+            y += s(22)
+        texts = palette_texts(level)
         widest = max(button_width(t, lay.font_size) for t in texts.values())
-        n = next((n for n in (4, 3) if (w - (n - 1) * 4) // n >= widest), 2)  # as many a row as fit whole
+        n = columns or next((n for n in (4, 3) if (w - (n - 1) * 4) // n >= widest), 2)  # as many a row as fit whole
         bw = (w - (n - 1) * 4) // n
         for i, (char, text) in enumerate(texts.items()):
             rect = pygame.Rect(x0 + (i % n) * (bw + 4), y + (i // n) * (R + 4), bw, R)
             self.palette_buttons[char] = self._button(rect, text, "brush", char, tip=f"Paint '{char}'.",
                                                       selected=char == self.scene.brush)  # fmt: skip
         y += ((len(texts) + n - 1) // n) * (R + 4) + 4
+        if not title:
+            return y
         self._entry(pygame.Rect(x0, y, s(40), R), "new_char", "", "One character for a new tile kind.")
         self._button(pygame.Rect(x0 + s(44), y, s(130), R), "Add tile kind", "add_kind",
                      tip="A new tile kind with the character on the left (then set its properties).")
-        y += R + 10
-        kind = em.kind_of(level, self.scene.brush)
+        return y + R + 10
+
+    def _tile_properties(self, lay: EditorLayout, s: Callable[[int], int], x0: int, y: int, w: int) -> int:
+        """The brush kind's properties and flags, from ``y`` down; returns the next free y."""
+        R = lay.row
+        kind = em.kind_of(self.level, self.scene.brush)  # type: ignore[arg-type]
         self._label(pygame.Rect(x0, y, w, s(20)), f"TILE '{self.scene.brush}' PROPERTIES", section=True)
         y += s(22)
         lw = s(92)
@@ -172,7 +266,13 @@ class EditorView:
         for i, (name, on) in enumerate(flags):
             self._button(pygame.Rect(x0 + i * (fw + 4), y, fw, R), f"{name}: {'yes' if on else 'no'}",
                          "toggle_flag", name, tip=f"Make '{self.scene.brush}' cells {name} or not.")  # fmt: skip
-        y += R + 10
+        return y + R
+
+    def _dynamics(self, lay: EditorLayout, s: Callable[[int], int], x0: int, y: int, w: int) -> int:
+        """The level's dynamics, one labelled entry a row, from ``y`` down; returns the next free y."""
+        level = self.level
+        assert isinstance(level, GridLevel)
+        R, lw = lay.row, s(92)
         self._label(pygame.Rect(x0, y, w, s(20)), "DYNAMICS", section=True)
         y += s(22)
         d = level.dynamics
@@ -183,12 +283,13 @@ class EditorView:
             self._entry(pygame.Rect(x0 + lw + s(10), y, s(90), R), f"dyn_{name}",
                         "" if value is None else f"{value:g}", f"{name}: {low:g} to {high:g} (Enter applies).")
             y += R + 4
-        # resize, on the right
-        r = lay.right
-        x0, w = r.x + lay.pad, r.w - 2 * lay.pad
-        y = r.y + lay.pad
-        rows_, cols_ = level.shape
-        self._label(pygame.Rect(x0, y, w, s(20)), f"GRID {rows_} x {cols_}", section=True)
+        return y
+
+    def _grid_size(self, lay: EditorLayout, s: Callable[[int], int], x0: int, y: int, w: int) -> int:
+        """The grid's size and a + and − for each side, from ``y`` down; returns the next free y."""
+        R = lay.row
+        rows, cols = self.level.shape  # type: ignore[union-attr]
+        self._label(pygame.Rect(x0, y, w, s(20)), f"GRID {rows} x {cols}", section=True)
         y += s(22)
         bw = (w - 12) // 4
         for i, side in enumerate(("top", "bottom", "left", "right")):
@@ -197,7 +298,7 @@ class EditorView:
                          tip=f"Add a row / column at the {side}.")  # fmt: skip
             self._button(pygame.Rect(x0 + i * (bw + 4) + bw // 2, y + R + 2, bw // 2 - 2, R), "−", "grid_resize",
                          (side, -1), tip=f"Remove the row / column at the {side}.")  # fmt: skip
-        self.validation_rect = pygame.Rect(x0, y + 2 * R + 14, w, r.bottom - (y + 2 * R + 14) - lay.pad)
+        return y + 2 * R + 4
 
     def _build_bandit_panels(self, lay: Layout, s: Callable[[int], int]) -> None:
         level = self.level
@@ -246,7 +347,10 @@ class EditorView:
             self._button(pygame.Rect(x0 + s(300), y + 4, s(140), R), "Use a testbed", "use_testbed",
                          tip="Replace the arms by Sutton & Barto's 10-armed testbed: true values drawn per run.")  # fmt: skip
         r = lay.right
-        self.validation_rect = pygame.Rect(r.x + lay.pad, r.y + lay.pad, r.w - 2 * lay.pad, r.h - 2 * lay.pad)
+        if lay.presentation:
+            self._split_notes(lay)
+        else:
+            self.validation_rect = pygame.Rect(r.x + lay.pad, r.y + lay.pad, r.w - 2 * lay.pad, r.h - 2 * lay.pad)
 
     def draw_chars(self, surface: pygame.Surface) -> None:
         """Each cell's layout character in a corner, so the legend's kinds can be told apart

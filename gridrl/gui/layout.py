@@ -33,7 +33,8 @@ FONT = 14
 MIN_W, MIN_H = 960, 640
 #: The room presentation mode's layouts need at scale 1: a strip, the inspector (310) and a
 #: centre of about 250 across; the top bar's two rows, the board, legend, timeline and two
-#: charts down (a 1024 x 768 projector shows 1.5x).
+#: charts down (a 1024 x 768 projector shows 1.5x). The compare view's and the editor's
+#: presentation layouts fit it too (gridrl.gui.compare_view, gridrl.gui.editor_layout).
 PRESENTATION_ROOM = (680, 512)
 #: The texts the presentation strip's buttons must show whole (its width comes from them).
 STRIP_TEXTS = ("❚❚  Pause", "⚙ Settings")
@@ -44,9 +45,10 @@ def scale_for(size: tuple[int, int], zoom: float = 1.0, room: tuple[int, int] = 
     1.5 times 1.35) times the presentation factor ``zoom``.
 
     A larger factor is held to what the window can hold, min(w / room_w, h / room_h): at
-    scale k a layout needs ``room`` (its size at scale 1) grown k times. The training
-    screen's presentation layouts need :data:`PRESENTATION_ROOM` (1024 x 768 shows 1.5x,
-    1280 x 800 1.56x); the editor's and the compare view's the minimum window, 960 x 640."""
+    scale k a layout needs ``room`` (its size at scale 1) grown k times. The presentation
+    layouts (the training screen's, the compare view's, the editor's) need
+    :data:`PRESENTATION_ROOM` (1024 x 768 shows 1.5x, 1280 x 800 1.56x); the normal ones the
+    minimum window, 960 x 640."""
     s = min(size[0] / 1280, size[1] / 800)
     base = 1.0 if s < 1.2 else 1.15 if s < 1.5 else 1.35
     if zoom <= 1.0:

@@ -29,6 +29,7 @@ from gridrl.gui.commands import Command
 from gridrl.gui.compare_charts import CompareCharts
 from gridrl.gui.compare_view import CompareLayout, CompareWidgets, compare_layout
 from gridrl.gui.driver import TrainingDriver
+from gridrl.gui.layout import PRESENTATION_ROOM
 from gridrl.gui.scene import Scene
 from gridrl.gui.status import STATUS_SECONDS, draw_status_line, escape
 from gridrl.gui.training import DEFAULT_SPEED, SPEEDS, Trainer
@@ -88,6 +89,8 @@ class CompareScene(Scene):
     the settings both have. ``seed``: by default the training scene's."""
 
     name = "compare"
+    #: What its presentation layout needs at scale 1 (the window sizes its fonts by it).
+    room = PRESENTATION_ROOM
 
     def __init__(self, app: Window, agents: Sequence[AgentSpec] | None = None, seed: int | None = None) -> None:
         super().__init__(app)
@@ -102,6 +105,7 @@ class CompareScene(Scene):
         self.sides = [Side(TrainingDriver(self._trainer(name, params)), BoardPanel(self.level))
                       for name, params in agents]  # fmt: skip
         self.playing = False
+        self.agents_open = False  # presentation mode: the pickers and settings shown
         self.speed_index = DEFAULT_SPEED
         self._lockstep_settings()
         self.charts = CompareCharts()
@@ -246,6 +250,11 @@ class CompareScene(Scene):
     def cmd_escape(self, _: Any = None) -> None:
         self.app.pop(self)
 
+    def cmd_compare_agents(self, _: Any = None) -> None:
+        """Presentation mode: show or hide the pickers and settings above the boards."""
+        self.agents_open = not self.agents_open
+        self.widgets.build(self.layout)
+
     cmd_close_compare = cmd_compare = cmd_escape
 
     def cmd_pick_side_agent(self, arg: tuple[int, str]) -> None:
@@ -295,7 +304,8 @@ class CompareScene(Scene):
             message += " (both, to stay in lockstep)"
         self._lockstep_settings()
         self.charts.invalidate()
-        self.widgets.settings_entries[i].set_text(self.settings_text(i))
+        if self.widgets.settings_entries:
+            self.widgets.settings_entries[i].set_text(self.settings_text(i))
         self.status(f"{self.label(i)}: {message}" if message else "No setting changed.")
 
     # ------------------------------------------------------------------ update
@@ -347,7 +357,7 @@ class CompareScene(Scene):
             side.board.compute(self.level, side.driver.source(), target=t.agent_state if grid else None,
                                trail=t.trail if grid else (), highlight=t.highlights() if self.unit == "step" else {},
                                glide=None if fast else max(14.0, 4.0 * SPEEDS[self.speed_index][1]), selected=None,
-                               caption=side.driver.caption(), board=lay.boards[i], legend=lay.legends[i], dt=dt)  # fmt: skip
+                               caption=side.driver.caption(), badge=side.driver.optimal_badge(), board=lay.boards[i], legend=lay.legends[i], dt=dt)  # fmt: skip
         shared = self._shared_limit()
         for side in self.sides:
             if side.board.view is not None and shared is not None:
@@ -368,6 +378,10 @@ class CompareScene(Scene):
             header, board = lay.headers[i], lay.boards[i]
             swatch = pygame.Rect(header.x, header.y + header.h // 4, header.h // 2, header.h // 2)
             pygame.draw.rect(surface, PALETTE[i], swatch, border_radius=3)
+            if not self.widgets.agent_dropdowns:  # presentation mode, pickers folded: the agent in words
+                x = swatch.right + round(6 * lay.scale)
+                rtext.blit(surface, self.label(i), lay.font_size, THEME["text"], (x, header.centery), "midleft",
+                           bold=True, max_width=header.right - x)  # fmt: skip
             if side.board.view is None:  # a bandit: its arms, and its caption under them
                 arms = pygame.Rect(board.x, board.y, board.w, board.h - size - 8)
                 side.board.draw(surface, board, arms, visits_drawn=False, font_size=size)

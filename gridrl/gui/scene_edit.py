@@ -24,8 +24,9 @@ import pygame
 from gridrl.gui.backdrop import Backdrop
 from gridrl.gui import editor_model as em
 from gridrl.gui.commands import Command
-from gridrl.gui.editor_view import TILE_NAMES, EditorView
-from gridrl.gui.layout import Layout, compute
+from gridrl.gui.editor_layout import EditorLayout, editor_layout
+from gridrl.gui.editor_view import TILE_NAMES, EditorView, palette_texts
+from gridrl.gui.layout import PRESENTATION_ROOM
 from gridrl.gui.scene import Scene
 from gridrl.gui.status import STATUS_SECONDS, wrap
 from gridrl.levels import BanditLevel, GridLevel, Level, LevelError, level_to_yaml, parse_level
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gridrl.gui")
 
-PASS_THROUGH = {"quit", "resize", "screenshot", "help"}
+PASS_THROUGH = {"quit", "resize", "screenshot", "help", "presentation"}
 AUTOSAVE_SECONDS = 1.0
 KEYED = {"brush", "pick_target", "toggle_flag", "grid_resize", "arm_dist", "remove_arm"}
 
@@ -48,12 +49,16 @@ class EditScene(Scene):
     """The editor. ``train`` is the training scene below; it gets the level back on Train."""
 
     name = "edit"
+    #: What its presentation layouts need at scale 1 (the window sizes its fonts by it).
+    room = PRESENTATION_ROOM
 
     def __init__(self, app: Window, train: TrainScene, model: em.EditorModel) -> None:
         super().__init__(app)
         self.train = train
         self.model = model
         self.brush = "#"
+        #: Presentation mode: the tile properties, dynamics and grid size shown; the file widgets shown.
+        self.properties_open = self.files_open = False
         self.widgets = EditorView(self)
         self.backdrop = Backdrop()
         self.picking: str | None = None  # "exit_to" / "teleport": the next click picks the target
@@ -63,7 +68,7 @@ class EditScene(Scene):
         self.message_age = 0.0
         self.validation = em.validate(model.level)
         self.renderer: BoardRenderer | None = None
-        self.layout: Layout = compute(app.size, self._shape(), second_row=False, zoom=app.zoom)
+        self.layout: EditorLayout = self._layout()
         self._autosave_clock = 0.0
         self._autosaved: Level | None = None
         self._built_for: tuple[Any, ...] = ()
@@ -100,8 +105,14 @@ class EditScene(Scene):
 
     # ------------------------------------------------------------------ widgets
 
+    def _layout(self) -> EditorLayout:
+        level = self.level
+        palette = list(palette_texts(level).values()) if isinstance(level, GridLevel) else []
+        return editor_layout(self.app.size, self.app.zoom, self._shape(), palette, self.properties_open,
+                             self.files_open)  # fmt: skip
+
     def _build(self) -> None:
-        self.layout = compute(self.app.size, self._shape(), second_row=False, zoom=self.app.zoom)
+        self.layout = self._layout()
         self.widgets.build(self.layout)
         self._built_for = self._build_key()
 
@@ -116,6 +127,8 @@ class EditScene(Scene):
     def say(self, text: str, error: bool = False) -> None:
         """Show ``text`` for STATUS_SECONDS, like the training scene's status line."""
         self.message, self.message_error, self.message_age = text, error, 0.0
+
+    status = say  # the window announces presentation mode in the topmost scene's status
 
     def _changed(self, rebuild: bool = False) -> None:
         """After any edit: validate, redraw the board, rebuild widgets if their set changed."""
@@ -426,6 +439,16 @@ class EditScene(Scene):
         self.app.pop(self)
         return self.train.switch_level(level, label)
 
+    def cmd_editor_properties(self, _: Any = None) -> None:
+        """Presentation mode: show or hide the tile properties, the dynamics and the grid's size."""
+        self.properties_open = not self.properties_open
+        self._build()
+
+    def cmd_editor_files(self, _: Any = None) -> None:
+        """Presentation mode: show or hide the file widgets (the top bar's second row)."""
+        self.files_open = not self.files_open
+        self._build()
+
     def cmd_escape(self, _: Any = None) -> None:
         if self.picking is not None:
             self.picking = None
@@ -462,8 +485,9 @@ class EditScene(Scene):
         if self.renderer is not None:
             self.renderer.draw(surface, lay.board, BoardView(overlays=frozenset()))
             self.widgets.draw_chars(surface)
-        msg_rect = pygame.Rect(lay.center.x + lay.pad, lay.legend.y, lay.center.w - 2 * lay.pad, lay.legend.h)
+        notes = self.widgets.message_rect
         color = THEME["hazard"] if self.message_error else THEME["text"]
-        for i, line in enumerate(wrap(self.message, 14, msg_rect.w)[:3]):  # wrapped, not shrunk
-            rtext.blit(surface, line, 14, color, (msg_rect.x, msg_rect.y + i * 18), anchor="topleft")
+        size, line_h = round(14 * lay.scale), round(18 * lay.scale)
+        for i, line in enumerate(wrap(self.message, size, notes.w)[: min(3, notes.h // line_h)]):  # wrapped, not shrunk
+            rtext.blit(surface, line, size, color, (notes.x, notes.y + i * line_h), anchor="topleft")
         self.widgets.draw_validation(surface)

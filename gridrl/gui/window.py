@@ -326,9 +326,10 @@ class Window:
             self._relayout()
 
     def announce_zoom(self) -> None:
-        """Say in the status line how large everything is now (and what limits it)."""
-        scene = self.scenes[0]
-        if not hasattr(scene, "status"):
+        """Say in the status line of the topmost scene that has one (the training scene, or the
+        compare view or editor over it) how large everything is now (and what limits it)."""
+        scene = next((sc for sc in reversed(self.scenes) if hasattr(sc, "status")), None)
+        if scene is None:
             return
         if self.zoom == 1.0:
             scene.status("Presentation mode off (F5 turns it on).")

@@ -1,12 +1,13 @@
 """Every supported window size and presentation mode, with each kind of agent after some
-training and in the editor: the visible widgets don't overlap, stay inside the window, and
+training, in the compare view and in the editor: the visible widgets don't overlap, stay inside the window, and
 show their whole text (or an elided one with a tooltip); the labels drawn (board legend and
 caption, chart titles, ticks and legends, inspector lines) overlap neither each other nor a
 widget and stay inside their panel. Issue 13: at 1024 x 768 the agent dropdown covered
 "Edit level", the chart pickers cut their texts ("clip fractior"), the bandit table lost
 three of its ten arms, "Re…" and "Wall o…" were cut short; presentation mode gave a 1024 x 768
 projector 1.07x, the legend's tick labels ran together ("≤ −0.−0.2") when it shared its row
-with the visits', and DQN's cell report lost its last lines."""
+with the visits', and DQN's cell report lost its last lines; the compare view and the editor
+stayed at 1.07x there (the editor ignored F5)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pygame_gui.core import UIContainer
 from pygame_gui.elements import UIButton, UILabel, UITooltip
 
 from gridrl.gui.layout import PRESENTATION_ROOM, fit_widths, scale_for
+from gridrl.gui.scene_compare import CompareScene
 from gridrl.gui.scene_edit import EditScene
 from gridrl.render import text as rtext
 
@@ -26,7 +28,9 @@ from gui_helpers import key, press, scene
 SIZES = [(960, 640, 1.0), (1024, 768, 1.0), (1280, 800, 1.0), (1920, 1080, 1.0), (2560, 1440, 1.0),
          (1024, 768, 1.5), (1280, 800, 1.5), (1280, 800, 2.0), (1920, 1080, 2.0)]  # fmt: skip
 VIEWS = [("cliff_walking", "q-learning"), ("four_rooms", "ppo"), ("four_rooms", "dqn"), ("ten_armed_testbed", "ucb"),
-         ("four_rooms", "editor")]  # fmt: skip
+         ("four_rooms", "editor"), ("cliff_walking", "compare"), ("ten_armed_testbed", "compare")]  # fmt: skip
+#: Presentation mode's sizes (width, height, factor).
+PRESENTATION_SIZES = [s for s in SIZES if s[2] != 1.0]
 #: Units each agent is trained for before the check, so its charts have data (and DQN's cell
 #: report its long ΔQ and Δπ lines).
 TRAINING = {"q-learning": ("episode", 30), "ppo": ("update", 4), "dqn": ("update", 5), "ucb": ("step", 150)}
@@ -87,6 +91,12 @@ def _open(make_app, size, zoom, level, agent):
     sc = scene(app)
     if agent == "editor":
         sc.cmd_edit_mode()
+    elif agent == "compare":
+        cmp = app.open_scene("compare")
+        for _ in range(30 if cmp.unit == "episode" else 150):
+            for side in cmp.sides:
+                side.trainer.advance(cmp.unit)
+        cmp.charts.invalidate()
     else:
         if sc.trainer.agent_name != agent:
             sc.use_agent(agent, {}, 0)
@@ -116,25 +126,33 @@ def _panels(app) -> list[pygame.Rect]:
     if editor is not None:
         lay = editor.layout
         return [lay.top, lay.left, lay.center, lay.right]
+    compare = app.find(CompareScene)
+    if compare is not None:
+        lay = compare.layout
+        # a short board's legend sits right under its caption, in the board's rect
+        return [lay.top, *lay.headers, *(b.union(g) for b, g in zip(lay.boards, lay.legends)), lay.charts]
     sc = scene(app)
     lay = sc.layout
     return [lay.top, lay.left, lay.center, sc.inspector.rect, lay.edit, lay.manual]
 
 
-def _label_problems(app) -> list[str]:
-    """Draw the scene on top (it covers those below) while recording its labels, charts
-    redrawn too: none may overlap another, a widget, or the edge of its surface, clip or
-    panel."""
-    if app.find(EditScene) is None:
+def _label_problems(app, fewest: int = 10) -> list[str]:
+    """Draw the scene on top (it covers those below) while recording its labels (more than
+    ``fewest``), charts redrawn too: none may overlap another, a widget, or the edge of its
+    surface, clip or panel."""
+    over = app.find(EditScene) or app.find(CompareScene)  # a view over the training scene
+    if over is None:
         scene(app).curves.invalidate()
+    elif isinstance(over, CompareScene):
+        over.charts.invalidate()
     with rtext.recording() as drawn:
         app.top.update(0.0)
         app.top.draw(app.screen)
-    assert len(drawn) > 10
+    assert len(drawn) > fewest
     problems = []
     panels = _panels(app)
     widgets = [e.rect for e in _top_widgets(app)]
-    report = None if app.find(EditScene) else scene(app).inspector.report
+    report = None if over else scene(app).inspector.report
     if report is not None and report.update and scene(app).inspector.rect.w:  # the report is shown whole
         last = report.update[-1].split()[-1]
         if not any(d.text.endswith(last) for d in drawn if d.surface is app.screen):
@@ -165,7 +183,16 @@ def _label_problems(app) -> list[str]:
 @pytest.mark.parametrize(("level", "agent"), VIEWS, ids=[a for _, a in VIEWS])
 def test_widgets_and_labels_do_not_overlap_stay_inside_and_show_their_text(make_app, size, level, agent):
     w, h, zoom = size
-    _check(_open(make_app, (w, h), zoom, level, agent))
+    _check(_open(make_app, (w, h), zoom, level, agent), widgets=_fewest_widgets(agent, zoom))
+
+
+def _fewest_widgets(view: str, zoom: float) -> int:
+    """Fewer visible widgets than this means the view was not built. The compare view has 13
+    (presentation mode folds its pickers and settings: 7); the editor in presentation mode
+    folds its panels to the palette and the top bar's buttons (12)."""
+    if view == "compare":
+        return 10 if zoom == 1.0 else 6
+    return 10 if view == "editor" and zoom != 1.0 else 15
 
 
 @pytest.mark.parametrize("size", [(1024, 768, 1.5), (1280, 800, 2.0)], ids=["1024x768-x1.5", "1280x800-x2"])
@@ -180,18 +207,47 @@ def test_presentation_mode_with_the_settings_shown_has_room_for_everything(make_
     _check(app)
 
 
-def _check(app) -> None:
+@pytest.mark.parametrize("size", PRESENTATION_SIZES, ids=[f"{w}x{h}-x{z:g}" for w, h, z in PRESENTATION_SIZES])
+@pytest.mark.parametrize(("level", "view"), [("ab_gridworld", "editor"), ("ten_armed_testbed", "editor"),
+                                             ("cliff_walking", "compare")], ids=["editor", "bandit-editor", "compare"])  # fmt: skip
+def test_presentation_mode_with_the_folded_widgets_shown_has_room_for_everything(make_app, size, level, view):
+    """The editor's tile properties, dynamics, grid size and file widgets (on a level with nine
+    tile kinds), and the compare view's pickers and settings, each behind a top bar button."""
+    w, h, zoom = size
+    app = _open(make_app, (w, h), zoom, level, view)
+    over = app.top
+    if view == "compare":
+        press(app, over.widgets.agents_button)
+        assert len(over.widgets.agent_dropdowns) == 2 and len(over.widgets.settings_entries) == 2
+    else:
+        editor = over.widgets
+        names = [getattr(e, "text", "") for e in editor.elements]
+        if "⚙ Properties" in names:
+            press(app, editor.elements[names.index("⚙ Properties")])
+            assert "dyn_gamma" in editor.entries and "tile_reward" in editor.entries
+        press(app, editor.elements[[getattr(e, "text", "") for e in editor.elements].index("Files")])
+        assert "save_as" in editor.entries and "name" in editor.entries
+    app.run_frames(2)
+    # the editor draws its message and validation (a bandit has no board letters); the compare
+    # view has 11 widgets with its pickers and settings
+    _check(app, widgets=10, labels=3)
+
+
+def _check(app, widgets: int = 15, labels: int = 10) -> None:
+    """More than ``widgets`` visible widgets, each inside the window, none over another, every
+    text whole (or elided with a tooltip), and the drawn labels (more than ``labels``) clear
+    (:func:`_label_problems`)."""
     w, h = app.size
     window = pygame.Rect(0, 0, w, h)
     top = _top_widgets(app)
-    assert len(top) > 15
+    assert len(top) > widgets
     for e in top:
         assert window.contains(e.rect), f"{_name(e)} at {e.rect} leaves the window"
     for i, a in enumerate(top):
         for b in top[i + 1 :]:
             assert not a.rect.colliderect(b.rect), f"{_name(a)} at {a.rect} overlaps {_name(b)} at {b.rect}"
     assert _text_problems(app) == []
-    assert _label_problems(app) == []
+    assert _label_problems(app, labels) == []
 
 
 def _name(e) -> str:
@@ -224,7 +280,7 @@ def test_scale_for_multiplies_the_window_scale_by_the_factor_as_far_as_the_windo
     assert scale_for((1280, 800)) == 1.0
     assert scale_for((1920, 1080)) == 1.15
     assert scale_for((2560, 1440), 1.2) == pytest.approx(1.62)  # 1.35 x 1.2, within 2560/960 and 1440/640
-    assert scale_for((1280, 800), 1.5) == 1.25  # held to 800 / 640 (the editor's room)
+    assert scale_for((1280, 800), 1.5) == 1.25  # held to 800 / 640 (the normal layouts' room)
     assert scale_for((1920, 1080), 2.0) == pytest.approx(1080 / 640)
     assert scale_for((1280, 800), 0.75) == 0.75
     # the training screen's presentation layouts need less room: a 1024 x 768 projector shows 1.5x
@@ -249,9 +305,46 @@ def test_f5_at_1024x768_gives_the_whole_factor_by_folding_the_left_column_into_a
     press(app, sc.panels.settings_button)
     assert not sc.panels.seed_entry.alive()
     editor = sc.cmd_edit_mode()
-    assert app.font_size == round(14 * 1024 / 960)  # the editor needs the room of a 960 x 640 window
+    assert app.font_size == 21  # the editor's presentation layout needs no more room
     editor.close()
     assert app.font_size == 21 and sc.panels.play_button.alive() and sc.panels.play_button.ui_manager is app.ui
+
+
+@pytest.mark.parametrize("view", ["compare", "editor"])
+def test_f5_at_1024x768_gives_the_compare_view_and_the_editor_the_whole_factor(make_app, view):
+    """They were held to the room of a 960 x 640 window: 1.07x. Their presentation layouts
+    fold the pickers and settings (compare) or the panels beside the palette (editor); the
+    cliff's cells keep their size side by side and grow in the editor. F5 again restores the
+    normal layout."""
+    app = make_app("cliff_walking", size=(1024, 768))
+    over = app.open_scene("compare") if view == "compare" else scene(app).cmd_edit_mode()
+    app.run_frames(2)
+
+    def cell() -> int:
+        if view == "compare":
+            return over.sides[0].board.renderer.layout(over.layout.boards[0]).cell
+        return over.renderer.layout(over.layout.board).cell
+
+    def status() -> str:
+        return over.status_text if view == "compare" else over.message
+
+    before = cell()
+    key(app, pygame.K_F5)
+    assert app.zoom == 1.5 and over.layout.scale == 1.5 and app.font_size == 21
+    assert "everything 1.5x larger" in status()
+    if view == "compare":
+        assert over.widgets.agent_dropdowns == [] and over.widgets.play_button.rect.h == round(30 * 1.5)
+        assert cell() >= 0.95 * before  # the columns' width holds them (the pad grew 1.5x too)
+    else:
+        assert "dyn_gamma" not in over.widgets.entries and over.widgets.palette_buttons["#"].rect.h == 45
+        assert cell() > 1.4 * before
+    key(app, pygame.K_F5)
+    assert app.zoom == 1.0 and over.layout.scale == 1.0 and app.font_size == 14 and cell() == before
+    assert "Presentation mode off" in status()
+    if view == "compare":
+        assert len(over.widgets.agent_dropdowns) == 2
+    else:
+        assert "dyn_gamma" in over.widgets.entries and "save_as" in over.widgets.entries
 
 
 def test_f5_makes_every_font_row_and_chart_larger_and_f5_again_restores_them(make_app):
