@@ -279,13 +279,23 @@ def test_human_mode_keeps_each_step_in_view_for_one_frame_time():
     for _ in range(3):
         env.step(RIGHT)
     paced = time.perf_counter() - start
-    start = time.perf_counter()
+    ticks: list[float] = []
+
+    class CountingClock:
+        def __init__(self, clock) -> None:
+            self.clock = clock
+
+        def tick(self, rate: float) -> int:
+            ticks.append(rate)
+            return self.clock.tick(rate)
+
+    env._screen.clock = CountingClock(env._screen.clock)
+    env.step(RIGHT)
     for _ in range(3):
         env.render()  # shown at once: nothing new to pace
-    unpaced = time.perf_counter() - start
     env.close()
-    assert paced >= 0.9 * 3 / fps
-    assert unpaced < 1 / fps
+    assert paced >= 0.9 * 3 / fps  # a lower bound: a busy machine only makes it longer
+    assert ticks == [fps]  # the step waited for its frame; the renders did not
 
 
 # ------------------------------------------------------------------ RecordVideo

@@ -22,11 +22,19 @@ from gridrl.levels import GridLevel, load_level
 REPO = Path(__file__).resolve().parents[2]
 
 
-def play(app, frames: int) -> None:
+def play(app, frames: int, until=None) -> None:
+    """Play ``frames`` frames; with ``until``, then on (up to 50 times as many) until
+    ``until()`` holds: how much a frame trains depends on the machine's load (the budget is
+    what is left of the frame), so a test that needs an episode done waits for it."""
     sc = scene(app)
     if not sc.trainer.playing:
         key(app, pygame.K_SPACE, frames=0)
     app.run_frames(frames)
+    for _ in range(50 * frames):
+        if until is None or until():
+            return
+        app.run_frames(1)
+    raise AssertionError(f"still not so after {51 * frames} frames")
 
 
 # ----------------------------------------------------------------------------- start-up
@@ -51,7 +59,7 @@ def test_pick_level_and_agent_step_and_play(app):
     press(app, sc.panels.step_button)
     assert sc.trainer.session.history.steps == 1
     sc.trainer.speed_index = 7  # fastest
-    play(app, 60)
+    play(app, 60, until=lambda: len(sc.trainer.session.history.episode_returns) > 0)
     key(app, pygame.K_SPACE)  # pause: the charts catch up at once (while playing, 5 times a second)
     after = sc.trainer.insight().Q
     assert not np.array_equal(before, after)
@@ -88,16 +96,15 @@ def test_step_unit_choice(app):
     assert sc.trainer.unit == "update"
 
 
-def test_training_keeps_frames_short_at_fastest(app):
-    """A frame runs units only until the budget is spent, so the window keeps responding."""
+def test_training_runs_every_frame_at_fastest(app):
+    """At the fastest speed every frame trains (at least one unit, however slow the machine);
+    that it stops at the budget is tests/gui/test_logic.py's, on a clock of its own."""
     sc = scene(app)
     sc.trainer.speed_index = 7
     play(app, 30)
     units_before = sc.trainer.units_run
     app.run_frames(10)
-    per_frame = (sc.trainer.units_run - units_before) / 10
-    assert per_frame >= 1
-    assert max(app.frame_times[-10:]) < 0.25  # generous: a loaded CI machine
+    assert sc.trainer.units_run - units_before >= 10
 
 
 def test_slow_speed_runs_units_at_the_rate(app):

@@ -14,6 +14,7 @@ import pytest
 from gridrl.gui import edits
 from gridrl.gui.inspector import num, update_lines
 from gridrl.gui.driver import AFTER_DECAY, FRAME_TARGET, MIN_BUDGET, TrainingDriver
+from gridrl.gui import training
 from gridrl.gui.training import FRAME_BUDGET, Trainer
 from gridrl.levels import LevelError, load_level
 
@@ -73,11 +74,29 @@ def test_dp_backup_written_per_action():
     assert lines[-2].startswith("V(s) ← max_a q(s,a)") and lines[-2].endswith(f"= {num(b['V_new'])}")
 
 
-def test_trainer_respects_its_time_budget():
+class TickingClock:
+    """A perf_counter that moves on by ``tick`` seconds at every reading: time spent is then
+    a count of readings, the same on any machine."""
+
+    def __init__(self, tick: float) -> None:
+        self.now, self.tick = 0.0, tick
+
+    def perf_counter(self) -> float:
+        self.now += self.tick
+        return self.now
+
+
+def test_trainer_stops_at_its_time_budget(monkeypatch):
+    """Units run until the budget is spent, one unit at most beyond it: with a clock that
+    moves 1 ms per reading and three readings per unit (its start, its end, the budget check),
+    a 10 ms budget runs 4 units (3, 6, 9, then 12 ms); a 100 ms one 34."""
+    monkeypatch.setattr(training, "time", TickingClock(0.001))
     t = Trainer(load_level("four_rooms"), "q-learning")
-    t.playing, t.speed_index, t.budget = True, 7, 0.004
-    ran = t.update(1 / 60)
-    assert ran >= 1 and t.last_train_time < 0.004 + 0.05  # one unit at most beyond the budget
+    t.playing, t.speed_index = True, 7
+    t.budget = 0.010
+    assert t.update(1 / 60) == 4
+    t.budget = 0.100
+    assert t.update(1 / 60) == 34
 
 
 def test_trainer_rate_at_slow_speeds():
