@@ -4,7 +4,7 @@ SDL's dummy video driver, after real training.
 Each view (a tabular, a neural and a bandit agent) at 1024 x 768, 1280 x 800 and
 1920 x 1080; presentation mode (F5, ``--scale``) at 1024 x 768 x 1.5, 1280 x 800 x 1.5 and
 1920 x 1080 x 2; the compare view (``gridrl app cliff_walking --compare sarsa q-learning``)
-after 500 episodes. The 1280 x 800 shots keep the names the README has always used. Every
+after 500 episodes, also in presentation mode at 1024 x 768 x 1.5, as is the editor. The 1280 x 800 shots keep the names the README has always used. Every
 PNG is stored with a 256-colour palette when that keeps it under ``MAX_BYTES``.
 ``make screenshots`` runs it.
 """
@@ -62,16 +62,30 @@ def shoot(path: Path, view: str, size: tuple[int, int], zoom: float = 1.0) -> Pa
     return _small(path)
 
 
-def shoot_compare(path: Path, episodes: int = 500) -> Path:
+def shoot_compare(path: Path, episodes: int = 500, size: tuple[int, int] = (1280, 800), zoom: float = 1.0) -> Path:
     """Sarsa beside Q-learning on the cliff, each trained for ``episodes`` episodes in lockstep
     (Figure 6.4: Sarsa's safer path earns more per episode while both explore)."""
-    app = App("cliff_walking", size=(1280, 800))
+    app = App("cliff_walking", size=size)
     try:
+        app.set_zoom(zoom)
         compare = app.open_scene("compare", [("sarsa", {}), ("q-learning", {})], 0)
         for side in compare.sides:
             for _ in range(episodes):
                 side.trainer.advance("episode")
         compare.status(f"Sarsa and Q-learning on the cliff, same seed: {episodes} episodes each.")
+        app.run_frames(90)  # the boards' optimality checks come back from their thread
+        app.save_screenshot(path)
+    finally:
+        app.close()
+    return _small(path)
+
+
+def shoot_editor(path: Path, level: str, size: tuple[int, int], zoom: float) -> Path:
+    """The level editor on ``level`` at ``size`` and presentation factor ``zoom``."""
+    app = App(level, size=size)
+    try:
+        app.set_zoom(zoom)
+        app.scenes[0].cmd_edit_mode()
         app.run_frames(20)
         app.save_screenshot(path)
     finally:
@@ -94,6 +108,8 @@ def main() -> int:
     for name, (view, size, zoom) in PRESENTATION.items():
         shots.append(shoot(DOCS / f"{name}.png", view, size, zoom))
     shots.append(shoot_compare(DOCS / "app_compare.png"))
+    shots.append(shoot_compare(DOCS / "app_compare_presentation_1024x768.png", size=(1024, 768), zoom=1.5))
+    shots.append(shoot_editor(DOCS / "app_editor_presentation_1024x768.png", "four_rooms", (1024, 768), 1.5))
     for path in shots:
         print(f"{path.relative_to(DOCS.parent)}: {path.stat().st_size // 1000} kB")
     return 0
