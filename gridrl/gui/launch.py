@@ -34,7 +34,14 @@ def open_window(
     if headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         os.environ["SDL_AUDIODRIVER"] = "dummy"
+    from threadpoolctl import threadpool_limits
+
     from gridrl.gui.app import App
+
+    # The app's matrices are small (a policy check on a few hundred cells); OpenBLAS's threads
+    # spin after each product on every core, and took the frame's core: PPO on four_rooms had
+    # p95 18-20 ms and max 110-120 ms with them, 16 ms and 57-82 ms without.
+    threadpool_limits(1, user_api="blas")
 
     app = App(level, size=size)
     try:

@@ -78,3 +78,13 @@ def test_python_dash_m_gridrl_and_main_py_run_the_same_app():
                               cwd=REPO, capture_output=True, text=True, timeout=120)  # fmt: skip
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.strip() == "gridrl: 2 frames on corridor (Corridor) with value-iteration"
+
+
+def test_the_app_keeps_openblas_to_one_thread(capsys):
+    """OpenBLAS's threads spin on every core after a product and took the frame's core (a
+    policy check under the board): the app limits them to one."""
+    from threadpoolctl import threadpool_info  # noqa: PLC0415
+
+    assert main(["app", "corridor", "--headless", "--frames", "1"]) == 0
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
