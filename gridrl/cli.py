@@ -587,10 +587,24 @@ def _compare_agent(text: str, common: dict[str, str]) -> tuple[str, dict[str, st
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    """Open the level editor on LEVEL, or on a new 5x5 grid."""
+    """Open the level editor on LEVEL, or on a new 5x5 grid: also when LEVEL names a .yaml
+    file that does not exist yet, which Save then writes."""
     if args.level is None:
         return _open_window(args, lambda scene: scene.cmd_new_level("5x5"))
+    new_file = Path(args.level)
+    if new_file.suffix.lower() in (".yaml", ".yml") and not new_file.exists():
+        return _open_window(argparse.Namespace(**{**vars(args), "level": None}), lambda scene: _new_level_in(scene, new_file))
     return _open_window(args, lambda scene: scene.cmd_edit_mode())
+
+
+def _new_level_in(scene: Any, path: Path) -> None:
+    """The editor on a new 5x5 grid named after ``path``, where Save will write it."""
+    from gridrl.gui.editor_model import new_grid  # noqa: PLC0415 - pygame comes with the window
+
+    editor = scene.cmd_edit_mode()
+    editor.start_new(new_grid(5, 5, name=path.stem.replace("_", " ").capitalize()))
+    editor.model.path = path
+    editor.say(f"A new level: paint a start (S) and a goal (G); Save (Ctrl+S) writes {path}.")
 
 
 def _open_window(args: argparse.Namespace, prepare: Any, **play: Any) -> int:

@@ -379,7 +379,9 @@ class EditorView:
         title, color = ("✓ valid level", THEME["goal"]) if v.ok else ("✗ not valid yet", THEME["hazard"])
         rtext.blit(surface, title, px(15), color, (r.x, y), anchor="topleft", bold=True, max_width=r.w)
         y += px(24)
-        status = "unsaved changes" if self.scene.model.dirty else "saved" if self.scene.model.path else "new, no edits yet"
+        path = self.scene.model.path
+        status = ("unsaved changes" if self.scene.model.dirty else "saved" if path and path.exists()
+                  else "new, not saved yet" if path else "new, no edits yet")  # fmt: skip
         where = f" · {self.scene.model.path.name}" if self.scene.model.path else ""
         rtext.blit(surface, status + where, px(13), THEME["text_muted"], (r.x, y), anchor="topleft", max_width=r.w)
         y += px(22)

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from gridrl.cli import main
+from gridrl.levels import load_level
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -88,3 +89,35 @@ def test_the_app_keeps_openblas_to_one_thread(capsys):
     assert main(["app", "corridor", "--headless", "--frames", "1"]) == 0
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
+
+
+def test_edit_a_file_that_does_not_exist_yet_starts_a_new_grid_that_saves_there(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "my_maze.yaml"
+
+    def save_then_look(app):  # the editor's Save, as Ctrl+S does it
+        editor = app.find("edit")
+        assert editor.model.path == path and editor.model.level.name == "My maze"
+        editor.model.apply(paint(paint(editor.model.level, (0, 0), "S"), (4, 4), "G"))
+        editor.cmd_save_level()
+
+    from gridrl.gui import app as app_module  # noqa: PLC0415
+    from gridrl.gui.editor_model import paint  # noqa: PLC0415
+
+    real = app_module.App
+    monkeypatch.setattr(app_module, "App", lambda *a, **k: _after_prepare(real(*a, **k), save_then_look))
+    assert main(["edit", str(path), "--headless", "--frames", "2"]) == 0
+    assert "in the level editor on My maze" in capsys.readouterr().out
+    assert load_level(str(path)).name == "My maze"
+
+
+def _after_prepare(app, act):
+    """``app`` whose first frame runs ``act(app)`` (after the command's own preparation)."""
+    tick = app.tick
+
+    def first(*args, **kwargs):
+        app.tick = tick
+        act(app)
+        return tick(*args, **kwargs)
+
+    app.tick = first
+    return app
