@@ -84,14 +84,22 @@ def open_lesson(
 ) -> App:
     """The app on a lesson's level (loaded by the lesson, not read again; ``named`` in the
     level picker) with its first run's agents, settings and seed, the explanation shown first
-    in a dialog: two agents in the compare view, trained in lockstep on one chart as the
-    lesson's figure compares them, else the first in the training view. The student then
-    steps or plays it."""
+    in a dialog: two agents (or the first two of more, the status line naming the others) in
+    the compare view, trained in lockstep on one chart as the lesson's figure compares them,
+    one in the training view. The student then steps or plays it."""
     app = App(level, size, named)
     train = app.scenes[0]
     train.use_agent(*agents[0], seed)  # the compare view's Esc goes back to it
-    shown = app.open_scene("compare", list(agents), seed) if len(agents) == 2 else train
+    shown = app.open_scene("compare", list(agents[:2]), seed) if len(agents) >= 2 else train
     paragraphs = (html.escape(" ".join(p.split())) for p in explanation.split("\n\n"))  # YAML's line breaks: not ours
     app.show_message(title, "<br><br>".join(paragraphs))
-    shown.status(f"Lesson: {title}. Press Space to play, S to step, F1 for every shortcut.")
+    others = "; ".join(_spec_text(name, params) for name, params in agents[2:])
+    more = f" The lesson also runs {others}: set a board to it with ⚙ Agents or its picker." if others else ""
+    shown.status(f"Lesson: {title}. Press Space to play, S to step, F1 for every shortcut.{more}")
     return app
+
+
+def _spec_text(name: str, params: dict[str, Any]) -> str:
+    """``sarsa (alpha=0.1)``: an agent and the settings a lesson gives it."""
+    settings = ", ".join(f"{k}={v}" for k, v in params.items())
+    return f"{name} ({settings})" if settings else name

@@ -170,6 +170,16 @@ def test_gui_opens_a_one_agent_lesson_with_its_seed_in_the_training_view(gui_les
     assert app.scenes[0].levels.level_label() == "windy_gridworld"
 
 
+def test_gui_compares_the_first_two_of_three_runs_and_names_the_third(gui_lesson):
+    """Figure 2.2 compares three epsilons: the compare view shows the first two, and the
+    status line names the third and how to show it (it opened one agent alone before)."""
+    app, _ = gui_lesson("figure_2_2")
+    compare = app.find("compare")
+    assert [(s.trainer.agent_name, s.trainer.session.agent.config.epsilon) for s in compare.sides] == [
+        ("epsilon-greedy", 0.0), ("epsilon-greedy", 0.01)]  # fmt: skip
+    assert "also runs epsilon-greedy (epsilon=0.1" in compare.status_text
+
+
 def test_compare_writes_curves_with_a_confidence_band(capsys, tmp_path):
     code, out, err = run(capsys, "compare", "cliff_walking", "--agents", "sarsa,q-learning",
                          "--set", "epsilon=0.1", "--set", "q-learning.alpha=0.5", "--set", "sarsa.alpha=0.5",
