@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from gridrl.envs.model import N_ACTIONS, TabularModel
+from gridrl.envs.model import N_ACTIONS, ChangeSchedule, TabularModel
 from gridrl.envs.observation import ObservationEncoder, ObsMode
 from gridrl.levels import Action, GridLevel, load_level
 
@@ -60,6 +60,15 @@ class GridWorldEnv(gym.Env):
     ``max_steps`` (a time limit, not a terminal state: bootstrap from it). The env truncates
     by itself, so it needs no ``TimeLimit`` wrapper.
 
+    ## Scheduled Changes
+    A level's ``changes`` replace its layout once the env has taken ``at_step`` steps in all,
+    counted since it was made, across episodes and resets (:class:`ChangeSchedule`). The
+    step that reaches ``at_step`` is still played on the old layout; its info has
+    ``level_changed: True``, and from then on ``model`` is the new layout's (and ``render``
+    draws it). The agent stays on its cell, unless that cell became a wall or a
+    terminal cell: then the step is ``truncated`` (the world, not the agent, ended the
+    episode: no reward is paid for it), and the next ``reset`` starts on a start cell.
+
     ## Rendering
     ``render_mode="ansi"``: the layout as text, the agent as ``@``. ``"rgb_array"``: the app's
     board (:mod:`gridrl.render.frames`) as an ``(H, W, 3)`` uint8 frame, with the agent, the
@@ -85,15 +94,13 @@ class GridWorldEnv(gym.Env):
             raise ValueError(f"GridWorldEnv needs a gridworld level; '{loaded.name}' is a bandit")
         self.render_mode = check_render_mode(render_mode)
         self.level = loaded
-        self.model = TabularModel.from_level(loaded)
+        self.schedule = ChangeSchedule(loaded)
+        self._use(TabularModel.from_level(loaded))
         self.encoder = ObservationEncoder(obs, *self.model.shape)
         self._index_obs = obs == "index"
         self.observation_space = self.encoder.space
         self.action_space = spaces.Discrete(N_ACTIONS)
         self.max_steps = loaded.max_steps
-        self._starts = self.model.grid.start_cells
-        self._cum = self.model.cumulative()
-        self._table: dict[int, tuple[tuple[float, int, float, bool], ...]] = {}
         self.s: int | None = None
         self.t = 0
         # Frames only: the episode's trail, its last reward and return, and the render layer's
@@ -108,6 +115,13 @@ class GridWorldEnv(gym.Env):
         self._reward: float | None = None
         self._return = 0.0
         self._screen: Screen | None = None
+
+    def _use(self, model: TabularModel) -> None:
+        """Sample from ``model`` from now on (the level's, or its layout after a change)."""
+        self.model = model
+        self._starts = model.grid.start_cells
+        self._cum = model.cumulative()
+        self._table: dict[int, tuple[tuple[float, int, float, bool], ...]] = {}
 
     def _outcomes(self, s: int, a: int) -> tuple[tuple[float, int, float, bool], ...]:
         """(cumulative prob, s', r, terminated) of each possible outcome, cached as plain Python
@@ -185,10 +199,18 @@ class GridWorldEnv(gym.Env):
         self.s = s_next
         self.t += 1
         truncated = self.t >= self.max_steps and not terminated
+        info: dict[str, Any] = {"prob": p}
+        changed = self.schedule.tick()
+        if changed is not None:
+            self._use(changed)
+            if self._trail is not None:
+                self._trail.set_level(changed.level)
+            info["level_changed"] = True
+            truncated = truncated or (bool(changed.wall[s_next] or changed.terminal[s_next]) and not terminated)
         obs = s_next if self._index_obs else self.encoder.one(s_next)
         if self.render_mode == "human":
             self._frame(paced=True)
-        return obs, r, terminated, truncated, {"prob": p}
+        return obs, r, terminated, truncated, info
 
     def render(self) -> str | np.ndarray | None:
         """The board as text (``"ansi"``), as an RGB frame (``"rgb_array"``), or shown in the
@@ -214,7 +236,7 @@ class GridWorldEnv(gym.Env):
         if self._screen is None:
             self._screen = frames.Screen(self.render_mode, f"gridrl: {self.level.name}", self.metadata["render_fps"])
         trail = self._trail.cells if self._trail is not None else []
-        frame = frames.gridworld_frame(self.level, self.s, trail, self.t, self._reward, self._return)
+        frame = frames.gridworld_frame(self.model.level, self.s, trail, self.t, self._reward, self._return)
         return self._screen.output(frame, paced)
 
     def close(self) -> None:

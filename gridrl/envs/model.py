@@ -8,6 +8,11 @@ Storage is per outcome, not dense: for each ``(s, a)`` a short list of ``K`` out
 ``(next_state, prob, reward)``. ``K`` is 1 on a deterministic level and 3 when it slips
 (times the number of start cells where a tile teleports to a random start). A dense
 ``P`` of shape ``(S, A, S)`` is built on request for small levels only.
+
+A level with scheduled changes (``changes:``, Sutton & Barto's blocking and shortcut mazes)
+has one model per layout: :meth:`TabularModel.from_level` describes the level as it starts,
+``TabularModel.from_level(level.after_changes(k))`` the level after its k-th change, and
+:class:`ChangeSchedule` tells an environment when to switch from one to the next.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ class TabularModel:
     ``P[s, a, s'] = sum_k prob[s, a, k] * [next_state[s, a, k] == s']`` and
     ``R[s, a] = sum_k prob[s, a, k] * reward[s, a, k]``. Terminal states (and walls, which
     are never entered) loop on themselves with reward 0, so ``v(terminal) = 0``.
+
+    It is the model of ``level.layout``, the level as it starts: scheduled changes are not
+    in it (see the module docstring for the model after a change).
     """
 
     level: GridLevel
@@ -107,6 +115,29 @@ class TabularModel:
     def cumulative(self) -> np.ndarray:
         """(S, A, K) cumulative outcome probabilities, for inverse-CDF sampling."""
         return np.cumsum(self.prob, axis=-1)
+
+
+class ChangeSchedule:
+    """An environment's clock for its level's scheduled changes.
+
+    ``steps`` counts the environment's steps since it was made, across episodes (the book's
+    blocking maze changes "after 1000 time steps", not in the 1000th step of an episode);
+    ``made`` is how many changes have been made. Each change is made once, at its step.
+    """
+
+    def __init__(self, level: GridLevel) -> None:
+        self.level = level
+        self.steps = 0
+        self.made = 0
+
+    def tick(self) -> TabularModel | None:
+        """Count one step; the model of the level after the change due at it, or None."""
+        self.steps += 1
+        changes = self.level.changes
+        if self.made < len(changes) and self.steps >= changes[self.made].at_step:
+            self.made += 1
+            return TabularModel.from_level(self.level.after_changes(self.made))
+        return None
 
 
 def _outcomes(level: GridLevel, grid: GridArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from gridrl.envs.model import N_ACTIONS, TabularModel
+from gridrl.envs.model import N_ACTIONS, ChangeSchedule, TabularModel
 from gridrl.envs.observation import ObservationEncoder, ObsMode
 from gridrl.levels import GridLevel, load_level
 
@@ -22,6 +22,12 @@ class GridWorldVectorEnv(VectorEnv):
     the first one of its next episode; the observation it ended on is in
     ``infos["final_obs"]`` (valid where ``infos["_final_obs"]`` is True). An agent that
     bootstraps on truncation reads V(final_obs) there, never V of the new start.
+
+    A level's scheduled changes happen in every copy at once, when ``step`` has been called
+    ``at_step`` times since the env was made (each call is one step of each copy); that
+    step's infos hold ``level_changed`` (and ``_level_changed``), True for every copy. As in
+    :class:`~gridrl.envs.gridworld.GridWorldEnv`, a copy whose cell became a wall or a terminal
+    cell is truncated there (and starts anew on a start cell of the new layout).
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
@@ -38,7 +44,8 @@ class GridWorldVectorEnv(VectorEnv):
         if not isinstance(loaded, GridLevel):
             raise ValueError(f"a gridworld vector env needs a gridworld level; '{loaded.name}' is a bandit")
         self.level = loaded
-        self.model = TabularModel.from_level(loaded)
+        self.schedule = ChangeSchedule(loaded)
+        self._use(TabularModel.from_level(loaded))
         self.encoder = ObservationEncoder(obs, *self.model.shape)
         self.num_envs = num_envs
         self.single_observation_space = self.encoder.space
@@ -46,11 +53,15 @@ class GridWorldVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.max_steps = loaded.max_steps
-        self._cum = self.model.cumulative()
-        self._starts = self.model.grid.start_cells
         self._rng = np.random.default_rng()
         self.s = np.zeros(num_envs, dtype=np.int64)
         self.t = np.zeros(num_envs, dtype=np.int64)
+
+    def _use(self, model: TabularModel) -> None:
+        """Sample from ``model`` from now on (the level's, or its layout after a change)."""
+        self.model = model
+        self._cum = model.cumulative()
+        self._starts = model.grid.start_cells
 
     def _start_states(self, n: int) -> np.ndarray:
         return self._starts[self._rng.integers(len(self._starts), size=n)]
@@ -90,10 +101,15 @@ class GridWorldVectorEnv(VectorEnv):
         self.t += 1
         terminated = m.terminal[s_next]
         truncated = (self.t >= self.max_steps) & ~terminated
-        done = terminated | truncated
         infos: dict[str, Any] = {}
+        changed = self.schedule.tick()
+        if changed is not None:
+            self._use(changed)
+            truncated |= (changed.wall[s_next] | changed.terminal[s_next]) & ~terminated
+            infos["level_changed"] = infos["_level_changed"] = np.ones(self.num_envs, dtype=bool)
+        done = terminated | truncated
         if done.any():
-            infos = {"final_obs": self.encoder.batch(s_next), "_final_obs": done}
+            infos.update(final_obs=self.encoder.batch(s_next), _final_obs=done)
             s_next[done] = self._start_states(int(done.sum()))
             self.t[done] = 0
         self.s = s_next

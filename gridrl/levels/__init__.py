@@ -3,6 +3,23 @@
 >>> from gridrl.levels import load_level
 >>> load_level("cliff_walking").shape
 (4, 12)
+
+The file format is the README's "Levels" section. A gridworld may also schedule changes to
+its layout (Sutton & Barto's blocking and shortcut mazes, Examples 8.2 and 8.3)::
+
+    changes:                 # optional, in increasing at_step
+    - at_step: 1000          # after the env's 1000th step in all (across episodes)
+      layout: |              # the whole layout from then on: same size, same legend,
+        ........G            # still a start (and a goal, if the level had one)
+        .########
+
+Each change replaces the whole layout, so a reader sees the maze as it will be rather than a
+list of cells to patch. The environments make the change (:class:`gridrl.envs.GridWorldEnv`
+says how, and what happens to an agent whose cell became a wall); ``level.after_changes(k)``
+is the level after its first k changes:
+
+>>> load_level("blocking_maze").after_changes(1).layout[3]
+'.########'
 """
 
 from __future__ import annotations
@@ -18,6 +35,7 @@ from gridrl.levels.model import (
     BanditLevel,
     BernoulliArm,
     Budget,
+    Change,
     Dynamics,
     GaussianArm,
     GridLevel,
@@ -79,7 +97,7 @@ def level_warnings(level: Level) -> list[str]:
 
 
 __all__ = [
-    "ACTION_DELTAS", "Action", "BanditLevel", "BernoulliArm", "BUNDLED_DIR", "Budget", "Dynamics",
+    "ACTION_DELTAS", "Action", "BanditLevel", "BernoulliArm", "BUNDLED_DIR", "Budget", "Change", "Dynamics",
     "GaussianArm", "GridArrays", "GridLevel", "Level", "LevelError", "Nonstationary", "Recommended",
     "Testbed", "TileKind", "atomic_folder", "atomic_write_text", "bundled_level_names", "check_replaceable", "compile_grid", "level_path",
     "level_to_yaml", "level_warnings", "load_level", "parse_level", "read_level_file",

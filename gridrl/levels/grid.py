@@ -158,7 +158,16 @@ def goal_cells(arrays: GridArrays) -> np.ndarray:
 
 
 def grid_warnings(level: GridLevel) -> list[str]:
-    """Problems that do not stop a level from loading, e.g. a goal no start can reach."""
+    """Problems that do not stop a level from loading, e.g. a goal no start can reach; those
+    of a scheduled change's layout name the change."""
+    found = _layout_warnings(level)
+    for k, change in enumerate(level.changes, start=1):
+        found += [f"after change {k} (step {change.at_step:,}): {warning}"
+                  for warning in _layout_warnings(level.after_changes(k))]  # fmt: skip
+    return found
+
+
+def _layout_warnings(level: GridLevel) -> list[str]:
     arrays = compile_grid(level)
     goals = goal_cells(arrays)
     if goals.size == 0:

@@ -8,7 +8,7 @@ saving in :mod:`gridrl.levels.save`, and the movement rules in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import IntEnum
 from typing import Literal, Union
 
@@ -135,8 +135,20 @@ def recommended_for(level: Level, agent: str) -> Recommended | None:
 
 
 @dataclass(frozen=True)
+class Change:
+    """A scheduled change (``changes:`` in the level file): once the environment has taken
+    ``at_step`` steps in all (counted since it was made, across episodes), ``layout`` replaces
+    the whole layout. Sutton & Barto's blocking and shortcut mazes (Examples 8.2, 8.3) move a
+    wall this way, to test whether a learnt model notices that the world changed."""
+
+    at_step: int
+    layout: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class GridLevel:
-    """A gridworld level. ``legend`` holds the file's legend entries, resolved."""
+    """A gridworld level. ``legend`` holds the file's legend entries, resolved; ``layout`` is
+    the level as it starts, ``changes`` the later layouts, in increasing ``at_step``."""
 
     name: str
     layout: tuple[str, ...]
@@ -144,7 +156,16 @@ class GridLevel:
     dynamics: Dynamics = field(default_factory=Dynamics)
     description: str = ""
     recommended: tuple[Recommended, ...] = ()
+    changes: tuple[Change, ...] = ()
     kind: Literal["gridworld"] = "gridworld"
+
+    def after_changes(self, k: int) -> GridLevel:
+        """The level as it is once its first ``k`` changes are made (0: as it starts), with no
+        changes left to come: ``TabularModel.from_level(level.after_changes(k))`` is its model."""
+        if not 0 <= k <= len(self.changes):
+            raise ValueError(f"level '{self.name}' has {len(self.changes)} changes, not {k}")
+        layout = self.changes[k - 1].layout if k else self.layout
+        return replace(self, layout=layout, changes=())
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -34,11 +34,13 @@ from gridrl.levels.marked_yaml import (
     string,
     suggest,
 )
+from gridrl.levels.grid import compile_grid, goal_cells
 from gridrl.levels.model import (
     Arm,
     BanditLevel,
     BernoulliArm,
     Budget,
+    Change,
     Dynamics,
     GaussianArm,
     GridLevel,
@@ -66,7 +68,7 @@ MAX_EPISODE_STEPS = 1_000_000_000
 #: The largest recommended training budget, in any unit.
 MAX_BUDGET = 1_000_000_000
 
-GRID_KEYS = ("kind", "name", "description", "layout", "legend", "dynamics", "recommended")
+GRID_KEYS = ("kind", "name", "description", "layout", "legend", "dynamics", "changes", "recommended")
 BANDIT_KEYS = ("kind", "name", "description", "arms", "testbed", "steps", "nonstationary", "recommended")
 TILE_KEYS = ("wall", "start", "terminal", "reward", "teleport", "exit_reward", "exit_to", "wind")
 DYNAMICS_KEYS = ("gamma", "step_reward", "bump_reward", "slip", "max_steps")
@@ -74,6 +76,7 @@ GAUSSIAN_KEYS = ("name", "distribution", "mean", "std")
 BERNOULLI_KEYS = ("name", "distribution", "p")
 TESTBED_KEYS = ("arms", "mean", "std", "reward_std")
 NONSTATIONARY_KEYS = ("walk_std",)
+CHANGE_KEYS = ("at_step", "layout")
 RECOMMENDED_KEYS = ("hyperparameters", "budget")
 
 
@@ -147,8 +150,7 @@ def _grid_level(ctx: Context, document: MarkedMap, name: str, description: str) 
     _check_targets(ctx, level, document)
     dynamics = mapping(ctx, document.get("dynamics"), document.nodes.get("dynamics"), "'dynamics'",
                        null_is_empty=True)  # fmt: skip
-    level = replace(level, dynamics=_dynamics(ctx, dynamics))
-    return level
+    return replace(level, dynamics=_dynamics(ctx, dynamics), changes=_changes(ctx, level, document))
 
 
 def _layout(ctx: Context, value: Any, node: yaml.Node) -> tuple[tuple[str, ...], list[int]]:
@@ -285,8 +287,10 @@ def _dynamics(ctx: Context, dyn: MarkedMap) -> Dynamics:
     )
 
 
-def _check_tiles(ctx: Context, level: GridLevel, row_lines: list[int]) -> None:
-    """Unknown characters, and at least one start cell."""
+def _check_tiles(
+    ctx: Context, level: GridLevel, row_lines: list[int], what: str = "the layout", node: yaml.Node | None = None
+) -> None:
+    """Unknown characters, and at least one start cell; ``what`` names the layout (at ``node``)."""
     known = set(BUILTIN_TILES) | {kind.char for kind in level.legend}
     used = set().union(*map(set, level.layout))
     unknown = used - known
@@ -303,13 +307,19 @@ def _check_tiles(ctx: Context, level: GridLevel, row_lines: list[int]) -> None:
         )
     if not any(level.tile(ch).start for ch in used):
         ctx.fail(
-            "the layout has no start cell: put an 'S' where the agent begins "
-            "(or give a legend tile 'start: true')"
+            f"{what} has no start cell: put an 'S' where the agent begins "
+            "(or give a legend tile 'start: true')",
+            node,
         )
 
 
-def _check_targets(ctx: Context, level: GridLevel, document: MarkedMap) -> None:
-    """Teleport and exit targets must name one cell (or a start tile) that is not a wall."""
+def _check_targets(
+    ctx: Context, level: GridLevel, document: MarkedMap, what: str = "", node: yaml.Node | None = None
+) -> None:
+    """Teleport and exit targets must name one cell (or a start tile) that is not a wall.
+
+    A problem is placed at the tile's legend entry, or at ``node`` (a change's layout, named
+    by ``what``) when one is given."""
     legend = document.get("legend") or {}
     key_nodes = {
         raw_scalar(k, node): node for k, node in getattr(legend, "key_nodes", {}).items()
@@ -320,7 +330,48 @@ def _check_targets(ctx: Context, level: GridLevel, document: MarkedMap) -> None:
                 continue
             problem = target_problem(level, target)
             if problem:
-                ctx.fail(f"{key} target '{target}' of tile '{kind.char}' {problem}", key_nodes.get(kind.char))
+                ctx.fail(f"{what}{key} target '{target}' of tile '{kind.char}' {problem}",
+                         node or key_nodes.get(kind.char))  # fmt: skip
+
+
+def _changes(ctx: Context, level: GridLevel, document: MarkedMap) -> tuple[Change, ...]:
+    """The ``changes:`` block: a list of ``{at_step: N, layout: |...}``, in increasing
+    ``at_step``. Each layout replaces the whole layout, so it has the level's size and passes
+    the layout's own checks; and it keeps a goal if the level starts with one."""
+    value, node = document.get("changes"), document.nodes.get("changes")
+    if value is None:
+        return ()
+    if not isinstance(value, MarkedSeq):
+        ctx.fail("'changes' must be a list: '- at_step: N' with a whole new 'layout: |' under each, "
+                 f"got {describe(value)}", node)  # fmt: skip
+    has_goal = goal_cells(compile_grid(level)).size > 0
+    changes: list[Change] = []
+    for i, (item, item_node) in enumerate(zip(value, value.nodes), start=1):
+        spec = mapping(ctx, item, item_node, f"change {i}")
+        check_keys(ctx, spec, CHANGE_KEYS, f"change {i}")
+        at_step = integer(ctx, spec, "at_step", None, low=1, high=MAX_BUDGET)
+        if at_step is None or spec.get("layout") is None:
+            ctx.fail(f"change {i} needs 'at_step: N', the step it happens at, and 'layout: |', "
+                     "the whole layout from then on", item_node)  # fmt: skip
+        if changes and at_step <= changes[-1].at_step:
+            ctx.fail(f"change {i} is at step {at_step:,}, not after change {i - 1} at step "
+                     f"{changes[-1].at_step:,}: list the changes in increasing order of at_step",
+                     spec.nodes["at_step"])  # fmt: skip
+        layout_node = spec.nodes["layout"]
+        rows, row_lines = _layout(ctx, spec["layout"], layout_node)
+        what = f"change {i}'s layout"
+        if (len(rows), len(rows[0])) != level.shape:
+            ctx.fail(f"{what} is {len(rows)} x {len(rows[0])} but the level's is {level.shape[0]} x "
+                     f"{level.shape[1]}; a change replaces the whole layout, so give it the same size",
+                     layout_node)  # fmt: skip
+        after = replace(level, layout=rows)
+        _check_tiles(ctx, after, row_lines, what, layout_node)
+        _check_targets(ctx, after, document, f"{what}: ", layout_node)
+        if has_goal and goal_cells(compile_grid(after)).size == 0:
+            ctx.fail(f"{what} has no goal left: keep a 'G' (or a terminal tile with a positive reward) "
+                     "so the episodes can still end well", layout_node)  # fmt: skip
+        changes.append(Change(at_step, rows))
+    return tuple(changes)
 
 
 def target_problem(level: GridLevel, target: str) -> str | None:

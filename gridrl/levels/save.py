@@ -73,6 +73,11 @@ def level_document(level: Level) -> dict[str, Any]:
         }
         if dynamics:
             doc["dynamics"] = dynamics
+        if level.changes:
+            doc["changes"] = [
+                {"at_step": change.at_step, "layout": _Block("\n".join(change.layout) + "\n")}
+                for change in level.changes
+            ]
     else:
         assert isinstance(level, BanditLevel)
         if level.testbed is not None:

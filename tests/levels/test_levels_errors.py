@@ -275,7 +275,7 @@ def test_unknown_top_level_key_did_you_mean(level_error) -> None:
     )
     assert "unknown key 'dynamcs' in a gridworld level" in err.problem
     assert "Did you mean 'dynamics'?" in err.problem
-    assert "Allowed keys: kind, name, description, layout, legend, dynamics, recommended." in err.problem
+    assert "Allowed keys: kind, name, description, layout, legend, dynamics, changes, recommended." in err.problem
     assert (err.line, err.column) == (4, 1)
 
 

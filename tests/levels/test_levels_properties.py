@@ -19,6 +19,7 @@ from gridrl.levels import (
     GaussianArm,
     GridLevel,
     Budget,
+    Change,
     LevelError,
     Nonstationary,
     Recommended,
@@ -153,7 +154,22 @@ def grid_levels(draw: st.DrawFn) -> GridLevel:
         dynamics=draw(_dynamics()),
         description=draw(description_text),
         recommended=draw(_recommended("gridworld")),
+        changes=draw(_changes(cells, cols)),
     )
+
+
+def _changes(cells: list[str], cols: int) -> st.SearchStrategy[tuple[Change, ...]]:
+    """Scheduled changes that turn floor into wall and back: starts, goals and targets stay."""
+    flips = st.lists(st.booleans(), min_size=len(cells), max_size=len(cells))
+    layouts = st.lists(flips, max_size=3).map(lambda masks: [
+        [{".": "#", "#": "."}.get(c, c) if flip else c for c, flip in zip(cells, mask)] for mask in masks])
+    steps = st.lists(st.integers(1, 10**9), max_size=3, unique=True).map(sorted)
+
+    def build(pair: tuple[list[int], list[list[str]]]) -> tuple[Change, ...]:
+        return tuple(Change(step, tuple("".join(flat[i : i + cols]) for i in range(0, len(flat), cols)))
+                     for step, flat in zip(*pair))  # fmt: skip
+
+    return st.tuples(steps, layouts).map(build)
 
 
 def _winds() -> st.SearchStrategy[tuple[int, int]]:
