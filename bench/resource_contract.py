@@ -29,7 +29,7 @@ name, n = sys.argv[1], int(sys.argv[2])
 rows = ["S" + "." * (n - 1)] + ["." * n] * (n - 2) + ["." * (n - 1) + "G"]
 level = parse_level("kind: gridworld\\nname: open\\nlayout: |\\n" + "".join(f"  {r}\\n" for r in rows))
 family = REGISTRY[name].family
-unit = {"dp": "update", "tabular": "episode", "deep": "update"}[family]
+unit = {"dp": "update", "tabular": "episode", "prediction": "episode", "deep": "update"}[family]
 start = time.perf_counter()
 try:
     agent = make_agent(name, level, seed=0)

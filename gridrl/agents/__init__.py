@@ -39,9 +39,11 @@ BACKUPS = {
     "dqn": "a Q-network fitted to r + gamma max_a' Q_target(s',a') on replayed minibatches",
     "actor-critic": "a policy network moved along advantages from a learnt critic V(s)",
     "policy-gradient": "a policy network moved along whole returns less a baseline, without a critic: no Q",
+    "prediction": "V(s) of a fixed policy moves towards a target: r + gamma V(s'), an n-step or lambda-return, or G",
 }
 _TABULAR_LIVE = frozenset({"alpha", "epsilon", "epsilon_decay", "epsilon_min"})
 _DP_LIVE = frozenset({"theta", "in_place", "max_sweeps"})
+_PREDICTION_LIVE = frozenset({"alpha"})
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class AgentInfo:
 
     target: str  #: "module:Class" under gridrl.agents
     kinds: tuple[str, ...]  #: the class's ``level_kinds``
-    family: str  #: "dp", "tabular", "bandit" or "deep": the base class it builds on
+    family: str  #: "dp", "tabular", "prediction", "bandit" or "deep": the base class it builds on
     #: The kind of update it makes, one of :data:`BACKUPS`: how the inspector explains it.
     backup: str = ""
     #: Hyperparameters the agent reads from its config at every use, so a new value can be
@@ -85,6 +87,10 @@ REGISTRY: dict[str, AgentInfo] = {
     "dyna-q": AgentInfo("dyna_q:DynaQ", GRID, "tabular", "td", _TABULAR_LIVE | {"planning_steps"}),
     "dyna-q-plus": AgentInfo("dyna_q_plus:DynaQPlus", GRID, "tabular", "td", _TABULAR_LIVE | {"planning_steps", "kappa"}),
     "prioritized-sweeping": AgentInfo("prioritized_sweeping:PrioritizedSweeping", GRID, "tabular", "td", _TABULAR_LIVE | {"planning_steps", "theta"}),
+    "td-prediction": AgentInfo("td_prediction:TDPrediction", GRID, "prediction", "prediction", _PREDICTION_LIVE),
+    "mc-prediction": AgentInfo("mc_prediction:MCPrediction", GRID, "prediction", "prediction", _PREDICTION_LIVE),
+    "n-step-td": AgentInfo("n_step_td:NStepTD", GRID, "prediction", "prediction", _PREDICTION_LIVE | {"n"}),
+    "td-lambda": AgentInfo("td_lambda:TDLambda", GRID, "prediction", "prediction", _PREDICTION_LIVE | {"lam"}),
     "dqn": AgentInfo("dqn:DQN", GRID + BANDIT, "deep", "dqn"),
     "reinforce": AgentInfo("reinforce:Reinforce", GRID + BANDIT, "deep", "policy-gradient"),
     "actor-critic": AgentInfo("actor_critic:ActorCritic", GRID + BANDIT, "deep", "actor-critic"),

@@ -161,9 +161,13 @@ def test_in_place_and_synchronous_value_iteration_agree(level):
     assert ordered.sweeps <= sync.sweeps
 
 
+#: Deterministic levels with a goal where delay costs (gamma < 1 or a step cost): on the random
+#: walks (gamma = 1, no step cost) bumping into the edge is as good as walking, so v* has no
+#: shortest path to prefer.
 DETERMINISTIC = [
     n for n in GRID_LEVELS
     if (m := TabularModel.from_level(n)).next_state.shape[2] == 1 and (m.grid.chars == "G").any()
+    and (m.gamma < 1 or m.level.dynamics.step_reward < 0)
 ]  # fmt: skip
 
 

@@ -14,11 +14,13 @@ from gridrl.agents import BACKUPS, REGISTRY, agent_class, make_agent
 from gridrl.agents.common.bandit import BanditAgent
 from gridrl.agents.common.deep import DeepAgent
 from gridrl.agents.common.dp import DynamicProgramming
+from gridrl.agents.common.prediction import TabularPrediction
 from gridrl.agents.common.tabular import TabularControl
 from gridrl.levels import load_level
 
 REPO = Path(__file__).resolve().parents[2]
-FAMILY_BASE = {"dp": DynamicProgramming, "tabular": TabularControl, "bandit": BanditAgent, "deep": DeepAgent}
+FAMILY_BASE = {"dp": DynamicProgramming, "tabular": TabularControl, "prediction": TabularPrediction,
+               "bandit": BanditAgent, "deep": DeepAgent}
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))
@@ -55,6 +57,7 @@ BACKUP_SHOWS = {
     "dqn": lambda b, ins: np.isfinite(ins.Q).all() and "target" in b,
     "actor-critic": lambda b, ins: np.isfinite(ins.V).all() and np.isnan(ins.Q).all(),
     "policy-gradient": lambda b, ins: np.isnan(ins.Q).all(),
+    "prediction": lambda b, ins: {"V_old", "target", "V_new", "alpha"} <= b.keys() and np.isnan(ins.Q).all(),
 }
 
 
@@ -71,7 +74,7 @@ def test_declared_backup_is_what_the_agent_does(name):
 def test_agents_declared_torch_free_import_without_torch():
     """One fresh interpreter imports every agent that says it doesn't need torch."""
     names = [n for n, info in REGISTRY.items() if not info.needs_torch]
-    assert len(names) == 17
+    assert len(names) == 21
     script = (
         "import sys\nfrom gridrl.agents import agent_class\n"
         f"for n in {names!r}: agent_class(n)\n"

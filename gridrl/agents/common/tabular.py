@@ -1,8 +1,10 @@
-"""Machinery shared by the tabular control agents (Monte Carlo, Sarsa, Expected Sarsa,
-Q-learning): the environment loop, the Q table, visit counts and the epsilon schedule.
+"""Machinery shared by the tabular agents that learn from experience: the environment loop
+(:class:`TabularEpisodes`, also under the prediction agents of :mod:`.prediction`), and for
+the control agents (Monte Carlo, Sarsa, Expected Sarsa, Q-learning) the Q table and the
+epsilon schedule (:class:`TabularControl`).
 
-A subclass writes only its learning rule, :meth:`TabularControl.learn`, which sees one
-transition and returns the Event of its update; :meth:`TabularControl.choose` is the
+A subclass writes only its learning rule, :meth:`TabularEpisodes.learn`, which sees one
+transition and returns the Event of its update; :meth:`TabularEpisodes.choose` is the
 behaviour policy (Sarsa overrides it to reuse the action it already committed to).
 """
 
@@ -30,16 +32,13 @@ class TabularControlConfig:
     gamma: float | None = hp(None, "discount gamma; none = the level's", low=0.0, high=1.0, optional=True)
 
 
-class TabularControl(Agent):
-    """Epsilon-greedy control with a table Q(s, a) on a gridworld (Sutton & Barto ch. 5-6).
-
-    Config is a :class:`TabularControlConfig` (``gamma=None`` = the level's discount).
-    """
+class TabularEpisodes(Agent):
+    """The loop of an agent acting in a gridworld episode by episode: one env, visit counts,
+    the episode in progress. Its Config has ``gamma`` (None = the level's discount)."""
 
     level_kinds = ("gridworld",)
-    #: True for agents that learn q* (Q-learning): V(s) shown as max_a Q(s, a).
-    #: Otherwise V(s) = sum_a pi(a|s) Q(s, a), the value of the policy actually followed.
-    greedy_values = False
+    #: True for agents that learn nothing before the episode ends: an update is an episode.
+    learns_at_episode_end = False
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
@@ -47,7 +46,6 @@ class TabularControl(Agent):
         self.n_states = self.env.model.n_states
         self.n_actions = self.env.model.n_actions
         self.gamma = self.level.dynamics.gamma if self.config.gamma is None else self.config.gamma
-        self.Q = np.zeros((self.n_states, self.n_actions))
         self.visits = np.zeros(self.n_states, dtype=np.int64)
         self.episodes_done = 0
         self.s: int | None = None  # state the agent is in; None between episodes
@@ -55,65 +53,17 @@ class TabularControl(Agent):
         self.episode_steps = 0
         self._seeded = False
 
-    def rebuild_environment(self) -> None:
-        """A new env with the edited dynamics; Q, visits and the agent's position stay, except
-        in cells that became walls: a wall has no values, so its Q goes back to the initial 0
-        (and, should it become floor again, is learned afresh rather than resurrected)."""
-        state = self.env.s
-        self.env = GridWorldEnv(self.level)
-        self.env.reset(seed=int(self.rng.integers(2**31)))
-        self.forget(self.env.model.wall)
-        if self.s is not None:
-            if self.env.model.wall[self.s] or self.env.model.terminal[self.s]:
-                self.s = None  # the agent stood where a wall/goal now is: start a new episode
-            else:
-                self.env.s = state
-                self.env.t = self.episode_steps
-
-    def forget(self, cells: np.ndarray) -> None:
-        """Back to the initial estimates in ``cells`` (a boolean mask over states)."""
-        self.Q[cells] = 0.0
-
-    @property
-    def epsilon(self) -> float:
-        c = self.config
-        return decayed(c.epsilon, c.epsilon_decay, c.epsilon_min, self.episodes_done)
-
     # ------------------------------------------------------------------ hooks
 
     def choose(self, s: int) -> int:
-        """The behaviour policy: epsilon-greedy in Q."""
-        return epsilon_greedy(self.rng, self.Q[s], self.epsilon)
+        """The behaviour policy: the action taken in ``s``."""
+        raise NotImplementedError
 
     def learn(
         self, s: int, a: int, r: float, s_next: int, terminated: bool, truncated: bool
     ) -> Event:
         """Update from one transition; return the Event describing the update."""
         raise NotImplementedError
-
-    def td_update(
-        self, s: int, a: int, r: float, s_next: int, next_value: float, equation: str,
-        **terms: Any,
-    ) -> Event:  # fmt: skip
-        """The one-step TD update the three TD agents share, given their bootstrap term:
-
-            delta_t = r + gamma * next_value - Q(s, a);   Q(s, a) <- Q(s, a) + alpha * delta_t
-
-        ``next_value`` is max_a' Q(s', a') for Q-learning, Q(s', a') for Sarsa, the expectation
-        under pi for Expected Sarsa, and 0 when s' is terminal. ``terms`` are the agent's own
-        numbers for the inspector (e.g. ``a_next``).
-        """
-        alpha, Q = self.config.alpha, self.Q
-        target = r + self.gamma * next_value
-        q_old = float(Q[s, a])
-        td_error = target - q_old  # delta_t
-        Q[s, a] = q_old + alpha * td_error
-        backup = {"s": s, "a": a, "r": r, "s_next": s_next, "alpha": alpha, "gamma": self.gamma,
-                  "Q_old": q_old, **terms, "target": target, "td_error": td_error,
-                  "Q_new": float(Q[s, a])}  # fmt: skip
-        return Event(
-            unit="step", td_error=td_error, changed=np.array([s]), equation=equation, backup=backup
-        )
 
     def begin_episode(self, s: int) -> None:
         """Called after each reset (Sarsa picks its first action here)."""
@@ -165,10 +115,80 @@ class TabularControl(Agent):
         return event
 
     def update(self) -> Event:
-        """One learning update: for one-step TD methods, one step."""
-        event = self.step()
+        """One learning update: for one-step TD methods, one step; a whole episode for those
+        that learn only when it ends (``learns_at_episode_end``: Monte Carlo)."""
+        event = self.episode() if self.learns_at_episode_end else self.step()
         event.unit = "update"
         return event
+
+
+class TabularControl(TabularEpisodes):
+    """Epsilon-greedy control with a table Q(s, a) on a gridworld (Sutton & Barto ch. 5-6).
+
+    Config is a :class:`TabularControlConfig` (``gamma=None`` = the level's discount).
+    """
+
+    #: True for agents that learn q* (Q-learning): V(s) shown as max_a Q(s, a).
+    #: Otherwise V(s) = sum_a pi(a|s) Q(s, a), the value of the policy actually followed.
+    greedy_values = False
+
+    def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
+        super().__init__(level, config, seed)
+        self.Q = np.zeros((self.n_states, self.n_actions))
+
+    def rebuild_environment(self) -> None:
+        """A new env with the edited dynamics; Q, visits and the agent's position stay, except
+        in cells that became walls: a wall has no values, so its Q goes back to the initial 0
+        (and, should it become floor again, is learned afresh rather than resurrected)."""
+        state = self.env.s
+        self.env = GridWorldEnv(self.level)
+        self.env.reset(seed=int(self.rng.integers(2**31)))
+        self.forget(self.env.model.wall)
+        if self.s is not None:
+            if self.env.model.wall[self.s] or self.env.model.terminal[self.s]:
+                self.s = None  # the agent stood where a wall/goal now is: start a new episode
+            else:
+                self.env.s = state
+                self.env.t = self.episode_steps
+
+    def forget(self, cells: np.ndarray) -> None:
+        """Back to the initial estimates in ``cells`` (a boolean mask over states)."""
+        self.Q[cells] = 0.0
+
+    @property
+    def epsilon(self) -> float:
+        c = self.config
+        return decayed(c.epsilon, c.epsilon_decay, c.epsilon_min, self.episodes_done)
+
+    # ------------------------------------------------------------------ hooks
+
+    def choose(self, s: int) -> int:
+        """The behaviour policy: epsilon-greedy in Q."""
+        return epsilon_greedy(self.rng, self.Q[s], self.epsilon)
+
+    def td_update(
+        self, s: int, a: int, r: float, s_next: int, next_value: float, equation: str,
+        **terms: Any,
+    ) -> Event:  # fmt: skip
+        """The one-step TD update the three TD agents share, given their bootstrap term:
+
+            delta_t = r + gamma * next_value - Q(s, a);   Q(s, a) <- Q(s, a) + alpha * delta_t
+
+        ``next_value`` is max_a' Q(s', a') for Q-learning, Q(s', a') for Sarsa, the expectation
+        under pi for Expected Sarsa, and 0 when s' is terminal. ``terms`` are the agent's own
+        numbers for the inspector (e.g. ``a_next``).
+        """
+        alpha, Q = self.config.alpha, self.Q
+        target = r + self.gamma * next_value
+        q_old = float(Q[s, a])
+        td_error = target - q_old  # delta_t
+        Q[s, a] = q_old + alpha * td_error
+        backup = {"s": s, "a": a, "r": r, "s_next": s_next, "alpha": alpha, "gamma": self.gamma,
+                  "Q_old": q_old, **terms, "target": target, "td_error": td_error,
+                  "Q_new": float(Q[s, a])}  # fmt: skip
+        return Event(
+            unit="step", td_error=td_error, changed=np.array([s]), equation=equation, backup=backup
+        )
 
     def insight(self) -> Insight:
         pi = epsilon_greedy_probs(self.Q, self.epsilon)
