@@ -319,8 +319,10 @@ def _train_summary(
             lines.append(f"  last sweep: max |delta V| = {h.updates[-1]['max_delta']:.3g}")
         row, col = divmod(agent_start_state(level), level.shape[1])
         lines.append(f"  V at the start cell (row {row + 1}, col {col + 1}) = {insight.V[row * level.shape[1] + col]:.3f}")
-        lines.append("  most likely action in every cell:")
-        lines.append(policy_map(level, insight.pi))
+        made = first.agent.changes_made()
+        where = f" (the layout after its {made} scheduled change{'s' * (made != 1)})" if made else ""
+        lines.append(f"  most likely action in every cell{where}:")
+        lines.append(policy_map(level.after_changes(made), insight.pi))
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from gridrl.agents import Agent, Event, HyperparameterError, agent_class, make_agent, make_config
+from gridrl.agents import REGISTRY, Agent, Event, HyperparameterError, agent_class, make_agent, make_config
 from gridrl.envs.evaluation import Optimality, OptimalityCheck
 from gridrl.envs.model import TabularModel
 from gridrl.levels import (
@@ -280,22 +280,35 @@ class OptimalityWatch:
         self.session = session
         level = session.level
         self.check: OptimalityCheck | None = None
-        if isinstance(level, GridLevel) and level.n_cells * level.max_steps <= WATCH_LIMIT:
+        learns_policy = REGISTRY[session.agent_name].family != "prediction"  # a given policy has no gap to close
+        if isinstance(level, GridLevel) and learns_policy and level.n_cells * level.max_steps <= WATCH_LIMIT:
             self.check = OptimalityCheck(TabularModel.from_level(level))
         self.last: Optimality | None = None
         self.first: tuple[int, float] | None = None
         self._next = 1
+        self.made = 0  #: the level's scheduled changes the check knows of
 
     def __call__(self, units: int, trained: float, force: bool = False) -> bool:
         """After ``units`` units and ``trained`` seconds of training: check if due (or
-        ``force``). True once the greedy policy has been seen optimal."""
+        ``force``). True once the greedy policy has been seen optimal. A level whose layout
+        has changed (scheduled ``changes``) is checked as it is now: its v* is the new one."""
         if self.check is None or not (force or units >= self._next):
             return self.first is not None
+        self.check = self.check_now()
         self.last = self.check(self.session.agent.insight().pi)
         if self.last.solved and self.first is None:
             self.first = (self.session.history.steps, trained)
         self._next = max(units + 1, math.ceil(units * self.GROWTH))
         return self.first is not None
+
+    def check_now(self) -> OptimalityCheck:
+        """The check of the level as the agent plays it now (after its scheduled changes)."""
+        assert self.check is not None
+        made = self.session.agent.changes_made()
+        if made != self.made:
+            self.made = made
+            self.check = OptimalityCheck(TabularModel.from_level(self.session.level.after_changes(made)))
+        return self.check
 
     def summary(self) -> str | None:
         """ "greedy policy optimal after N steps (t s)", or the gap at the end; None unwatched."""

@@ -315,6 +315,14 @@ class Agent(ABC):
     def insight(self) -> Insight:
         """V, Q, pi, visits for every state."""
 
+    def changes_made(self) -> int:
+        """How many of the level's scheduled changes (``GridLevel.changes``) the agent's
+        environment has made: it now plays ``level.after_changes(k)``. 0 for an agent without
+        an environment (DP plans on the model of the level as it starts)."""
+        env = getattr(self, "env", None) or getattr(self, "envs", None)
+        schedule = getattr(env, "schedule", None)
+        return schedule.made if schedule is not None else 0
+
     def set_level(self, level: Level) -> None:
         """Swap in an edited version of the level (same kind and size) without forgetting what
         was learned: the GUI's live edits, so students watch the agent adapt."""

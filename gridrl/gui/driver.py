@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from gridrl.envs.evaluation import Optimality, OptimalityCheck
+from gridrl.envs.evaluation import Optimality
 from gridrl.gui.inspector import ARROWS, num
 from gridrl.gui.timeline import Snapshot
 from gridrl.gui.training import FRAME_BUDGET, Trainer
@@ -70,7 +70,7 @@ class TrainingDriver:
         #: The exact check of the greedy policy against v*, when it last ran (trainer clock),
         #: and (units, or DP's sweeps; steps) when it first found the policy optimal.
         self._watched: Session | None = None
-        self._check: OptimalityCheck | None = None
+        self._watch: OptimalityWatch | None = None
         self._pending: tuple[Future, tuple[int, int]] | None = None
         self._optimality: Optimality | None = None
         self._watch_time = -math.inf
@@ -157,7 +157,7 @@ class TrainingDriver:
         t = self.trainer
         if self._watched is not t.session:
             self._watched, self._watch_time, self.optimal_at, self._optimality = t.session, -math.inf, None, None
-            self._check = OptimalityWatch(t.session).check  # None: no model, or too big to check
+            self._watch = OptimalityWatch(t.session)  # its check None: no model, or too big to check
         if self._pending is not None:
             if not self._pending[0].done():
                 return
@@ -166,12 +166,15 @@ class TrainingDriver:
             self._optimality = future.result()
             if self._optimality.solved and self.optimal_at is None:
                 self.optimal_at = when
-        if self._check is None or t.clock - self._watch_time < WATCH_INTERVAL:
+        if self._watch is None or self._watch.check is None or t.clock - self._watch_time < WATCH_INTERVAL:
             return
         self._watch_time = t.clock
         pi = np.array(t.insight().pi, dtype=float)
         when = (t.agent.sweeps if t.is_dp else t.units_run, t.session.history.steps)
-        self._pending = (_CHECKER.submit(self._check, pi), when)
+        if t.agent.changes_made() != self._watch.made:  # the layout changed: its optimum too
+            self.optimal_at = None
+        check = self._watch.check_now()  # a level that changed while played: its layout now
+        self._pending = (_CHECKER.submit(check, pi), when)
 
     def optimal_badge(self) -> str | None:
         """ "✓ greedy policy optimal" and when it was first seen so, while its last check says

@@ -74,6 +74,7 @@ class TrainScene(Scene):
         self.tools = CellTools(self)
         self.panels = Panels(self)
         self.backdrop = Backdrop()
+        self._changes_shown = 0  # the level's scheduled changes the board draws
         self.curves.pick_defaults()
 
     # ------------------------------------------------------------------ scene
@@ -368,6 +369,7 @@ class TrainScene(Scene):
         if levels.editor is not None and level != levels.editor.level and not levels.editor.dirty:
             levels.editor = None  # another level: the editor starts afresh on it
         self.board.new_level(level)
+        self._changes_shown = 0
         self.manual = None
         self.selected = None
         self.form.clear()
@@ -436,8 +438,21 @@ class TrainScene(Scene):
             self._grid_frame(source, dt)
         self.inspector.compute(source)
 
+    def _follow_level_changes(self) -> None:
+        """A level with scheduled changes: the board draws the layout the agent plays now,
+        and the status line says when it changed."""
+        changes = getattr(self.level, "changes", ())
+        made = self.trainer.agent.changes_made() if changes else 0
+        if made != self._changes_shown and self.board.renderer is not None:
+            self._changes_shown = made
+            self.board.edit_level(self.level.after_changes(made))
+            if made:
+                self.status(f"The level changed (change {made} of {len(changes)}, at step {changes[made - 1].at_step:,}):"
+                            " the way the agent learnt may be blocked, or a shorter one open.")  # fmt: skip
+
     def _grid_frame(self, source: dict[str, Any], dt: float) -> None:
         t, d, lay, live = self.trainer, self.driver, self.layout, source["live"]
+        self._follow_level_changes()
         if self.manual is not None:
             target, trail = self.manual.s, self.manual.trail
         elif not live:

@@ -52,7 +52,7 @@ SERIES_CAP = 200_000
 NOT_CURVES = frozenset({
     "sweeps", "converged", "sweep_done", "sweeps_run", "improved", "policy_stable",
     "improvements", "evaluation_converged", "evaluation_sweeps", "mean_reward",
-    "optimal_fraction", "episodes", "steps", "planning_updates",
+    "optimal_fraction", "episodes", "steps",
 })  # fmt: skip
 #: Two units in a row slower than this (seconds) move training to the worker thread ...
 SLOW_UNIT = 0.03

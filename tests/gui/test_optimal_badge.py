@@ -64,3 +64,18 @@ def test_a_level_too_big_to_check_gets_no_badge_and_no_check(tmp_path):
     driver.trainer.clock += WATCH_INTERVAL
     driver.update(0.0, [])
     assert driver._pending is None and driver.optimal_badge() is None
+
+
+def test_the_board_draws_the_layout_after_a_scheduled_change(make_app):
+    """Blocking maze: after step 1000 the board shows the wall's new gap and says so."""
+    app = make_app("blocking_maze")
+    sc = app.scenes[0]
+    before = sc.board.renderer.level.layout
+    for _ in range(1001):
+        sc.trainer.advance("step")
+    app.run_frames(1)
+    assert sc.board.renderer.level.layout == sc.level.after_changes(1).layout != before
+    assert "The level changed (change 1 of 1, at step 1,000)" in sc.status_text
+    sc.trainer.rebuild()  # Reset: a new env, the level as it starts
+    app.run_frames(1)
+    assert sc.board.renderer.level.layout == before
