@@ -319,6 +319,9 @@ def _train_summary(
             lines.append(f"  last sweep: max |delta V| = {h.updates[-1]['max_delta']:.3g}")
         row, col = divmod(agent_start_state(level), level.shape[1])
         lines.append(f"  V at the start cell (row {row + 1}, col {col + 1}) = {insight.V[row * level.shape[1] + col]:.3f}")
+        rms = first.agent.rms_error() if hasattr(first.agent, "rms_error") else None
+        if rms is not None:  # a prediction agent: how close its V is to the exact v_pi
+            lines.append(f"  RMS error of V against the exact v_pi of the model: {rms:.4f}")
         made = first.agent.changes_made()
         where = f" (the layout after its {made} scheduled change{'s' * (made != 1)})" if made else ""
         lines.append(f"  most likely action in every cell{where}:")

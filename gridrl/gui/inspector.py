@@ -271,6 +271,9 @@ def _generic_lines(b: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- a cell
 
 
+V_TRUE_LABEL = "exact v_π(s), from the model"
+
+
 @dataclass
 class CellReport:
     """Everything the inspector shows about one cell."""
@@ -287,10 +290,14 @@ class CellReport:
     #: which ``q_note`` then defines.
     q_title: str = "Q(s,a)"
     q_note: str = ""
+    #: A prediction agent's target: the exact v_pi(s) of the model, beside its estimate V(s).
+    v_true: float | None = None
 
     def lines(self) -> list[str]:
         """The whole report as plain text lines (what the tests read)."""
         out = [self.title, self.tile, f"V(s) = {num(self.V)}"]
+        if self.v_true is not None:
+            out.append(f"{V_TRUE_LABEL} = {num(self.v_true)}")
         out.append(f"{self.q_title}: " + "  ".join(f"{ARROWS[a]} {num(q)}" for a, q in enumerate(self.Q)))
         if self.q_note:
             out.append(self.q_note)

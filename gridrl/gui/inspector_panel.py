@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pygame
 
-from gridrl.gui.inspector import (ARROWS, CellReport, cell_report, change_lines, no_update_title, num, pretty,
+from gridrl.gui.inspector import (ARROWS, V_TRUE_LABEL, CellReport, cell_report, change_lines, no_update_title, num, pretty,
                                   update_lines)  # fmt: skip
 from gridrl.gui.status import draw_lines, wrap
 from gridrl.render import text as rtext
@@ -60,6 +60,8 @@ class InspectorPanel:
                              None if t.is_dp else source["visits"], update, t.backup_kind,
                              no_update=no_update_title(t.last_update, s, changed, self.scene.level.shape[1]),
                              action_values=source["action_values"])  # fmt: skip
+        v_pi = source["extras"].get("v_pi")
+        report.v_true = None if v_pi is None else float(v_pi[s])
         if t.is_deep:
             self._network_change(report, s)
         if self.scene.driver.view_snapshot is not None:
@@ -152,6 +154,10 @@ class InspectorPanel:
         if rep.visits is not None:
             rtext.blit(surface, f"visits: {rep.visits:,}", self.scene.fs(13), THEME["text_muted"], (x + w, y + 3), anchor="topright")
         y += self.scene.px(26)
+        if rep.v_true is not None:  # a prediction agent: the value its V(s) is learning
+            rtext.blit(surface, f"{V_TRUE_LABEL} = {num(rep.v_true)}", self.scene.fs(13), THEME["accent"], (x, y - 4),
+                       anchor="topleft", max_width=w)  # fmt: skip
+            y += self.scene.px(20)
         # the action table: Q(s,a) and pi(a|s), best action marked
         col = [x, x + self.scene.px(64), x + self.scene.px(64) + (w - self.scene.px(64)) // 2]
         rtext.blit(surface, "action", self.scene.fs(12), THEME["text_muted"], (col[0], y), anchor="topleft")

@@ -101,6 +101,30 @@ def snapshot_policy(path: str, model: TabularModel) -> np.ndarray:
     return pi
 
 
+#: Above this many states the true v_pi is not computed (a dense solve of S equations).
+TRUE_VALUES_STATES = 2000
+
+
+def true_values(model: TabularModel, pi: np.ndarray, gamma: float) -> np.ndarray | None:
+    """(S,) the exact v_pi: the Bellman equation for v_pi (eq. 4.4) solved as the linear system
+    (I - gamma P_pi) v = r_pi over the non-terminal open cells; None where it has no unique
+    finite solution (with gamma = 1, pi can wander forever) or the level is too big for it."""
+    active = ~(model.terminal | model.wall)
+    if model.n_states > TRUE_VALUES_STATES or not active.any():
+        return None
+    P_pi = np.einsum("sa,sat->st", pi, model.P)[np.ix_(active, active)]
+    r_pi = (pi * model.R).sum(axis=1)[active]
+    try:
+        v_active = np.linalg.solve(np.eye(int(active.sum())) - gamma * P_pi, r_pi)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(v_active)) or np.abs(v_active).max() > 1e12:
+        return None
+    v = np.zeros(model.n_states)
+    v[active] = v_active
+    return v
+
+
 @dataclass(frozen=True)
 class PredictionConfig:
     """The hyperparameters every prediction agent has; each agent's Config extends it."""
@@ -118,10 +142,34 @@ class TabularPrediction(TabularEpisodes):
     Config is a :class:`PredictionConfig`. V(terminal) = 0 always; walls are never visited.
     """
 
+    diagnostics = {
+        "rms_error": ("RMS error vs true v_π", "root mean square over the open cells of V(s) - v_π(s) at the end of "
+                      "each episode, against the exact v_π of the model (Figure 6.2's y-axis)",
+                      "sqrt( mean_s ( V(s) - v_π(s) )² )"),
+    }  # fmt: skip
+
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
         self.pi = evaluated_policy(self.config.policy, self.env.model)
         self.V = np.where(self.inactive, 0.0, self.config.v0)
+        #: The exact v_pi the estimate is learning (None: none unique, or the level is too big).
+        self.v_pi = true_values(self.env.model, self.pi, self.gamma)
+
+    def step(self) -> Event:
+        """One step by pi and its update; at an episode's end also ``info["rms_error"]``."""
+        event = super().step()
+        rms = self.rms_error() if event.done else None
+        if rms is not None:
+            event.info["rms_error"] = rms
+        return event
+
+    def rms_error(self) -> float | None:
+        """sqrt(mean over the open cells of (V(s) - v_pi(s))^2), Figure 6.2's measure; None
+        without an exact v_pi."""
+        if self.v_pi is None:
+            return None
+        open_cells = ~self.inactive
+        return float(np.sqrt(np.mean((self.V[open_cells] - self.v_pi[open_cells]) ** 2)))
 
     @property
     def inactive(self) -> np.ndarray:
@@ -156,7 +204,7 @@ class TabularPrediction(TabularEpisodes):
         """V the estimate, pi the policy evaluated; no action values are learnt (Q = NaN)."""
         return Insight(
             V=np.where(self.inactive, 0.0, self.V), Q=np.full(self.pi.shape, np.nan), pi=self.pi.copy(),
-            visits=self.visits.copy(), extras={"episodes": self.episodes_done},
+            visits=self.visits.copy(), extras={"episodes": self.episodes_done, "v_pi": self.v_pi},
         )  # fmt: skip
 
     def _learned(self) -> dict[str, Any]:
