@@ -25,6 +25,7 @@ from gridrl.lessons.model import (
     GRID_METRICS,
     INF,
     MEASURES,
+    STEP_METRICS,
     AgentSpec,
     AnimateStep,
     CheckStep,
@@ -436,7 +437,7 @@ class _Builder:
                     f"metric '{metric}' needs a bandit with fixed arms (a testbed draws new ones per run)",
                     node,
                 )
-            if metric in ("episodes_vs_steps", "returns_vs_steps") and run.full.budget.unit == "update" \
+            if metric in STEP_METRICS and run.full.budget.unit == "update" \
                     and run.values_at:  # fmt: skip
                 ctx.fail(f"metric '{metric}' needs an environment: '{label}' only sweeps the model", node)
 

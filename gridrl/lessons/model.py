@@ -23,7 +23,10 @@ from gridrl.levels import Budget, Level
 
 #: Curves every run can record, by the kind of level. ``update:KEY`` (any diagnostic an
 #: agent reports with its updates, e.g. ``update:approx_kl``) is allowed on both.
-GRID_METRICS = ("episode_returns", "episode_lengths", "episodes_vs_steps", "returns_vs_steps", "values")
+GRID_METRICS = ("episode_returns", "episode_lengths", "episodes_vs_steps", "returns_vs_steps", "cumulative_reward",
+                "values")
+#: Curves with a point per environment step: long, so computed only when a plot or check uses them.
+STEP_METRICS = ("episodes_vs_steps", "returns_vs_steps", "cumulative_reward")
 BANDIT_METRICS = ("mean_reward", "optimal_action", "policy_value", "policy_optimal", "episode_returns")
 #: What each metric's x axis counts, for axis labels and CSV headers.
 METRIC_X = {
@@ -31,6 +34,7 @@ METRIC_X = {
     "episode_lengths": "episode",
     "episodes_vs_steps": "step",
     "returns_vs_steps": "step",
+    "cumulative_reward": "step",
     "mean_reward": "step",
     "optimal_action": "step",
     "policy_value": "unit",
@@ -43,6 +47,7 @@ METRIC_LABEL = {
     "episode_lengths": "Episode length (steps)",
     "episodes_vs_steps": "Episodes completed",
     "returns_vs_steps": "Return of the episode in progress",
+    "cumulative_reward": "Cumulative reward",
     "mean_reward": "Average reward",
     "optimal_action": "% Optimal action",
     "policy_value": "Expected reward of the policy",

@@ -28,6 +28,7 @@ import numpy as np
 
 from gridrl.lessons.model import (
     INF,
+    STEP_METRICS,
     AgentSpec,
     AnimateStep,
     CheckStep,
@@ -130,6 +131,12 @@ def execute(task: Task, progress: Callable[[int], None] | None = None) -> dict[s
         out["curves"]["episodes_vs_steps"] = np.searchsorted(ends, steps, side="right").astype(np.float64)
     if "returns_vs_steps" in task.step_metrics:
         out["curves"]["returns_vs_steps"] = np.repeat(returns, lengths)
+    if "cumulative_reward" in task.step_metrics:
+        # Figures 8.4 and 8.5: each episode's return is counted at the step it ends, which is exact
+        # where reward comes only on arrival (the Dyna mazes) and lags within an episode otherwise.
+        earned = np.zeros(int(h.steps))
+        np.add.at(earned, np.cumsum(lengths) - 1, returns)
+        out["curves"]["cumulative_reward"] = np.cumsum(earned)
     for key in task.update_keys:
         out["curves"][f"update:{key}"] = np.asarray([u[key] for u in h.updates if key in u], dtype=np.float64)
     insight = session.agent.insight()
@@ -419,7 +426,7 @@ def run_lesson(
                         level=step.level, seed=lesson.seed + i, runs=scale.runs,
                         unit=scale.budget.unit, count=scale.budget.count, values_at=step.values_at,
                         probe_every=step.probe_every, update_keys=update_keys, keep_insight=spec.label in animated,
-                        step_metrics=tuple(sorted(used & {"episodes_vs_steps", "returns_vs_steps"})),
+                        step_metrics=tuple(sorted(used & set(STEP_METRICS))),
                     ))  # fmt: skip
             labels = ", ".join(a.label for a in step.agents)
             runs = f" x {scale.runs:,} runs" if scale.runs > 1 else ""
