@@ -333,21 +333,26 @@ def set_dynamics(level: GridLevel, **values: object) -> GridLevel:
 def resize(level: GridLevel, top: int = 0, bottom: int = 0, left: int = 0, right: int = 0,
            fill: str = ".") -> GridLevel:  # fmt: skip
     """Add (positive) or remove (negative) rows / columns on each side; what stays keeps its
-    tiles, new cells are ``fill``."""
+    tiles, new cells are ``fill``. The layouts of the level's scheduled changes are resized
+    the same way (a change must keep the level's size)."""
     rows, cols = level.shape
     new_rows, new_cols = rows + top + bottom, cols + left + right
     too_big = (new_rows > MAX_SIDE and new_rows > rows) or (new_cols > MAX_SIDE and new_cols > cols)
     if too_big or new_rows < 1 or new_cols < 1:  # a bigger opened level may still shrink
         raise LevelError(f"{SIDE_RULE}; this would make it {new_rows} x {new_cols}")
-    lines = list(level.layout)
-    lines = lines[max(-top, 0):] if top < 0 else [fill * cols] * top + lines
-    lines = lines[: len(lines) + bottom] if bottom < 0 else lines + [fill * cols] * bottom
-    out = []
-    for line in lines:
-        line = line[-left:] if left < 0 else fill * left + line
-        line = line[:right] if right < 0 else line + fill * right
-        out.append(line)
-    return replace(level, layout=tuple(out))
+
+    def grown(layout: tuple[str, ...]) -> tuple[str, ...]:
+        lines = list(layout)
+        lines = lines[max(-top, 0):] if top < 0 else [fill * cols] * top + lines
+        lines = lines[: len(lines) + bottom] if bottom < 0 else lines + [fill * cols] * bottom
+        out = []
+        for line in lines:
+            line = line[-left:] if left < 0 else fill * left + line
+            out.append(line[:right] if right < 0 else line + fill * right)
+        return tuple(out)
+
+    changes = tuple(replace(change, layout=grown(change.layout)) for change in level.changes)
+    return replace(level, layout=grown(level.layout), changes=changes)
 
 
 # ----------------------------------------------------------------------------- bandits

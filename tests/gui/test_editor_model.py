@@ -223,3 +223,14 @@ def test_testbed_edits_round_trip_and_undo() -> None:
     model.undo()
     model.undo()
     assert model.level == em.new_bandit()
+
+
+def test_resize_resizes_the_scheduled_changes_too():
+    """Blocking maze (Example 8.2): one more column on the right, one fewer row on top; its
+    change's layout follows, so the level stays valid and the moved wall stays where it was."""
+    level = load_level("blocking_maze")
+    resized = em.resize(level, right=1, top=-1)
+    (change,) = resized.changes
+    assert change.layout == tuple(row + "." for row in level.changes[0].layout[1:])
+    assert resized.layout == tuple(row + "." for row in level.layout[1:])
+    assert not em.validate(resized).errors
