@@ -64,6 +64,10 @@ class History:
 
     episode_returns: list[float] = field(default_factory=list)
     episode_lengths: list[int] = field(default_factory=list)
+    #: The first action of every episode, for agents that tell it (``Event.first_action``, the
+    #: one-environment tabular agents; empty for others): Figure 6.5's "% left from A". One
+    #: byte per episode (an ``Action``), a small fraction of what the returns take.
+    first_actions: bytearray = field(default_factory=bytearray)
     updates: list[dict[str, float]] = field(default_factory=list)
     mean_reward: list[float] = field(default_factory=list)
     optimal_action: list[float] = field(default_factory=list)
@@ -87,6 +91,8 @@ class History:
         elif event.episode_return is not None:
             self.episode_returns.append(float(event.episode_return))
             self.episode_lengths.append(int(event.episode_length or 0))
+        if event.first_action is not None:
+            self.first_actions.append(event.first_action)
         if "mean_reward" in event.curves:
             self.mean_reward.extend(event.curves["mean_reward"].tolist())
             self.optimal_action.extend(event.curves["optimal_fraction"].tolist())

@@ -1,6 +1,6 @@
-"""Valid levels nobody designed (random sizes, tiles, wind, slip, teleports, unreachable
-goals): the environment passes gymnasium's checks, value iteration converges, every agent
-runs 200 steps, and the board draws, with no exception and no NaN."""
+"""Valid levels nobody designed (random sizes, tiles, wind, slip, teleports, noisy rewards,
+unreachable goals): the environment passes gymnasium's checks, value iteration converges,
+every agent runs 200 steps, and the board draws, with no exception and no NaN."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ LEGEND = (
     TileKind("T", teleport="S", reward=-1.0),
     TileKind("W", wind=(-1, 0)),
     TileKind("E", wind=(0, 2)),
+    TileKind("N", reward=-1.0, reward_std=2.0),  # a noisy payment (Example 6.7's B pays N(-0.1, 1))
 )
 
 
@@ -35,7 +36,7 @@ def levels(draw: st.DrawFn) -> GridLevel:
     """Up to 12 x 12: any mix of floor, walls, goals, traps, teleports and wind, one start or
     more, maybe no reachable goal (or no goal at all)."""
     rows, cols = draw(st.integers(1, 12)), draw(st.integers(1, 12))
-    cells = draw(st.lists(st.sampled_from(".....##GXTWE"), min_size=rows * cols, max_size=rows * cols))
+    cells = draw(st.lists(st.sampled_from(".....##GXTWEN"), min_size=rows * cols, max_size=rows * cols))
     for i in draw(st.lists(st.integers(0, rows * cols - 1), min_size=1, max_size=3)):
         cells[i] = "S"
     used = set(cells)

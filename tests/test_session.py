@@ -55,6 +55,29 @@ def test_history_records_episodes_and_td_errors() -> None:
     assert h.units["episode"] == 20
 
 
+@pytest.mark.parametrize("agent", ["q-learning", "double-q-learning", "sarsa", "monte-carlo"])
+def test_history_records_each_episode_s_first_action(agent) -> None:
+    """On Example 6.7's level only left (3) leads on to B, so an episode lasts 2 steps exactly
+    when its first action was left; any other first action ends it at once."""
+    session = Session("maximization_bias", agent, {"epsilon": 0.5}, seed=2)
+    session.run("episode", 200)
+    h = session.history
+    first = np.frombuffer(bytes(h.first_actions), dtype=np.uint8)
+    assert isinstance(h.first_actions, bytearray) and len(first) == len(h.episode_lengths) == 200
+    np.testing.assert_array_equal(first == 3, np.array(h.episode_lengths) == 2)
+    assert set(first.tolist()) == {0, 1, 2, 3}
+
+
+def test_first_actions_are_the_same_whatever_unit_drives_the_episodes() -> None:
+    by_episode = Session("maximization_bias", "q-learning", seed=4)
+    by_episode.run("episode", 50)
+    by_step = Session("maximization_bias", "q-learning", seed=4)
+    while len(by_step.history.episode_returns) < 50:
+        by_step.advance("step")
+    assert by_step.history.first_actions == by_episode.history.first_actions
+    assert by_step.history.episode_returns == by_episode.history.episode_returns
+
+
 def test_same_seed_same_numbers_twice() -> None:
     def run() -> tuple[list[float], np.ndarray]:
         session = Session("cliff_walking", "sarsa", seed=7)

@@ -223,6 +223,9 @@ class Event:
     done: bool = False
     episode_return: float | None = None
     episode_length: int | None = None
+    #: Where the unit ended an episode: the action the episode's first step took (Figure 6.5
+    #: counts the episodes that begin by going left); None where the agent does not tell.
+    first_action: int | None = None
     td_error: float | None = None
     max_delta: float | None = None
     changed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))

@@ -53,7 +53,10 @@ class GridWorldEnv(gym.Env):
 
     ## Rewards
     ``step_reward`` every action, plus the reward of the cell entered, plus ``bump_reward``
-    when a wall or the border blocks the move; exits pay exactly their ``exit_reward``.
+    when a wall or the border blocks the move; exits pay their ``exit_reward``. A tile with
+    ``reward_std`` (``exit_reward_std``) adds Gaussian noise of that standard deviation to
+    what entering it (exiting it) pays, drawn from ``np_random``: the same seed gives the same
+    rewards. ``model.R`` holds the expected rewards.
 
     ## Episode End
     ``terminated`` on entering a terminal tile. ``truncated`` after the level's
@@ -121,11 +124,12 @@ class GridWorldEnv(gym.Env):
         self.model = model
         self._starts = model.grid.start_cells
         self._cum = model.cumulative()
-        self._table: dict[int, tuple[tuple[float, int, float, bool], ...]] = {}
+        self._table: dict[int, tuple[tuple[float, int, float, float, bool], ...]] = {}
 
-    def _outcomes(self, s: int, a: int) -> tuple[tuple[float, int, float, bool], ...]:
-        """(cumulative prob, s', r, terminated) of each possible outcome, cached as plain Python
-        values: a step is then a dict lookup and, at most, one random number."""
+    def _outcomes(self, s: int, a: int) -> tuple[tuple[float, int, float, float, bool], ...]:
+        """(cumulative prob, s', expected r, std of r, terminated) of each possible outcome,
+        cached as plain Python values: a step is then a dict lookup and, at most, one random
+        number for the outcome and one for the reward's noise."""
         key = s * N_ACTIONS + a
         found = self._table.get(key)
         if found is None:
@@ -136,6 +140,7 @@ class GridWorldEnv(gym.Env):
                     self._cum[s, a][keep].tolist(),
                     m.next_state[s, a][keep].tolist(),
                     m.reward[s, a][keep].tolist(),
+                    m.reward_std[s, a][keep].tolist(),
                     m.terminal[m.next_state[s, a][keep]].tolist(),
                 )
             )
@@ -191,7 +196,10 @@ class GridWorldEnv(gym.Env):
                     break
                 previous = chosen[0]
             p = chosen[0] - previous
-        _, s_next, r, terminated = chosen
+        _, s_next, r, r_std, terminated = chosen
+        if r_std:
+            # Drawn only for noisy payments, so a level without noise keeps its random stream.
+            r += r_std * float(self.np_random.standard_normal())
         if self._trail is not None:
             self._trail.step(self.s, s_next)
             self._reward = r

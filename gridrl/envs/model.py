@@ -5,9 +5,10 @@ disagree about the rules (and a test samples the env to prove it). The rules the
 those of :mod:`gridrl.levels.grid`.
 
 Storage is per outcome, not dense: for each ``(s, a)`` a short list of ``K`` outcomes
-``(next_state, prob, reward)``. ``K`` is 1 on a deterministic level and 3 when it slips
-(times the number of start cells where a tile teleports to a random start). A dense
-``P`` of shape ``(S, A, S)`` is built on request for small levels only.
+``(next_state, prob, reward, reward_std)``, the reward being the expected one. ``K`` is 1 on
+a deterministic level and 3 when it slips (times the number of start cells where a tile
+teleports to a random start). A dense ``P`` of shape ``(S, A, S)`` is built on request for
+small levels only.
 
 A level with scheduled changes (``changes:``, Sutton & Barto's blocking and shortcut mazes)
 has one model per layout: :meth:`TabularModel.from_level` describes the level as it starts,
@@ -38,6 +39,11 @@ class TabularModel:
     ``R[s, a] = sum_k prob[s, a, k] * reward[s, a, k]``. Terminal states (and walls, which
     are never entered) loop on themselves with reward 0, so ``v(terminal) = 0``.
 
+    ``reward`` is each outcome's *expected* reward; a noisy tile (``reward_std``,
+    ``exit_reward_std``) pays it plus N(0, ``reward_std[s, a, k]``^2) noise, drawn by the
+    environments only. The Bellman equations need only r(s, a) = E[R | s, a] (eq. 3.5), so
+    P and R stay exact for DP and for the true v_pi the prediction agents compare against.
+
     It is the model of ``level.layout``, the level as it starts: scheduled changes are not
     in it (see the module docstring for the model after a change).
     """
@@ -46,7 +52,8 @@ class TabularModel:
     grid: GridArrays
     next_state: np.ndarray  # (S, A, K) int
     prob: np.ndarray  # (S, A, K) float
-    reward: np.ndarray  # (S, A, K) float
+    reward: np.ndarray  # (S, A, K) float, expected
+    reward_std: np.ndarray  # (S, A, K) float, standard deviation of the reward's noise
     gamma: float
 
     @classmethod
@@ -55,8 +62,8 @@ class TabularModel:
         if not isinstance(level, GridLevel):
             raise TypeError(f"a tabular model needs a gridworld level, not a {level.kind}")
         grid = compile_grid(level)
-        next_state, prob, reward = _outcomes(level, grid)
-        return cls(level, grid, next_state, prob, reward, level.dynamics.gamma)
+        next_state, prob, reward, reward_std = _outcomes(level, grid)
+        return cls(level, grid, next_state, prob, reward, reward_std, level.dynamics.gamma)
 
     @property
     def n_states(self) -> int:
@@ -140,8 +147,11 @@ class ChangeSchedule:
         return None
 
 
-def _outcomes(level: GridLevel, grid: GridArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Enumerate every outcome of every (s, a): shapes (S, A, D * M).
+def _outcomes(
+    level: GridLevel, grid: GridArrays
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Enumerate every outcome of every (s, a): next state, probability, expected reward and
+    the reward's noise (standard deviation), each of shape (S, A, D * M).
 
     D is the number of move directions (1, or 3 with slip: intended, then the two
     perpendicular ones), M the largest number of cells a teleport or exit lands on.
@@ -160,6 +170,7 @@ def _outcomes(level: GridLevel, grid: GridArrays) -> tuple[np.ndarray, np.ndarra
     landed, bumped = moved[:, direction], bumped_by[:, direction]  # (S, A, D)
     entered = landed != s
     reward = dyn.step_reward + bumped * dyn.bump_reward + entered * grid.reward[landed]
+    reward_std = entered * grid.reward_std[landed]
     prob = np.broadcast_to(p_dir, landed.shape).copy()
 
     # Teleports and exits land uniformly on a target's cells: a padded (n_targets, M) table.
@@ -179,6 +190,7 @@ def _outcomes(level: GridLevel, grid: GridArrays) -> tuple[np.ndarray, np.ndarra
     weight[teleported] = share[tp[teleported]]
     prob = prob[..., None] * weight
     reward = np.repeat(reward[..., None], M, axis=-1)
+    reward_std = np.repeat(reward_std[..., None], M, axis=-1)
 
     # Exit cells: every action gives exit_reward and lands on the target; no slip, no wind.
     ex = np.flatnonzero(grid.exit >= 0)
@@ -187,6 +199,7 @@ def _outcomes(level: GridLevel, grid: GridArrays) -> tuple[np.ndarray, np.ndarra
         prob[ex] = 0.0
         prob[ex, :, 0, :] = share[grid.exit[ex]][:, None, :]
         reward[ex] = grid.exit_reward[ex][:, None, None, None]
+        reward_std[ex] = grid.exit_reward_std[ex][:, None, None, None]
 
     # Terminal states and walls: absorbing, reward 0.
     still = np.flatnonzero(grid.terminal | grid.wall)
@@ -194,6 +207,7 @@ def _outcomes(level: GridLevel, grid: GridArrays) -> tuple[np.ndarray, np.ndarra
     prob[still] = 0.0
     prob[still, :, 0, 0] = 1.0
     reward[still] = 0.0
+    reward_std[still] = 0.0
 
     shape = (S, N_ACTIONS, -1)
     index_type = np.int32 if S < 2**31 else np.int64
@@ -201,4 +215,5 @@ def _outcomes(level: GridLevel, grid: GridArrays) -> tuple[np.ndarray, np.ndarra
         next_state.reshape(shape).astype(index_type),
         prob.reshape(shape),
         reward.reshape(shape),
+        reward_std.reshape(shape),
     )

@@ -98,6 +98,11 @@ class GridWorldVectorEnv(VectorEnv):
             k = np.minimum((u[:, None] >= cum).sum(axis=1), cum.shape[1] - 1)
         s_next = m.next_state[self.s, a, k].astype(np.int64)
         rewards = m.reward[self.s, a, k]
+        r_std = m.reward_std[self.s, a, k]
+        if r_std.any():
+            # Noisy tiles (reward_std, exit_reward_std): expected reward plus Gaussian noise,
+            # drawn only when some copy is paid by one, so other levels keep their random stream.
+            rewards = rewards + r_std * self._rng.standard_normal(self.num_envs)
         self.t += 1
         terminated = m.terminal[s_next]
         truncated = (self.t >= self.max_steps) & ~terminated

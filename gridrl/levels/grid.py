@@ -9,8 +9,10 @@ Cells are numbered ``s = row * cols + col`` (rows from the top). The rule for on
 3. The cell it ends on is *entered* (if it differs from where it acted from): its reward is
    collected; a teleport tile sends it on to its target at once (collecting nothing more);
    a terminal tile (entered or teleported onto) ends the episode.
-4. From a cell with ``exit_to`` every action instead gives exactly ``exit_reward`` and lands on
-   the target (Sutton & Barto Example 3.5's A and B); neither slip nor wind applies.
+4. From a cell with ``exit_to`` every action instead gives ``exit_reward`` and lands on the
+   target (Sutton & Barto Example 3.5's A and B); neither slip nor wind applies.
+5. A tile's ``reward_std`` (``exit_reward_std``) adds Gaussian noise of that standard deviation
+   to the reward of step 3 (step 4) when the environment pays it; the means are as above.
 
 A target names one cell, or a start tile meaning "a uniformly random start cell".
 :mod:`gridrl.envs.model` turns this rule into the exact model ``P[s, a, s']``.
@@ -43,6 +45,8 @@ class GridArrays:
     exit: np.ndarray  # (S,) int, index into ``targets`` or -1
     exit_reward: np.ndarray  # (S,) float
     targets: tuple[np.ndarray, ...]  # cells each target lands on, uniformly
+    reward_std: np.ndarray  # (S,) float, std of the noise on the reward for entering the cell
+    exit_reward_std: np.ndarray  # (S,) float, std of the noise on exit_reward
 
     @property
     def n_cells(self) -> int:
@@ -120,7 +124,7 @@ def compile_grid(level: GridLevel) -> GridArrays:
     chars = np.array(level.layout, dtype=f"<U{cols}").view("<U1").reshape(-1)
     n = rows * cols
     wall, start, terminal = (np.zeros(n, dtype=bool) for _ in range(3))
-    reward, exit_reward = np.zeros(n), np.zeros(n)
+    reward, exit_reward, reward_std, exit_reward_std = (np.zeros(n) for _ in range(4))
     wind = np.zeros((n, 2), dtype=np.int64)
     teleport, exit_ = np.full(n, -1), np.full(n, -1)
     target_index: dict[str, int] = {}
@@ -137,6 +141,7 @@ def compile_grid(level: GridLevel) -> GridArrays:
         kind = level.tile(str(char))
         wall[mask], start[mask], terminal[mask] = kind.wall, kind.start, kind.terminal
         reward[mask], exit_reward[mask] = kind.reward, kind.exit_reward
+        reward_std[mask], exit_reward_std[mask] = kind.reward_std, kind.exit_reward_std
         wind[mask] = kind.wind
         if kind.teleport is not None:
             teleport[mask] = target(kind.teleport)
@@ -148,7 +153,7 @@ def compile_grid(level: GridLevel) -> GridArrays:
             targets[index] = np.flatnonzero(start)
     return GridArrays(
         rows, cols, chars, wall, start, terminal, reward, wind, teleport, exit_,
-        exit_reward, tuple(targets),
+        exit_reward, tuple(targets), reward_std, exit_reward_std,
     )  # fmt: skip
 
 

@@ -38,15 +38,23 @@ ACTION_DELTAS: tuple[tuple[int, int], ...] = ((-1, 0), (0, 1), (1, 0), (0, -1))
 
 @dataclass(frozen=True)
 class TileKind:
-    """What a layout character means. Every field has the meaning the README's level format gives it."""
+    """What a layout character means. Every field has the meaning the README's level format gives it.
+
+    ``reward_std`` and ``exit_reward_std`` make a payment noisy: entering the tile pays
+    ``reward`` plus Gaussian noise of that standard deviation, an exit pays ``exit_reward``
+    plus its own (Sutton & Barto Example 6.7: every action from B pays N(-0.1, 1)). The
+    exact model keeps the expected payments; only the environments draw the noise.
+    """
 
     char: str
     wall: bool = False
     start: bool = False
     terminal: bool = False
     reward: float = 0.0
+    reward_std: float = 0.0
     teleport: str | None = None
     exit_reward: float = 0.0
+    exit_reward_std: float = 0.0
     exit_to: str | None = None
     wind: tuple[int, int] = (0, 0)
 

@@ -70,7 +70,8 @@ MAX_BUDGET = 1_000_000_000
 
 GRID_KEYS = ("kind", "name", "description", "layout", "legend", "dynamics", "changes", "recommended")
 BANDIT_KEYS = ("kind", "name", "description", "arms", "testbed", "steps", "nonstationary", "recommended")
-TILE_KEYS = ("wall", "start", "terminal", "reward", "teleport", "exit_reward", "exit_to", "wind")
+TILE_KEYS = ("wall", "start", "terminal", "reward", "reward_std", "teleport", "exit_reward", "exit_reward_std",
+             "exit_to", "wind")
 DYNAMICS_KEYS = ("gamma", "step_reward", "bump_reward", "slip", "max_steps")
 GAUSSIAN_KEYS = ("name", "distribution", "mean", "std")
 BERNOULLI_KEYS = ("name", "distribution", "p")
@@ -231,13 +232,16 @@ def _tile_kind(ctx: Context, char: str, props: MarkedMap, key_node: yaml.Node) -
         start=flag(ctx, props, "start", base.start),
         terminal=flag(ctx, props, "terminal", base.terminal),
         reward=number(ctx, props, "reward", base.reward),
+        reward_std=_std(ctx, props, "reward_std", "reward"),
         teleport=_char(ctx, props, "teleport") or base.teleport,
         exit_reward=number(ctx, props, "exit_reward", base.exit_reward),
+        exit_reward_std=_std(ctx, props, "exit_reward_std", "exit_reward"),
         exit_to=_char(ctx, props, "exit_to") or base.exit_to,
         wind=_wind(ctx, props, base.wind),
     )
-    if "exit_reward" in props and kind.exit_to is None:
-        ctx.fail(f"tile '{char}' has exit_reward but no exit_to: name the cell it exits to", key_node)
+    for key in ("exit_reward", "exit_reward_std"):
+        if key in props and kind.exit_to is None:
+            ctx.fail(f"tile '{char}' has {key} but no exit_to: name the cell it exits to", key_node)
     clashes = _clashes(kind)
     if clashes:
         ctx.fail(f"tile '{char}': {clashes}", key_node)
@@ -257,6 +261,14 @@ def _clashes(kind: TileKind) -> str | None:
     if kind.start and kind.terminal:
         return "a start cell cannot be terminal (the episode would be over before it began)"
     return None
+
+
+def _std(ctx: Context, props: MarkedMap, key: str, paid: str) -> float:
+    """The standard deviation of the Gaussian noise on the payment ``paid`` (0: none)."""
+    if props.get(key) is None:
+        return 0.0
+    what = f"'{key}' (the standard deviation of the noise added to '{paid}'; 0 for none)"
+    return number_value(ctx, props[key], props.nodes[key], what, low=0.0)
 
 
 def _wind(ctx: Context, props: MarkedMap, default: tuple[int, int]) -> tuple[int, int]:

@@ -48,6 +48,8 @@ finite = st.floats(allow_nan=False, allow_infinity=False)
 small = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 unit = st.floats(min_value=0.0, max_value=1.0)
 non_negative = st.floats(min_value=0.0, allow_nan=False, allow_infinity=False)
+#: A tile's reward_std / exit_reward_std: mostly none, else any finite standard deviation.
+noise = st.one_of(st.just(0.0), non_negative)
 # Names and descriptions: no control characters or line/paragraph separators (YAML
 # normalises those), no surrogates, and no surrounding whitespace (the parser strips it).
 _text_chars = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"))
@@ -116,7 +118,7 @@ def grid_levels(draw: st.DrawFn) -> GridLevel:
         if role == "wall":
             legend.append(TileKind(char, wall=True))
         elif role == "terminal":
-            legend.append(TileKind(char, terminal=True, reward=draw(finite)))
+            legend.append(TileKind(char, terminal=True, reward=draw(finite), reward_std=draw(noise)))
         elif role == "start":
             legend.append(TileKind(char, start=True, reward=draw(small), wind=draw(_winds())))
         elif role == "teleport":
@@ -129,13 +131,14 @@ def grid_levels(draw: st.DrawFn) -> GridLevel:
                     char,
                     exit_to=aim,
                     exit_reward=draw(finite),
+                    exit_reward_std=draw(noise),
                     reward=draw(small),
                 )
             )
         elif role == "wind":
             legend.append(TileKind(char, wind=draw(_winds())))
         else:
-            legend.append(TileKind(char, reward=draw(finite)))
+            legend.append(TileKind(char, reward=draw(finite), reward_std=draw(noise)))
     if draw(st.booleans()):
         legend.append(TileKind("G", terminal=True, reward=draw(small)))
     draw(st.randoms(use_true_random=False)).shuffle(legend)

@@ -51,6 +51,7 @@ class TabularEpisodes(Agent):
         self.s: int | None = None  # state the agent is in; None between episodes
         self.episode_return = 0.0
         self.episode_steps = 0
+        self.first_action: int | None = None  # of the episode in progress
         self._seeded = False
 
     # ------------------------------------------------------------------ hooks
@@ -82,6 +83,8 @@ class TabularEpisodes(Agent):
             self._reset()
         s = self.s
         a = self.choose(s)
+        if self.episode_steps == 0:
+            self.first_action = a
         s_next, r, terminated, truncated, _ = self.env.step(a)
         self.visits[s] += 1
         self.episode_return += r
@@ -93,6 +96,7 @@ class TabularEpisodes(Agent):
         if terminated or truncated:
             event.done = True
             event.episode_return, event.episode_length = self.episode_return, self.episode_steps
+            event.first_action = self.first_action
             self.episodes_done += 1
             self.s = None
         return event
