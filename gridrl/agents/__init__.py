@@ -91,6 +91,7 @@ REGISTRY: dict[str, AgentInfo] = {
     "mc-prediction": AgentInfo("mc_prediction:MCPrediction", GRID, "prediction", "prediction", _PREDICTION_LIVE),
     "n-step-td": AgentInfo("n_step_td:NStepTD", GRID, "prediction", "prediction", _PREDICTION_LIVE | {"n"}),
     "td-lambda": AgentInfo("td_lambda:TDLambda", GRID, "prediction", "prediction", _PREDICTION_LIVE | {"lam"}),
+    "lambda-return": AgentInfo("lambda_return:LambdaReturn", GRID, "prediction", "prediction", _PREDICTION_LIVE | {"lam"}),
     "dqn": AgentInfo("dqn:DQN", GRID + BANDIT, "deep", "dqn"),
     "reinforce": AgentInfo("reinforce:Reinforce", GRID + BANDIT, "deep", "policy-gradient"),
     "actor-critic": AgentInfo("actor_critic:ActorCritic", GRID + BANDIT, "deep", "actor-critic"),

@@ -21,6 +21,15 @@ replaces v0 entirely; constant alpha keeps (1 - alpha)^k of it after k returns.
 Nothing is learned until the episode ends, so ``update()`` runs a whole episode, and the
 step that ends it makes every update. On truncation G is the discounted sum of the rewards
 seen: Monte Carlo has no estimate of what would have followed (see monte_carlo.py).
+
+``batch=True`` is batch constant-alpha MC (§6.3, Example 6.3): line 10's increments
+alpha [G_t - V(S_t)] are not applied as they come. After each episode every return counted so
+far is replayed with V held fixed, the increments are summed per state and applied once, pass
+after pass, until V converges: to the sample average of the returns that followed each state
+(first or every visit, as ``visits`` says), whatever alpha. A pass needs only N(s) and the sum
+of those returns (see :func:`~gridrl.agents.common.prediction.summed_increments`), so those two
+per state are all the batch keeps; with ``alpha: none`` (each state's own 1/N(s)) one pass
+lands on the average.
 """
 
 from __future__ import annotations
@@ -30,13 +39,15 @@ from typing import Any
 
 import numpy as np
 
-from gridrl.agents.base import MAX_HELD_STEPS, Event, Insight, held_steps_limit, hp
-from gridrl.agents.common.prediction import PredictionConfig, TabularPrediction
+from gridrl.agents.base import Event, hp
+from gridrl.agents.common.gae import discounted_returns
+from gridrl.agents.common.prediction import BatchConfig, EpisodeEndPrediction, PredictionConfig
+from gridrl.agents.common.returns import ReturnCounts
 from gridrl.levels import Level
 
 
 @dataclass(frozen=True)
-class Config(PredictionConfig):
+class Config(BatchConfig, PredictionConfig):
     """MC prediction's hyperparameters; alpha defaults to the box's sample averages."""
 
     alpha: float | None = hp(None, "step size alpha; none = sample averages 1/N(s) as in the box (line 10)",
@@ -45,40 +56,22 @@ class Config(PredictionConfig):
                      choices=("first", "every"))  # fmt: skip
 
 
-class MCPrediction(TabularPrediction):
+class MCPrediction(ReturnCounts, EpisodeEndPrediction):
     name = "mc-prediction"
     Config = Config
     summary = "Monte Carlo prediction: V(s) moves towards the whole return that followed s"
-    learns_at_episode_end = True
-
-    @classmethod
-    def resource_limit(cls, level: Level, config: Any) -> str | None:
-        """The episode is kept until it ends (line 4): at most MAX_HELD_STEPS steps of it."""
-        return held_steps_limit(cls.name, 1, level.max_steps, (
-            f"Give the level a shorter time limit (dynamics: max_steps: {MAX_HELD_STEPS:,} or less), "
-            "or use td-prediction, which learns at every step."))  # fmt: skip
+    waiting = "G and the update of V wait for the end of the episode"  # line 4, one step at a time
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
         self.N = np.zeros(self.n_states, dtype=np.int64)  # |Returns(s)|
-        self.trajectory: list[tuple[int, float]] = []  # line 4: (S_t, R_t+1) so far
+        self.G_sum = np.zeros(self.n_states)  # batch: the sum of Returns(s)
 
-    def begin_episode(self, s: int) -> None:
-        """An episode cut short (a live edit) leaves no steps behind."""
-        self.trajectory = []
-
-    def learn(self, s: int, a: int, r: float, s_next: int, terminated: bool, truncated: bool) -> Event:
-        self.trajectory.append((s, r))  # line 4, one step at a time
-        if terminated or truncated:
-            return self._learn_episode()
-        return Event(unit="step", changed=np.zeros(0, dtype=np.int64),
-                     equation="G and the update of V wait for the end of the episode",
-                     backup={"t": len(self.trajectory) - 1, "s": s, "a": a, "r": r, "s_next": s_next})  # fmt: skip
-
-    def _learn_episode(self) -> Event:
-        """Lines 5-10 over the finished episode; clears the trajectory."""
+    def learn_episode(self, trajectory: list[tuple[int, float]], s_last: int, terminated: bool) -> Event:
+        """Lines 5-10 over the finished episode (line 4); no bootstrap from S_T on truncation."""
+        if self.config.batch:
+            return self.learn_batch(trajectory)
         alpha, first_only = self.config.alpha, self.config.visits == "first"
-        trajectory, self.trajectory = self.trajectory, []
         first: dict[int, int] = {}
         for t, (s, _) in enumerate(trajectory):
             first.setdefault(s, t)
@@ -92,18 +85,23 @@ class MCPrediction(TabularPrediction):
                 continue
             self.N[s] += 1  # line 9
             step_size = 1.0 / self.N[s] if alpha is None else alpha
-            event = self.move_value(s, G, float(step_size), equation, t=t, N=int(self.N[s]))  # line 10
-            updates.append(event.backup)
-        event.changed = np.unique([u["s"] for u in updates])
-        event.backup = {**event.backup, "T": len(trajectory), "updates": updates}
-        return event
+            updates.append(self.move_value(s, G, float(step_size), equation, t=t, N=int(self.N[s])))  # line 10
+        return self.episode_event(updates, len(trajectory))
 
-    def insight(self) -> Insight:
-        """Also N(s), the returns averaged into each V(s) (line 9)."""
-        insight = super().insight()
-        insight.extras["N"] = self.N.copy()
-        return insight
+    def learn_batch(self, trajectory: list[tuple[int, float]]) -> Event:
+        """Batch: lines 5-9 for every t at once, the returns joining the batch's sums; then
+        every return so far is replayed until V converges (line 10, batch constant-alpha MC)."""
+        states = np.fromiter((s for s, _ in trajectory), dtype=np.int64, count=len(trajectory))
+        G = discounted_returns(np.fromiter((r for _, r in trajectory), dtype=np.float64), self.gamma)  # lines 5-7
+        if self.config.visits == "first":  # line 8: the first visit of each state
+            _, first = np.unique(states, return_index=True)
+            states, G = states[first], G[first]
+        np.add.at(self.N, states, 1)  # line 9: G appended to Returns(S_t)
+        np.add.at(self.G_sum, states, G)
+        return self.replay(self.N, self.G_sum, None, int(trajectory[0][0]),
+                           "batch: V(s) <- V(s) + alpha sum over every return G that followed s of [G - V(s)], "
+                           "V fixed in a pass, until it converges")  # fmt: skip
 
     def _learned(self) -> dict[str, Any]:
-        """Also N(s): sample averages resume from it after a load (line 10's 1/N(s))."""
-        return {**super()._learned(), "N": self.N}
+        """Batch: also the sum of each state's returns, which every later replay starts from."""
+        return {**super()._learned(), **({"G_sum": self.G_sum} if self.config.batch else {})}

@@ -36,7 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from gridrl.agents.base import MAX_HELD_STEPS, Event, Insight, held_steps_limit, hp
+from gridrl.agents.base import MAX_HELD_STEPS, Event, held_steps_limit, hp
+from gridrl.agents.common.returns import ReturnCounts
 from gridrl.agents.common.tabular import TabularControl, TabularControlConfig
 from gridrl.levels import Level
 
@@ -49,7 +50,7 @@ class Config(TabularControlConfig):
                              low=0.0, high=1.0, low_open=True, optional=True)  # fmt: skip
 
 
-class MonteCarlo(TabularControl):
+class MonteCarlo(ReturnCounts, TabularControl):
     name = "monte-carlo"
     Config = Config
     summary = "on-policy first-visit MC control: learns from whole-episode returns, no bootstrapping"
@@ -128,11 +129,3 @@ class MonteCarlo(TabularControl):
         event = self.episode()
         event.unit = "update"
         return event
-
-    def insight(self) -> Insight:
-        insight = super().insight()
-        insight.extras["N"] = self.N.copy()
-        return insight
-
-    def _learned(self) -> dict[str, Any]:
-        return {**super()._learned(), "N": self.N}

@@ -74,7 +74,7 @@ def test_declared_backup_is_what_the_agent_does(name):
 def test_agents_declared_torch_free_import_without_torch():
     """One fresh interpreter imports every agent that says it doesn't need torch."""
     names = [n for n, info in REGISTRY.items() if not info.needs_torch]
-    assert len(names) == 21
+    assert len(names) == 22
     script = (
         "import sys\nfrom gridrl.agents import agent_class\n"
         f"for n in {names!r}: agent_class(n)\n"

@@ -13,7 +13,14 @@ The policy to evaluate (``policy``) is one of:
 :class:`TabularPrediction` is the table V(s) on the tabular agents' environment loop
 (:class:`~gridrl.agents.common.tabular.TabularEpisodes`), acting by pi; a subclass writes
 only ``learn``, which sees one transition and returns the Event of its update
-(:meth:`TabularPrediction.move_value` makes one).
+(:meth:`TabularPrediction.move_value` makes one). :class:`EpisodeEndPrediction` is that for
+the agents that learn only when the episode ends (Monte Carlo, the offline lambda-return): they
+write ``learn_episode`` instead.
+
+Batch updating (§6.3, Example 6.3) is offered by TD(0) and Monte Carlo (:class:`BatchConfig`):
+after each episode every step seen so far is replayed, pass after pass, until V stops moving
+(:meth:`TabularPrediction.replay`). The steps enter a pass only through a few sums per state
+(:func:`summed_increments`), so what is kept grows with the states, never with the steps.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from gridrl.agents.base import Event, HyperparameterError, Insight, hp
+from gridrl.agents.base import MAX_HELD_STEPS, Event, HyperparameterError, Insight, held_steps_limit, hp
 from gridrl.agents.common.exploration import greedy_probs
 from gridrl.agents.common.tabular import TabularEpisodes
 from gridrl.envs import GridWorldEnv, TabularModel
@@ -136,6 +143,42 @@ class PredictionConfig:
     gamma: float | None = hp(None, "discount gamma; none = the level's", low=0.0, high=1.0, optional=True)
 
 
+@dataclass(frozen=True)
+class BatchConfig:
+    """Batch updating (§6.3), for the agents that offer it: list it before PredictionConfig."""
+
+    batch: bool = hp(False, "batch updating (§6.3): after each episode, replay every step so far until V converges")
+    theta: float = hp(1e-10, "batch: stop replaying when a pass changes no V(s) by theta or more",
+                      low=0.0, low_open=True)  # fmt: skip
+    max_passes: int = hp(10_000, "batch: safety cap on the passes after one episode", low=1)
+
+
+#: A batch's bootstrapping steps s -> s' as three aligned arrays: s, s', and how many there were.
+Bootstraps = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def summed_increments(V: np.ndarray, n: np.ndarray, b: np.ndarray, gamma: float,
+                      bootstraps: Bootstraps | None) -> np.ndarray:  # fmt: skip
+    """(S,) one pass of batch updating with V held fixed: for every state s the increments
+    target_t - V(S_t) of all the stored steps with S_t = s, summed. The sum is linear in V,
+
+        sum_{t: S_t = s} [target_t - V(s)] = b(s) + gamma sum_s' c(s, s') V(s') - n(s) V(s),
+
+    so the steps enter only through n(s), the steps from s that count, b(s), what their targets
+    add up to apart from V, and c(s, s'), how many of them bootstrap from V(s'). For TD(0)
+    (eq. 6.2's target R + gamma V(S')) b(s) sums the rewards and c counts the steps s -> s' into
+    a non-terminal s'; for Monte Carlo (eq. 6.1's target G_t) b(s) sums the returns and there is
+    no c. n and c are the counts of the maximum-likelihood model of the data, r(s) = b(s)/n(s) and
+    p(s'|s) = c(s, s')/n(s): the sum is zero where V solves that model's Bellman equation (eq.
+    4.4), which is why batch TD(0) converges to the certainty-equivalence estimate (§6.3).
+    """
+    total = b - n * V
+    if bootstraps is not None:
+        s, s_next, c = bootstraps
+        total += gamma * np.bincount(s, weights=c * V[s_next], minlength=V.size)
+    return total
+
+
 class TabularPrediction(TabularEpisodes):
     """Learns V ~ v_pi of the fixed policy pi on a gridworld, from episodes that follow pi.
 
@@ -200,6 +243,39 @@ class TabularPrediction(TabularEpisodes):
                   "target": target, "td_error": error, "V_new": float(self.V[s])}  # fmt: skip
         return Event(unit="step", td_error=error, changed=np.array([s]), equation=equation, backup=backup)
 
+    def replay(self, n: np.ndarray, b: np.ndarray, bootstraps: Bootstraps | None, s: int, equation: str) -> Event:
+        """Batch updating (§6.3): pass after pass over every step stored so far, each pass adding
+        step x :func:`summed_increments` to V (V held fixed within the pass: the value function
+        "changed only once, by the sum of all the increments"), until a pass changes no V(s) by
+        theta or more, or after max_passes; the Event is that of state ``s`` (the episode's S_0).
+
+        The step is alpha as long as alpha n(s) <= 1 for every s (``alpha: none``: each state's
+        own 1/n(s), the sample average of Monte Carlo's box). The book asks for "alpha
+        sufficiently small" that the passes converge: a larger alpha is lowered to 1/max_s n(s),
+        with which no pass overshoots. Where the passes stop does not depend on the step (the
+        sums are zero there), only how many it takes.
+        """
+        c = self.config
+        learning = (n > 0) & ~self.inactive  # no data, or a terminal state or wall: V stays
+        if c.alpha is None:
+            step = np.where(learning, 1.0 / np.maximum(n, 1), 0.0)
+        else:
+            step = np.where(learning, min(c.alpha, 1.0 / max(float(n.max()), 1.0)), 0.0)
+        V_old, converged = self.V.copy(), False
+        for passes in range(1, c.max_passes + 1):
+            change = step * summed_increments(self.V, n, b, self.gamma, bootstraps)
+            self.V += change
+            if np.abs(change).max() < c.theta:
+                converged = True
+                break
+        # The mean target of the steps from s, at the final V: where V(s) stops when converged.
+        target = float(self.V[s] + summed_increments(self.V, n, b, self.gamma, bootstraps)[s] / max(n[s], 1))
+        backup = {"s": s, "N": float(n[s]), "alpha": float(step[s]), "gamma": self.gamma, "V_old": float(V_old[s]),
+                  "target": target, "td_error": target - float(V_old[s]), "V_new": float(self.V[s]),
+                  "passes": passes, "converged": converged}  # fmt: skip
+        return Event(unit="step", td_error=backup["td_error"], changed=np.flatnonzero(self.V != V_old),
+                     equation=equation, backup=backup, info={"batch_passes": passes})  # fmt: skip
+
     def insight(self) -> Insight:
         """V the estimate, pi the policy evaluated; no action values are learnt (Q = NaN)."""
         return Insight(
@@ -209,3 +285,53 @@ class TabularPrediction(TabularEpisodes):
 
     def _learned(self) -> dict[str, Any]:
         return {"V": self.V, "visits": self.visits, "episodes_done": self.episodes_done}
+
+
+class EpisodeEndPrediction(TabularPrediction):
+    """A prediction agent that learns nothing before the episode ends (Monte Carlo, §5.1; the
+    offline lambda-return, §12.1): it holds the episode's (S_t, R_t+1) and learns from all of
+    it at the step that ends it, in :meth:`learn_episode`. ``update()`` is a whole episode."""
+
+    learns_at_episode_end = True
+    #: The agent a level with episodes too long to hold is sent to instead: one that learns online.
+    online_instead = "td-prediction"
+    #: What the inspector says at the steps before the end.
+    waiting = "the updates of V wait for the end of the episode"
+
+    @classmethod
+    def resource_limit(cls, level: Level, config: Any) -> str | None:
+        """The episode is held until it ends: at most MAX_HELD_STEPS steps of it."""
+        return held_steps_limit(cls.name, 1, level.max_steps, (
+            f"Give the level a shorter time limit (dynamics: max_steps: {MAX_HELD_STEPS:,} or less), "
+            f"or use {cls.online_instead}, which learns at every step."))  # fmt: skip
+
+    def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
+        super().__init__(level, config, seed)
+        self.trajectory: list[tuple[int, float]] = []  # (S_t, R_t+1) so far
+
+    def begin_episode(self, s: int) -> None:
+        """An episode cut short (a live edit) leaves no steps behind."""
+        self.trajectory = []
+
+    def learn(self, s: int, a: int, r: float, s_next: int, terminated: bool, truncated: bool) -> Event:
+        self.trajectory.append((s, r))
+        if terminated or truncated:
+            trajectory, self.trajectory = self.trajectory, []
+            return self.learn_episode(trajectory, s_next, terminated)
+        return Event(unit="step", changed=np.zeros(0, dtype=np.int64), equation=self.waiting,
+                     backup={"t": len(self.trajectory) - 1, "s": s, "a": a, "r": r, "s_next": s_next})  # fmt: skip
+
+    def learn_episode(self, trajectory: list[tuple[int, float]], s_last: int, terminated: bool) -> Event:
+        """Learn from the finished episode (S_0, R_1), ..., (S_T-1, R_T) that reached ``s_last``
+        (S_T; a time limit if not ``terminated``); the Event of all its updates (see
+        :meth:`episode_event`)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def episode_event(updates: list[Event], T: int) -> Event:
+        """One Event for an episode's updates (:meth:`move_value`'s, in the order made): the
+        last one's, with every state changed and ``backup["updates"]`` each update's backup."""
+        event = updates[-1]
+        event.changed = np.unique([u.backup["s"] for u in updates])
+        event.backup = {**event.backup, "T": T, "updates": [u.backup for u in updates]}
+        return event
