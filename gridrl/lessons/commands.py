@@ -30,14 +30,15 @@ def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
 
     def run(args: argparse.Namespace) -> int:
         from gridrl.agents import HyperparameterError, LevelMismatchError
+        from gridrl.lessons.backends import BackendUnavailable
         from gridrl.lessons.loader import LessonError
-        from gridrl.lessons.runner import LessonUnavailable
+        from gridrl.lessons.runner import LessonUnavailable, StudyError
         from gridrl.levels import LevelError
 
         try:
             return func(args)
         except (LessonError, LevelError, HyperparameterError, LevelMismatchError, LessonUnavailable,
-                UsageProblem) as err:  # fmt: skip
+                UsageProblem, BackendUnavailable, StudyError) as err:  # fmt: skip
             return _fail(str(err))
 
     run.__doc__ = func.__doc__
@@ -81,11 +82,14 @@ def cmd_lesson_run(args: argparse.Namespace) -> int:
         raise UsageProblem("lesson run needs --out DIR (where the figures and report go), or --gui")
     if args.workers is not None and args.workers < 1:
         raise UsageProblem(f"--workers must be at least 1, got {args.workers}")
+    if args.ray_address is not None and args.backend != "ray":
+        raise UsageProblem("--ray-address goes with --backend ray")
     from gridrl.lessons.runner import run_lesson
 
     print(f"{lesson.title}  ({lesson.figure})")
     result = run_lesson(lesson, args.out, quick=args.quick, workers=args.workers, progress=not args.quiet,
-                        log=lambda text: print(f"  {text}"))  # fmt: skip
+                        log=lambda text: print(f"  {text}"), backend=args.backend,
+                        ray_address=args.ray_address)  # fmt: skip
     _print_checks(result)
     out = Path(args.out)
     print(f"wrote {out / 'index.html'}, {out / 'report.md'} and {len(result.images) + len(result.animations)} "
@@ -113,7 +117,8 @@ def _hand_to_gui(lesson: Any) -> int:
     the two it compares) with the lesson's settings and seed, and its explanation first."""
     from gridrl.gui.app import open_lesson  # imports pygame: only when --gui is asked for
 
-    run = lesson.runs[0]
+    # a study plays its agents with their fixed hyperparameters (the varied one at its default)
+    run = (lesson.runs or lesson.studies)[0]
     agents = [(spec.agent, dict(spec.params)) for spec in run.agents]
     named = None if run.level_source == "inline" else run.level_source
     app = open_lesson(run.level, agents, lesson.seed, lesson.title, lesson.explanation, named=named)
@@ -214,6 +219,12 @@ def add_commands(subparsers: Any) -> None:
     )
     run.add_argument("--gui", action="store_true", help="play the lesson in the desktop app instead")
     run.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    run.add_argument("--backend", choices=("local", "ray"), default="local",
+                     help="where the runs go: this machine's cores (default) or a Ray cluster "
+                     "(needs the optional extra: pip install \"gridrl[ray]\"); same numbers either way")  # fmt: skip
+    run.add_argument("--ray-address", metavar="ADDR", default=None,
+                     help="with --backend ray: the cluster's address (e.g. 10.0.0.5:6379); "
+                     "default: start a Ray cluster on this machine for the lesson")  # fmt: skip
     run.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     run.set_defaults(func=_guarded(cmd_lesson_run))
 

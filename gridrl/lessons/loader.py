@@ -11,6 +11,8 @@ lists it in :attr:`Lesson.missing_agents` and refuses to *run* until it exists.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import textwrap
 from pathlib import Path
@@ -26,6 +28,8 @@ from gridrl.lessons.model import (
     INF,
     MEASURES,
     STEP_METRICS,
+    STUDY_MEASURES,
+    XSCALES,
     AgentSpec,
     AnimateStep,
     CheckStep,
@@ -35,6 +39,8 @@ from gridrl.lessons.model import (
     RunStep,
     Scale,
     Step,
+    StudyAgent,
+    StudyStep,
     metric_label,
     metric_x,
 )
@@ -53,6 +59,7 @@ from gridrl.levels.marked_yaml import (
     load_mapping,
     mapping,
     number_value,
+    plain_number,
     read_text,
     string,
     suggest,
@@ -66,11 +73,16 @@ MAX_RUNS = 1_000_000
 MAX_COUNT = 100_000_000
 
 TOP_KEYS = ("title", "figure", "explanation", "seed", "steps")
-STEP_KINDS = ("level", "run", "plot", "animate", "check")
+STEP_KINDS = ("level", "run", "study", "plot", "animate", "check")
 RUN_KEYS = ("agents", *BUDGET_KEYS, "seeds", "runs", "values_at", "probe_every", "quick")
 QUICK_KEYS = (*BUDGET_KEYS, "seeds", "runs")
 AGENT_KEYS = ("label", "agent", "params")
-PLOT_KEYS = ("metric", "curves", "title", "xlabel", "ylabel", "smooth", "band", "ylim", "percent", "file")
+STUDY_KEYS = ("agents", *BUDGET_KEYS, "seeds", "runs", "metric", "window", "last", "quick")
+STUDY_AGENT_KEYS = ("label", "agent", "params", "vary")
+#: Most values one study curve may vary over (each is seeds runs).
+MAX_VALUES = 1000
+PLOT_KEYS = ("metric", "curves", "title", "xlabel", "ylabel", "smooth", "band", "ylim", "percent", "file",
+             "xscale")  # fmt: skip
 ANIMATE_KEYS = ("curves", "file", "fps")
 CHECK_KEYS = ("claim", "measure", "metric", "curves", "window", "last", "at", "published",
               "tolerance", "quick_tolerance", "order", "full_only", "source")  # fmt: skip
@@ -203,7 +215,7 @@ def parse_lesson(
     builder = _Builder(ctx, check_agents)
     steps = [builder.step(item, node) for item, node in zip(steps_value, steps_value.nodes)]
     if not builder.labels:
-        ctx.fail("the lesson has no 'run' step: nothing would be trained", document.nodes["steps"])
+        ctx.fail("the lesson has no 'run' or 'study' step: nothing would be trained", document.nodes["steps"])
     return Lesson(
         name=name, path=Path(source), title=title, figure=figure, explanation=explanation,
         steps=tuple(steps), seed=seed, missing_agents=tuple(builder.missing),
@@ -223,6 +235,7 @@ class _Builder:
         self.level_source = ""
         self.labels: list[str] = []
         self.runs: dict[str, RunStep] = {}  # label -> the run that defined it
+        self.studies: dict[str, StudyStep] = {}  # label -> the study that defined it
         self.missing: list[str] = []
         self.files: set[str] = set()
 
@@ -239,8 +252,8 @@ class _Builder:
         value, value_node = item[kind], item.nodes[kind]
         if kind == "level":
             return self.level_step(value, value_node)
-        if self.level is None and kind == "run":
-            ctx.fail("a 'run' step needs a level: put a '- level: NAME' step before it", node)
+        if self.level is None and kind in ("run", "study"):
+            ctx.fail(f"a '{kind}' step needs a level: put a '- level: NAME' step before it", node)
         body = mapping(ctx, value, value_node, f"a '{kind}' step")
         return getattr(self, f"{kind}_step")(body)
 
@@ -279,49 +292,159 @@ class _Builder:
 
     # ------------------------------------------------------------------ run
 
+    def _agents(self, m: MarkedMap, step: str, fields: str) -> MarkedSeq:
+        """The non-empty ``agents`` list of a ``run`` or ``study`` step (after its level)."""
+        assert self.level is not None
+        if "agents" not in m:
+            self.ctx.fail(f"a '{step}' step needs 'agents': a list of {fields}", m.node)
+        agents_value = m["agents"]
+        if not isinstance(agents_value, MarkedSeq) or not agents_value:
+            self.ctx.fail(f"'agents' must be a non-empty list, got {describe(agents_value)}", m.nodes["agents"])
+        return agents_value
+
     def run_step(self, m: MarkedMap) -> RunStep:
         ctx = self.ctx
         check_keys(ctx, m, RUN_KEYS, "a 'run' step")
-        assert self.level is not None
-        if "agents" not in m:
-            ctx.fail("a 'run' step needs 'agents': a list of {label, agent, params}", m.node)
-        agents_value = m["agents"]
-        if not isinstance(agents_value, MarkedSeq) or not agents_value:
-            ctx.fail(f"'agents' must be a non-empty list, got {describe(agents_value)}", m.nodes["agents"])
-        budget = self._budget(m, "a 'run' step", required=True)
-        seeds = integer(ctx, m, "seeds", 1, 1, MAX_SEEDS)
-        runs = integer(ctx, m, "runs", 1, 1, MAX_RUNS)
-        full = Scale(budget, seeds, runs)
-        quick = full
-        if "quick" in m:
-            q = mapping(ctx, m["quick"], m.nodes["quick"], "'quick'")
-            check_keys(ctx, q, QUICK_KEYS, "'quick' (the reduced run of --quick and the tests)")
-            q_budget = self._budget(q, "'quick'", required=False) or budget
-            if q_budget.unit != budget.unit:
-                ctx.fail(
-                    f"'quick' must count {budget.unit}s like the full run (use '{budget.unit}s:')", q.node
-                )
-            quick = Scale(q_budget, integer(ctx, q, "seeds", seeds, 1, MAX_SEEDS),
-                          integer(ctx, q, "runs", runs, 1, MAX_RUNS))  # fmt: skip
+        agents_value = self._agents(m, "run", "{label, agent, params}")
+        full, quick = self._scales(m, "a 'run' step")
+        budget = full.budget
         values_at = self._values_at(m)
         if values_at:
-            if budget.unit != "update":
-                ctx.fail(
-                    "'values_at' counts updates (DP: sweeps): give the run 'updates: N'", m.nodes["values_at"]
-                )
+            if budget.unit == "step":
+                ctx.fail("'values_at' counts updates (DP: sweeps) or episodes: give the run 'updates: N' "
+                         "or 'episodes: N'", m.nodes["values_at"])  # fmt: skip
             too_far = [k for k in values_at if k is not INF and k > min(budget.count, quick.budget.count)]
             if too_far:
-                ctx.fail(f"'values_at' asks for V after {too_far[0]} updates, but the run makes only "
+                ctx.fail(f"'values_at' asks for V after {too_far[0]} {budget.unit}s, but the run makes only "
                          f"{min(budget.count, quick.budget.count)}", m.nodes["values_at"])  # fmt: skip
         probe_every = integer(ctx, m, "probe_every", None, 1, MAX_COUNT)
         specs = []
         for item, node in zip(agents_value, agents_value.nodes):
-            specs.append(self._agent(item, node, runs > 1 or quick.runs > 1))
+            specs.append(self._agent(item, node, full.runs > 1 or quick.runs > 1))
             self.labels.append(specs[-1].label)
         step = RunStep(tuple(specs), self.level, self.level_source, full, quick, values_at, probe_every)
         for spec in specs:
             self.runs[spec.label] = step
         return step
+
+    def _scales(self, m: MarkedMap, what: str) -> tuple[Scale, Scale]:
+        """The full and the ``quick`` sizes of a run or study: budget, seeds, runs per seed."""
+        ctx = self.ctx
+        budget = self._budget(m, what, required=True)
+        assert budget is not None
+        seeds = integer(ctx, m, "seeds", 1, 1, MAX_SEEDS)
+        runs = integer(ctx, m, "runs", 1, 1, MAX_RUNS)
+        full = Scale(budget, seeds, runs)
+        if "quick" not in m:
+            return full, full
+        q = mapping(ctx, m["quick"], m.nodes["quick"], "'quick'")
+        check_keys(ctx, q, QUICK_KEYS, "'quick' (the reduced run of --quick and the tests)")
+        q_budget = self._budget(q, "'quick'", required=False) or budget
+        if q_budget.unit != budget.unit:
+            ctx.fail(f"'quick' must count {budget.unit}s like the full run (use '{budget.unit}s:')", q.node)
+        return full, Scale(q_budget, integer(ctx, q, "seeds", seeds, 1, MAX_SEEDS),
+                           integer(ctx, q, "runs", runs, 1, MAX_RUNS))  # fmt: skip
+
+    # ------------------------------------------------------------------ study
+
+    def study_step(self, m: MarkedMap) -> StudyStep:
+        ctx = self.ctx
+        check_keys(ctx, m, STUDY_KEYS, "a 'study' step")
+        agents_value = self._agents(m, "study", "{label, agent, params, vary}")
+        full, quick = self._scales(m, "a 'study' step")
+        metric = string(ctx, m, "metric", what="a 'study' step (the metric each run is reduced to one number of)")
+        self._check_study_metric(metric, m.nodes["metric"])
+        window, last = self._window(m)
+        if window is None and last is None:
+            ctx.fail("a 'study' step needs 'window: [first, last]' (or 'last: N'): the points of its "
+                     f"'{metric}' averaged into each run's one number, e.g. window: [1, 10]", m.node)  # fmt: skip
+        unit = metric_x(metric)
+        for scale in (full, quick):
+            end = window[1] if window else last
+            if unit == scale.budget.unit and end is not None and end > scale.budget.count:
+                key = "window" if window else "last"
+                ctx.fail(f"'{key}' reaches {unit} {end:g}, but {'--quick' if scale is quick else 'the study'} "
+                         f"runs only {scale.budget.text()}", m.nodes[key])  # fmt: skip
+        agents = []
+        for item, node in zip(agents_value, agents_value.nodes):
+            if not isinstance(item, MarkedMap) or "vary" not in item:
+                ctx.fail("each study agent is {label, agent, params, vary} with 'vary' naming the hyperparameter "
+                         "studied and its values, e.g. vary: {alpha: [0.1, 0.2, 0.4]}", node)  # fmt: skip
+            parameter, values, vary_node = self._vary(item)
+            spec = self._agent(item, node, full.runs > 1 or quick.runs > 1, vary=(parameter, values, vary_node))
+            self.labels.append(spec.label)
+            agents.append(StudyAgent(spec.label, spec.agent, spec.params, parameter, tuple(v for v, _ in values)))
+        step = StudyStep(tuple(agents), self.level, self.level_source, full, quick, metric, window, last)
+        for agent in agents:
+            self.studies[agent.label] = step
+        return step
+
+    def _vary(self, m: MarkedMap) -> tuple[str, list[tuple[float, yaml.Node]], yaml.Node]:
+        """``vary: {NAME: [values]}`` or ``vary: {NAME: {powers_of_2: [first, last]}}``."""
+        ctx = self.ctx
+        example = "e.g. vary: {alpha: [0.1, 0.2, 0.4]} or vary: {c: {powers_of_2: [-4, 2]}}"
+        v = mapping(ctx, m["vary"], m.nodes["vary"], "'vary'")
+        if len(v) != 1:
+            ctx.fail(f"'vary' names ONE hyperparameter and its values ({example})", m.nodes["vary"])
+        parameter = str(next(iter(v)))
+        value, node = v[parameter], v.nodes[parameter]
+        if isinstance(value, MarkedMap):
+            check_keys(ctx, value, ("powers_of_2",), "a range of values")
+            if "powers_of_2" not in value:
+                ctx.fail(f"give the values of '{parameter}' as a list or as {{powers_of_2: [first, last]}}", node)
+            ends, ends_node = value["powers_of_2"], value.nodes["powers_of_2"]
+            if not isinstance(ends, MarkedSeq) or len(ends) != 2:
+                ctx.fail("'powers_of_2' is [first, last] exponents of 2, e.g. [-7, -2] for 1/128 ... 1/4", ends_node)
+            low, high = (number_value(ctx, e, n, "an exponent of 'powers_of_2'", -30, 30)
+                         for e, n in zip(ends, ends.nodes))  # fmt: skip
+            if not (low.is_integer() and high.is_integer() and low <= high):
+                ctx.fail("'powers_of_2' is [first, last]: whole exponents with first <= last", ends_node)
+            values = [(2 ** k if k >= 0 else 2.0**k, ends_node) for k in range(int(low), int(high) + 1)]
+        elif isinstance(value, MarkedSeq):
+            if not value:
+                ctx.fail(f"'vary' needs at least one value of '{parameter}' ({example})", node)
+            values = []
+            for item, item_node in zip(value, value.nodes):
+                number = number_value(ctx, item, item_node, f"a value of '{parameter}'")
+                plain = plain_number(item)
+                values.append((plain if isinstance(plain, int) else number, item_node))
+        else:
+            ctx.fail(f"the values of '{parameter}' must be a list of numbers or {{powers_of_2: [first, last]}}, "
+                     f"got {describe(value)}", node)  # fmt: skip
+        if len(values) > MAX_VALUES:
+            ctx.fail(f"'vary' gives {len(values)} values; at most {MAX_VALUES}", node)
+        if any(b[0] <= a[0] for a, b in itertools.pairwise(values)):
+            ctx.fail(f"the values of '{parameter}' must increase (each one once), the order they are drawn in", node)
+        return parameter, values, node
+
+    def _check_study_metric(self, metric: str, node: yaml.Node) -> None:
+        """A metric every run of a study records by itself, on the current level."""
+        ctx = self.ctx
+        assert self.level is not None
+        if metric.startswith("update:") and len(metric) > len("update:"):
+            return
+        allowed = [k for k in (GRID_METRICS if self.level.kind == "gridworld" else BANDIT_METRICS)
+                   if k != "values" and not k.startswith("policy_")]  # fmt: skip
+        if metric not in allowed:
+            ctx.fail(f"a study on a {self.level.kind} level reduces one of the metrics {', '.join(allowed)}, "
+                     f"or update:NAME; got '{metric}'.{suggest(metric, allowed)}", node)  # fmt: skip
+
+    def _window(self, m: MarkedMap) -> tuple[tuple[float, float] | None, int | None]:
+        """``window: [first, last]`` (x values, both included) or ``last: N`` (points), or neither."""
+        ctx = self.ctx
+        window = None
+        if m.get("window") is not None:
+            value, node = m["window"], m.nodes["window"]
+            if not isinstance(value, MarkedSeq) or len(value) != 2:
+                ctx.fail("'window' must be [first, last] (x values, both included)", node)
+            first, final = (number_value(ctx, v, n, "'window'") for v, n in zip(value, value.nodes))
+            if first > final:
+                ctx.fail("'window' must be [first, last] with first <= last", node)
+            window = (first, final)
+        last = integer(ctx, m, "last", None, 1, MAX_COUNT)
+        if window and last:
+            ctx.fail("give either 'window' or 'last', not both", m.key_nodes["last"])
+        return window, last
 
     def _budget(self, m: MarkedMap, what: str, required: bool) -> Budget | None:
         given = budget(self.ctx, m, what, required, MAX_COUNT)
@@ -357,14 +480,17 @@ class _Builder:
             self.ctx.fail("'values_at' must increase, with at most one 'inf', last", node)
         return tuple(result)
 
-    def _agent(self, item: Any, node: yaml.Node, vectorised: bool) -> AgentSpec:
+    def _agent(self, item: Any, node: yaml.Node, vectorised: bool,
+               vary: tuple[str, list[tuple[float, yaml.Node]], yaml.Node] | None = None) -> AgentSpec:  # fmt: skip
+        """A validated agent entry; ``vary`` = (hyperparameter, [(value, node)], node) of a study
+        agent, each value validated with the fixed ``params``."""
         ctx = self.ctx
         if isinstance(item, str):
             item_map = MarkedMap({"agent": item})
             item_map.node, item_map.nodes, item_map.key_nodes = node, {"agent": node}, {"agent": node}
             item = item_map
         m = mapping(ctx, item, node, "an agent entry ({label, agent, params})")
-        check_keys(ctx, m, AGENT_KEYS, "an agent entry")
+        check_keys(ctx, m, STUDY_AGENT_KEYS if vary else AGENT_KEYS, "an agent entry")
         name = string(ctx, m, "agent", what="an agent entry")
         name_node = m.nodes.get("agent", node)
         if name not in REGISTRY:
@@ -407,7 +533,20 @@ class _Builder:
                             or str(err).startswith(f"{k} ")), None)  # fmt: skip
                 where = m["params"].key_nodes.get(bad) if bad is not None else m.nodes.get("params", node)
                 ctx.fail(f"agent '{name}': {err}", where)
+            if vary is not None:
+                self._check_vary(name, cls, params, *vary)
         return AgentSpec(label, name, params)
+
+    def _check_vary(self, name: str, cls: Any, params: dict[str, Any], parameter: str,
+                    values: list[tuple[float, yaml.Node]], node: yaml.Node) -> None:  # fmt: skip
+        """Every varied value must make a valid Config with the fixed params."""
+        if parameter in params:
+            self.ctx.fail(f"'{parameter}' is both in 'params' and in 'vary'; keep it in 'vary' only", node)
+        for value, value_node in values:
+            try:
+                make_config(cls.Config, {**params, parameter: value})
+            except HyperparameterError as err:
+                self.ctx.fail(f"agent '{name}': {err}", node if str(err).startswith("unknown") else value_node)
 
     # ------------------------------------------------------------------ plot, animate, check
 
@@ -457,24 +596,76 @@ class _Builder:
         self.files.add(name)
         return name
 
+    def _is_study(self, curves: tuple[str, ...], node: yaml.Node, what: str) -> bool:
+        """Whether ``curves`` are study curves; a step draws or checks one kind only."""
+        studied = [label for label in curves if label in self.studies]
+        if studied and len(studied) < len(curves):
+            run = next(label for label in curves if label not in self.studies)
+            self.ctx.fail(f"{what} mixes study curves ('{studied[0]}') with run curves ('{run}'): a study "
+                          "curve is a number per parameter value, a run curve one per episode or step; "
+                          "list one kind in 'curves'", node)  # fmt: skip
+        return bool(studied)
+
+    def _study_metric(self, m: MarkedMap, curves: tuple[str, ...]) -> str:
+        """The metric of the studies behind ``curves``: given or not, it must be theirs."""
+        metrics = {self.studies[label].metric for label in curves}
+        metric = string(self.ctx, m, "metric", sorted(metrics)[0])
+        if metrics != {metric}:
+            self.ctx.fail(f"the studies of these curves measure {', '.join(sorted(metrics))}; 'metric' may be "
+                          "left out, or must be the study's", m.nodes.get("metric", m.node))  # fmt: skip
+        return metric
+
+    def study_plot_step(self, m: MarkedMap, curves: tuple[str, ...]) -> PlotStep:
+        """A study drawn as its number per run against the parameter's value (Figures 2.6, 7.2)."""
+        ctx = self.ctx
+        metric = self._study_metric(m, curves)
+        if m.get("smooth") is not None:
+            ctx.fail("'smooth' averages neighbouring points of a learning curve; a study plot has one point "
+                     "per parameter value: leave 'smooth' out", m.key_nodes["smooth"])  # fmt: skip
+        xscale = string(ctx, m, "xscale", "linear")
+        if xscale not in XSCALES:
+            ctx.fail(f"'xscale' is one of {', '.join(XSCALES)}, got '{xscale}'", m.nodes["xscale"])
+        agents = [a for label in curves for a in self.studies[label].agents if a.label == label]
+        if xscale == "log2" and any(v <= 0 for a in agents for v in a.values):
+            ctx.fail("'xscale: log2' needs every varied value > 0", m.nodes["xscale"])
+        parameters = sorted({a.parameter for a in agents})
+        study = self.studies[curves[0]]
+        return PlotStep(
+            metric=metric, curves=curves,
+            title=string(ctx, m, "title", f"{metric_label(metric)} vs {', '.join(parameters)}"),
+            xlabel=string(ctx, m, "xlabel", ", ".join(parameters)),
+            ylabel=string(ctx, m, "ylabel", f"{metric_label(metric)} ({study.where()})"),
+            band=flag(ctx, m, "band", True), ylim=self._ylim(m),
+            percent=flag(ctx, m, "percent", metric == "optimal_action"),
+            file=self._file(m, f"study_{metric.replace(':', '_')}", ".png"), xscale=xscale, study=True,
+        )  # fmt: skip
+
+    def _ylim(self, m: MarkedMap) -> tuple[float, float] | None:
+        ctx = self.ctx
+        if m.get("ylim") is None:
+            return None
+        value, node = m["ylim"], m.nodes["ylim"]
+        if not isinstance(value, MarkedSeq) or len(value) != 2:
+            ctx.fail("'ylim' must be [low, high]", node)
+        low, high = (number_value(ctx, v, n, "'ylim'") for v, n in zip(value, value.nodes))
+        if not low < high:
+            ctx.fail("'ylim' must be [low, high] with low < high", node)
+        return low, high
+
     def plot_step(self, m: MarkedMap) -> PlotStep:
         ctx = self.ctx
         check_keys(ctx, m, PLOT_KEYS, "a 'plot' step")
-        metric = string(ctx, m, "metric", what="a 'plot' step")
         curves = _labels(ctx, m, "curves", self.labels, self.labels)
         if not curves:
-            ctx.fail("a 'plot' step needs a 'run' step before it", m.node)
+            ctx.fail("a 'plot' step needs a 'run' or 'study' step before it", m.node)
+        if self._is_study(curves, m.nodes.get("curves", m.node), "this plot"):
+            return self.study_plot_step(m, curves)
+        if m.get("xscale") is not None:
+            ctx.fail("'xscale' applies to study plots (a parameter on the x axis)", m.key_nodes["xscale"])
+        metric = string(ctx, m, "metric", what="a 'plot' step")
         self._check_metric(metric, m.nodes["metric"], curves)
         smooth = integer(ctx, m, "smooth", 1, 1, 100_000)
-        ylim = None
-        if m.get("ylim") is not None:
-            value, node = m["ylim"], m.nodes["ylim"]
-            if not isinstance(value, MarkedSeq) or len(value) != 2:
-                ctx.fail("'ylim' must be [low, high]", node)
-            low, high = (number_value(ctx, v, n, "'ylim'") for v, n in zip(value, value.nodes))
-            if not low < high:
-                ctx.fail("'ylim' must be [low, high] with low < high", node)
-            ylim = (low, high)
+        ylim = self._ylim(m)
         x = metric_x(metric)
         default_file = metric.replace(":", "_")
         return PlotStep(
@@ -492,6 +683,8 @@ class _Builder:
         check_keys(ctx, m, ANIMATE_KEYS, "an 'animate' step")
         curves = _labels(ctx, m, "curves", self.labels, self.labels)
         for label in curves:
+            if label in self.studies:
+                ctx.fail(f"'animate' draws the greedy paths of run curves; '{label}' is a study curve", m.node)
             if self._kind_of(label) != "gridworld":
                 ctx.fail(f"'animate' draws greedy paths on a gridworld; '{label}' runs on a bandit", m.node)
         return AnimateStep(curves=curves, file=self._file(m, "paths", ".gif"),
@@ -502,15 +695,10 @@ class _Builder:
         check_keys(ctx, m, CHECK_KEYS, "a 'check' step")
         claim = string(ctx, m, "claim", what="a 'check' step (the published result, in words)")
         measure = string(ctx, m, "measure", "mean")
-        if measure not in MEASURES:
-            ctx.fail(f"unknown measure '{measure}'.{suggest(measure, MEASURES)} Measures: {', '.join(MEASURES)}.",
-                     m.nodes["measure"])  # fmt: skip
-        if measure == "greedy_path_length":
-            metric = "greedy_path_length"
-        elif measure == "values":
-            metric = "values"
-        else:
-            metric = string(ctx, m, "metric", what=f"a 'check' with measure '{measure}'")
+        known = (*MEASURES, *STUDY_MEASURES)
+        if measure not in known:
+            ctx.fail(f"unknown measure '{measure}'.{suggest(measure, known)} Measures: {', '.join(MEASURES)}; "
+                     f"of study curves: {', '.join(STUDY_MEASURES)}.", m.nodes["measure"])  # fmt: skip
         published, published_node = self._published(m, measure)
         order = _labels(ctx, m, "order", self.labels, [])
         if not published and not order:
@@ -522,22 +710,23 @@ class _Builder:
         for label in [*published, *order]:
             if label not in curves:
                 ctx.fail(f"'{label}' is not among this check's curves", published_node or m.node)
+        if self._is_study(curves, m.nodes.get("curves", m.node), "this check"):
+            return self.study_check_step(m, claim, measure, curves, published, order)
+        if measure in STUDY_MEASURES:
+            ctx.fail(f"measure '{measure}' applies to study curves; these are run curves, measured with "
+                     f"{', '.join(MEASURES)}", m.nodes["measure"])  # fmt: skip
+        if measure == "greedy_path_length":
+            metric = "greedy_path_length"
+        elif measure == "values":
+            metric = "values"
+        else:
+            metric = string(ctx, m, "metric", what=f"a 'check' with measure '{measure}'")
         if metric != "greedy_path_length":
             self._check_metric(metric, m.nodes.get("metric", m.node), curves)
         elif any(self._kind_of(label) != "gridworld" for label in curves):
             ctx.fail("'greedy_path_length' applies to gridworld levels only", m.node)
-        window = last = at = None
-        if m.get("window") is not None:
-            value, node = m["window"], m.nodes["window"]
-            if not isinstance(value, MarkedSeq) or len(value) != 2:
-                ctx.fail("'window' must be [first, last] (x values, both included)", node)
-            first, final = (number_value(ctx, v, n, "'window'") for v, n in zip(value, value.nodes))
-            if first > final:
-                ctx.fail("'window' must be [first, last] with first <= last", node)
-            window = (first, final)
-        last = integer(ctx, m, "last", None, 1, MAX_COUNT)
-        if window and last:
-            ctx.fail("give either 'window' or 'last', not both", m.key_nodes["last"])
+        window, last = self._window(m)
+        at = None
         if measure == "values":
             if "at" not in m:
                 ctx.fail(
@@ -558,6 +747,38 @@ class _Builder:
             source=string(ctx, m, "source", ""),
         )  # fmt: skip
 
+    def study_check_step(self, m: MarkedMap, claim: str, measure: str, curves: tuple[str, ...],
+                         published: dict[str, Any], order: tuple[str, ...]) -> CheckStep:  # fmt: skip
+        """A check of study curves: their min/max, where it is reached, or the value at one point."""
+        ctx = self.ctx
+        if measure not in STUDY_MEASURES:
+            ctx.fail(f"a check of study curves measures {', '.join(STUDY_MEASURES)} (of the mean over seeds "
+                     f"against the parameter), not '{measure}'", m.nodes.get("measure", m.node))  # fmt: skip
+        for key in ("window", "last"):
+            if m.get(key) is not None:
+                ctx.fail(f"'{key}' of a study check: the study's own 'window' already made each run one number; "
+                         "pick the parameter value with 'measure: at' and 'at: VALUE'", m.key_nodes[key])  # fmt: skip
+        metric = self._study_metric(m, curves)
+        at = None
+        if measure == "at":
+            if "at" not in m:
+                ctx.fail("'measure: at' needs 'at: VALUE', one of the values the study varies", m.node)
+            at = number_value(ctx, m["at"], m.nodes["at"], "'at'")
+            for label in curves:
+                agent = next(a for a in self.studies[label].agents if a.label == label)
+                if not any(math.isclose(at, v, rel_tol=1e-9) for v in agent.values):
+                    ctx.fail(f"'at: {at:g}' is not among the values of '{agent.parameter}' studied for '{label}'",
+                             m.nodes["at"])  # fmt: skip
+        elif m.get("at") is not None:
+            ctx.fail("'at' goes with 'measure: at'", m.key_nodes["at"])
+        tolerance = self._per_label(m, "tolerance", curves, required=bool(published))
+        quick_tolerance = self._per_label(m, "quick_tolerance", curves, required=False) or tolerance
+        return CheckStep(
+            claim=claim, measure=measure, metric=metric, curves=curves, at=at, published=published,
+            tolerance=tolerance, quick_tolerance=quick_tolerance, order=order,
+            full_only=flag(ctx, m, "full_only", False), source=string(ctx, m, "source", ""), study=True,
+        )  # fmt: skip
+
     def _published(self, m: MarkedMap, measure: str) -> tuple[dict[str, Any], yaml.Node | None]:
         ctx = self.ctx
         if m.get("published") is None:
@@ -571,6 +792,8 @@ class _Builder:
             _known_label(ctx, label, value.key_nodes[label], self.labels)
             item_node = value.nodes[label]
             if measure == "values":
+                if label not in self.runs:
+                    ctx.fail(f"a 'values' check compares V of run curves; '{label}' is a study curve", item_node)
                 if not isinstance(item, MarkedSeq) or not item or not all(isinstance(r, MarkedSeq) for r in item):
                     ctx.fail("a published 'values' grid is a list of rows of numbers", item_node)
                 grid = [[number_value(ctx, v, n, "a value") for v, n in zip(row, row.nodes)] for row in item]

@@ -7,7 +7,39 @@ student, and a list of steps run in order:
 * ``run``     -- train some agents, each labelled, for a budget, over several seeds;
 * ``plot``    -- draw a metric of the labelled runs as curves (mean and a 95% band);
 * ``animate`` -- record frames: the greedy path of each trained agent, as a GIF;
-* ``check``   -- the published result the lesson must reproduce, and its tolerance.
+* ``check``   -- the published result the lesson must reproduce, and its tolerance;
+* ``study``   -- a parameter study (Figures 2.6, 6.3, 7.2): each run reduced to one number,
+  drawn against the value of one hyperparameter.
+
+A ``study`` step trains every (agent, value, seed) of a grid on the current level and reduces
+each run to ONE number: the mean of ``metric`` over the x values in ``window`` (both ends
+included; or over the ``last`` N points), the way a check measures a curve. Per labelled agent
+the result is a curve "that number vs the parameter's value": the mean over seeds and its 95%
+band. Every (value, seed) cell uses seed ``lesson.seed + i`` for i < seeds, the same seeds for
+every value (common random numbers make the values comparable)::
+
+    - study:
+        agents:                       # like a run's agents, plus 'vary': ONE hyperparameter
+          - {label: "n = 1", agent: n-step-td, params: {policy: moves, n: 1},
+             vary: {alpha: [0.1, 0.2, 0.3]}}                  # a list of values, or
+          - {label: "UCB", agent: ucb, vary: {c: {powers_of_2: [-4, 2]}}}   # 1/16, 1/8, ..., 4
+        episodes: 10                  # the budget of every run: episodes | steps | updates
+        seeds: 100
+        runs: 2000                    # optional, bandits: vectorised runs inside each seed
+        metric: update:rms_error      # any metric a 'run' can record
+        window: [1, 10]               # or 'last: N'; which x of the metric are averaged
+        quick: {seeds: 10}            # --quick: any of seeds, runs, and the budget
+
+Plots and checks name study curves by their labels (labels are unique across runs and
+studies; a plot or check names study curves only or run curves only). ``metric`` may be left
+out (it is the study's). A study plot draws the number against the parameter; ``xscale:
+log2`` gives a log2 axis with ticks 1/128 ... 1 ... 4 (Figure 2.6). A check on study curves
+uses one of ``STUDY_MEASURES``: ``min``/``max`` (of the seed-mean over the values),
+``argmin``/``argmax`` (the value where it is reached), or ``at`` with ``at: VALUE`` (the
+seed-mean at one of the varied values); ``published``/``tolerance`` and ``order`` work as for
+run curves, e.g. ``order: ["n = 1", "n = 4"]`` says n = 1's minimum is above n = 4's. Two
+studies of the same runs (agents, values, budget, seeds) with different windows share them:
+each distinct run is trained once per lesson (Figure 6.3's interim and asymptotic returns).
 
 The loader (:mod:`gridrl.lessons.loader`) builds these from YAML and validates them; the
 runner (:mod:`gridrl.lessons.runner`) executes them.
@@ -19,12 +51,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gridrl.levels import Budget, Level
+from gridrl.levels import Action, Budget, Level
 
 #: Curves every run can record, by the kind of level. ``update:KEY`` (any diagnostic an
 #: agent reports with its updates, e.g. ``update:approx_kl``) is allowed on both.
+#: ``start_action:left`` (and up, right, down): per episode, 100 x [its first action was left],
+#: Figure 6.5's "% left actions from A"; recorded by the one-environment tabular agents.
+START_ACTION_METRICS = tuple(f"start_action:{a.name.lower()}" for a in Action)
 GRID_METRICS = ("episode_returns", "episode_lengths", "episodes_vs_steps", "returns_vs_steps", "cumulative_reward",
-                "values")
+                "values", *START_ACTION_METRICS)
 #: Curves with a point per environment step: long, so computed only when a plot or check uses them.
 STEP_METRICS = ("episodes_vs_steps", "returns_vs_steps", "cumulative_reward")
 BANDIT_METRICS = ("mean_reward", "optimal_action", "policy_value", "policy_optimal", "episode_returns")
@@ -40,6 +75,7 @@ METRIC_X = {
     "policy_value": "unit",
     "policy_optimal": "unit",
     "values": "sweep",
+    **{metric: "episode" for metric in START_ACTION_METRICS},
 }
 #: A readable y-axis label per metric (lessons may override it).
 METRIC_LABEL = {
@@ -53,9 +89,15 @@ METRIC_LABEL = {
     "policy_value": "Expected reward of the policy",
     "policy_optimal": "Probability of the optimal arm",
     "values": "V(s)",
+    **{metric: f"% episodes begun with '{metric.split(':')[1]}'" for metric in START_ACTION_METRICS},
 }
 #: How a check turns the curves of one label into one number (or a grid, for ``values``).
 MEASURES = ("mean", "std_over_seeds", "last", "greedy_path_length", "values")
+
+#: How a check turns a study curve (a number per parameter value) into one number.
+STUDY_MEASURES = ("min", "argmin", "max", "argmax", "at")
+#: The x axes a study plot may use.
+XSCALES = ("linear", "log2")
 
 #: ``values_at`` entry meaning "run to convergence" (DP: one ``episode`` unit).
 INF = None
@@ -115,6 +157,45 @@ class RunStep:
 
 
 @dataclass(frozen=True)
+class StudyAgent:
+    """One study curve: an agent, its fixed hyperparameters, and the one it varies."""
+
+    label: str
+    agent: str
+    params: dict[str, Any]
+    parameter: str
+    values: tuple[float, ...]
+
+    def params_at(self, value: float) -> dict[str, Any]:
+        return {**self.params, self.parameter: value}
+
+
+@dataclass(frozen=True)
+class StudyStep:
+    """Train every (agent, value, seed) on ``level``; reduce each run to the mean of ``metric``
+    over ``window`` (x values, both ends included) or over its ``last`` points."""
+
+    agents: tuple[StudyAgent, ...]
+    level: Level
+    level_source: str
+    full: Scale
+    quick: Scale
+    metric: str
+    window: tuple[float, float] | None = None
+    last: int | None = None
+
+    def scale(self, quick: bool) -> Scale:
+        return self.quick if quick else self.full
+
+    def where(self) -> str:
+        """The window in words: which points of the metric one run's number averages."""
+        if self.window is not None:
+            first, last = (f"{v:g}" for v in self.window)
+            return f"{self.metric}, x in [{first}, {last}]"
+        return f"{self.metric}, last {self.last} points"
+
+
+@dataclass(frozen=True)
 class PlotStep:
     metric: str
     curves: tuple[str, ...]
@@ -126,6 +207,10 @@ class PlotStep:
     ylim: tuple[float, float] | None = None
     percent: bool = False
     file: str = ""
+    #: Study plots: "log2" draws the parameter on a log2 axis with ticks 1/128 ... 1 ... 4.
+    xscale: str = "linear"
+    #: Whether ``curves`` are study curves (a number per parameter value).
+    study: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,16 +237,18 @@ class CheckStep:
     curves: tuple[str, ...]
     window: tuple[float, float] | None = None
     last: int | None = None
-    at: int | None = None  # values: after which update count (INF = converged)
+    at: float | None = None  # values: after which update count (INF = converged); studies: the value
     published: dict[str, Any] = field(default_factory=dict)
     tolerance: dict[str, float] = field(default_factory=dict)
     quick_tolerance: dict[str, float] = field(default_factory=dict)
     order: tuple[str, ...] = ()
     full_only: bool = False
     source: str = ""  # from the published figure (shown in the report)
+    #: Whether ``curves`` are study curves (then ``measure`` is one of STUDY_MEASURES).
+    study: bool = False
 
 
-Step = LevelStep | RunStep | PlotStep | AnimateStep | CheckStep
+Step = LevelStep | RunStep | StudyStep | PlotStep | AnimateStep | CheckStep
 
 
 @dataclass(frozen=True)
@@ -181,9 +268,13 @@ class Lesson:
         return [s for s in self.steps if isinstance(s, RunStep)]
 
     @property
+    def studies(self) -> list[StudyStep]:
+        return [s for s in self.steps if isinstance(s, StudyStep)]
+
+    @property
     def checks(self) -> list[CheckStep]:
         return [s for s in self.steps if isinstance(s, CheckStep)]
 
     @property
     def labels(self) -> list[str]:
-        return [a.label for run in self.runs for a in run.agents]
+        return [a.label for step in [*self.runs, *self.studies] for a in step.agents]

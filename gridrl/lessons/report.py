@@ -73,7 +73,21 @@ def curves_document(result: Any) -> dict[str, Any]:
         if "greedy_path" in curve.per_seed[0]:
             entry["greedy_path_length"] = curve.path_lengths()
         doc["curves"][label] = entry
+    if result.studies:
+        doc["studies"] = {label: study_entry(study) for label, study in result.studies.items()}
     return _plain(doc)
+
+
+def study_entry(study: Any) -> dict[str, Any]:
+    """A study curve: its settings, each run's number (seeds x values), their mean and 95% band."""
+    x, Y = study.curve(study.study.metric)
+    b = band(x, Y)
+    return {
+        "agent": study.agent.agent, "params": study.agent.params, "parameter": study.agent.parameter,
+        "values": x, "seeds": study.seeds, "runs_per_seed": study.scale.runs,
+        "budget": study.scale.budget.text(), "level": study.study.level.name, "measure": study.study.where(),
+        "mean": b.mean, "ci_low": b.low, "ci_high": b.high, "per_seed": Y,
+    }  # fmt: skip
 
 
 def checks_document(result: Any) -> list[dict[str, Any]]:
@@ -89,9 +103,17 @@ def checks_document(result: Any) -> list[dict[str, Any]]:
     return out
 
 
-def where_text(check: Any) -> str:
+def where_text(check: Any, curves: dict[str, Any]) -> str:
+    if check.study:
+        if check.measure == "at":
+            return f"{check.metric} at the value {fmt(check.at)}"
+        what = {"min": "lowest", "max": "highest",
+                "argmin": "value with the lowest", "argmax": "value with the highest"}  # fmt: skip
+        return f"{what[check.measure]} mean {check.metric} over the values studied"
     if check.measure == "values":
-        return f"after {'convergence' if check.at is INF else f'{check.at} sweeps'}"
+        run = curves[next(iter(check.published))].run
+        unit = "episodes" if run.full.budget.unit == "episode" else "sweeps"
+        return f"after {'convergence' if check.at is INF else f'{check.at} {unit}'}"
     if check.window:
         return f"{check.metric}, x in [{fmt(check.window[0])}, {fmt(check.window[1])}]"
     if check.last:
@@ -103,7 +125,7 @@ def check_rows(result: Any) -> list[dict[str, str]]:
     """One row per (check, curve) for the tables: claim, curve, published, measured, tolerance, verdict."""
     rows = []
     for c in result.checks:
-        base = {"claim": c.check.claim, "where": where_text(c.check)}
+        base = {"claim": c.check.claim, "where": where_text(c.check, result.curves)}
         if c.skipped:
             rows.append(
                 base
@@ -145,6 +167,14 @@ def settings_rows(result: Any) -> list[dict[str, str]]:
         rows.append({"curve": label, "agent": curve.spec.agent, "params": params,
                      "level": curve.run.level.name, "seeds": f"{seeds}{runs}",
                      "budget": curve.scale.budget.text() + " per seed"})  # fmt: skip
+    for label, study in result.studies.items():
+        agent = study.agent
+        fixed = "".join(f"{k}={v}, " for k, v in agent.params.items())
+        values = ", ".join(fmt(float(v)) for v in agent.values)
+        runs = f" x {study.scale.runs:,} runs" if study.scale.runs > 1 else ""
+        rows.append({"curve": label, "agent": agent.agent, "params": f"{fixed}{agent.parameter} in {{{values}}}",
+                     "level": study.study.level.name, "seeds": f"{len(study.seeds)}{runs} per value",
+                     "budget": f"{study.scale.budget.text()} per seed; one number: {study.study.where()}"})  # fmt: skip
     return rows
 
 
@@ -181,6 +211,8 @@ def markdown(result: Any, command: str) -> str:
     files += ["curves.json", "checks.json"] + (["lesson.yaml"] if lesson.path.is_file() else [])
     lines += ["## Files", ""] + [f"- [{f}]({f})" for f in files]
     processes = f"{result.workers} worker process{'es' * (result.workers != 1)}"
+    if result.backend != "local":
+        processes = f"the {result.backend} backend"
     lines += [
         "",
         f"Made by `{command}` in {result.elapsed:.1f} s with {processes}. Same seed, same numbers.",

@@ -2,10 +2,12 @@
 
 Every (curve, seed) pair is one task: a :class:`~gridrl.session.Session` made from the
 level, the agent, its hyperparameters and the seed ``lesson.seed + i``, run for the budget.
-Tasks run in a process pool with one worker per core (``os.cpu_count()``), or in this
-process when there is one worker or one task. A task's result depends on its seed alone,
-never on the worker that ran it, so a lesson gives the same numbers on a laptop and on a
-32-core server.
+A parameter study makes one task per (curve, parameter value, seed) and reduces each task's
+curve to one number (:func:`run_number`). Tasks run on a backend (:mod:`gridrl.lessons.backends`):
+by default a process pool with one worker per core (``os.cpu_count()``), or in this process
+when there is one worker or one task; or on a Ray cluster. A task's result depends on its
+seed alone, never on the worker that ran it, so a lesson gives the same numbers on a laptop,
+a 32-core server and a class's Ray cluster.
 
 The runner knows nothing about particular agents: whatever the Session records
 (episode returns, bandit reward curves, update diagnostics) becomes a curve, so the neural
@@ -17,10 +19,11 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import pickle
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ import numpy as np
 
 from gridrl.lessons.model import (
     INF,
+    START_ACTION_METRICS,
     STEP_METRICS,
     AgentSpec,
     AnimateStep,
@@ -36,6 +40,8 @@ from gridrl.lessons.model import (
     PlotStep,
     RunStep,
     Scale,
+    StudyAgent,
+    StudyStep,
 )
 from gridrl.lessons.stats import select, stack
 from gridrl.levels import BanditLevel, GridLevel, Level
@@ -94,11 +100,11 @@ def execute(task: Task, progress: Callable[[int], None] | None = None) -> dict[s
             if k is INF:
                 session.advance("episode")  # DP: sweep until converged
             else:
-                session.run("update", k - done)
+                session.run(task.unit, k - done)  # updates (DP: sweeps) or episodes, as the run counts
                 done = k
             out["values"]["inf" if k is INF else k] = _value_grid(session)
         if done < task.count:
-            session.run("update", task.count - done)
+            session.run(task.unit, task.count - done)
         if progress:
             progress(task.count)
     elif task.probe_every:
@@ -125,6 +131,9 @@ def execute(task: Task, progress: Callable[[int], None] | None = None) -> dict[s
         "mean_reward": np.asarray(h.mean_reward, dtype=np.float64),
         "optimal_action": np.asarray(h.optimal_action, dtype=np.float64),
     }
+    first = np.frombuffer(bytes(h.first_actions), dtype=np.uint8)
+    for a, metric in enumerate(START_ACTION_METRICS):  # in Action order: start_action:up is 0
+        out["curves"][metric] = 100.0 * (first == a)
     if "episodes_vs_steps" in task.step_metrics:
         ends = np.cumsum(lengths)
         steps = np.arange(1, int(h.steps) + 1)
@@ -209,6 +218,23 @@ def run_tasks(tasks: list[Task], workers: int, bar: Callable[[int], None] | None
     return results  # type: ignore[return-value]
 
 
+def run_number(output: dict[str, Any], metric: str, window: tuple[float, float] | None, last: int | None) -> float:
+    """One run of a study as one number: the mean of its ``metric`` curve (x = 1, 2, ...) over
+    the x values in ``window`` (both ends included) or over its ``last`` points."""
+    y = np.asarray(output["curves"].get(metric, np.zeros(0)), dtype=np.float64)
+    if window is not None and len(y) < window[1]:
+        raise StudyError(f"a run recorded {len(y)} points of '{metric}', but the study's window reaches "
+                         f"{window[1]:g}: give the study a longer budget or a shorter window")  # fmt: skip
+    mask = select(np.arange(1, len(y) + 1, dtype=np.float64), window, last)
+    if not mask.any():
+        raise StudyError(f"the study's window holds none of the {len(y)} points of '{metric}' a run recorded")
+    return float(y[mask].mean())
+
+
+class StudyError(ValueError):
+    """A study's runs do not cover its window (a lesson authoring error, said in words)."""
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -253,6 +279,30 @@ class CurveResult:
 
 
 @dataclass
+class StudyCurve:
+    """All (value, seed) runs of one study curve, each reduced to one number by :func:`run_number`."""
+
+    agent: StudyAgent
+    study: StudyStep
+    scale: Scale
+    seeds: list[int]
+    #: (seeds, values): the number of each run.
+    numbers: np.ndarray
+
+    @property
+    def label(self) -> str:
+        return self.agent.label
+
+    def curve(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
+        """The parameter's values and the (seeds, values) numbers (a study has one metric)."""
+        return np.asarray(self.agent.values, dtype=np.float64), self.numbers
+
+    def means(self) -> np.ndarray:
+        """The mean over seeds at each value of the parameter."""
+        return self.numbers.mean(axis=0)
+
+
+@dataclass
 class CheckResult:
     check: CheckStep
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -275,6 +325,7 @@ class LessonResult:
     lesson: Lesson
     quick: bool
     curves: dict[str, CurveResult] = field(default_factory=dict)
+    studies: dict[str, StudyCurve] = field(default_factory=dict)
     checks: list[CheckResult] = field(default_factory=list)
     images: list[tuple[str, str]] = field(default_factory=list)  # (file, caption)
     animations: list[tuple[str, str]] = field(default_factory=list)
@@ -282,14 +333,20 @@ class LessonResult:
     notes: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     workers: int = 1
+    backend: str = "local"
 
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.checks)
 
+    @property
+    def drawn(self) -> dict[str, CurveResult | StudyCurve]:
+        """Every labelled curve plots and checks can name: runs' and studies'."""
+        return {**self.curves, **self.studies}
+
     def __repr__(self) -> str:
         """Short: the generated repr prints every seed's curves (and Jupyter stores it as text)."""
-        return f"LessonResult({self.lesson.name!r}, quick={self.quick}, curves={list(self.curves)}, ok={self.ok})"
+        return f"LessonResult({self.lesson.name!r}, quick={self.quick}, curves={list(self.drawn)}, ok={self.ok})"
 
     def _repr_html_(self) -> str:
         """In Jupyter: the title, the lesson's figures with their captions, and the verdict.
@@ -307,7 +364,7 @@ class LessonResult:
         with tempfile.TemporaryDirectory() as tmp:
             for step in self.lesson.steps:
                 if isinstance(step, PlotStep):
-                    caption = plots.plot_step(step, self.curves, Path(tmp))
+                    caption = plots.plot_step(step, self.drawn, Path(tmp))
                     data = base64.b64encode((Path(tmp) / step.file).read_bytes()).decode("ascii")
                     parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{e(caption)}">'
                                  f"<figcaption>{e(caption)}</figcaption></figure>")  # fmt: skip
@@ -339,7 +396,21 @@ def measure(check: CheckStep, curve: CurveResult) -> float:
     return float(Y[:, mask].mean())
 
 
-def evaluate(check: CheckStep, curves: dict[str, CurveResult], quick: bool) -> CheckResult:
+def study_measure(check: CheckStep, curve: StudyCurve) -> float:
+    """The number ``check.measure`` computes for a study curve, from its mean over seeds at each
+    value: the lowest or highest mean, the value where it is reached, or the mean at ``check.at``.
+    Values where a run diverged (NaN) are passed over."""
+    x, _ = curve.curve(check.metric)
+    mean = curve.means()
+    if check.measure == "at":
+        return float(mean[np.isclose(x, float(check.at))][0])  # the loader checked it is a studied value
+    if np.isnan(mean).all():
+        raise ValueError(f"every run of '{curve.label}' diverged (NaN)")
+    i = int(np.nanargmin(mean) if check.measure in ("min", "argmin") else np.nanargmax(mean))
+    return float(x[i] if check.measure.startswith("arg") else mean[i])
+
+
+def evaluate(check: CheckStep, curves: dict[str, Any], quick: bool) -> CheckResult:
     result = CheckResult(check)
     if quick and check.full_only:
         result.skipped = "full-size only"
@@ -357,7 +428,8 @@ def evaluate(check: CheckStep, curves: dict[str, CurveResult], quick: bool) -> C
                     "V": V.tolist(),
                 })  # fmt: skip
             return result
-        measured = {label: measure(check, curves[label]) for label in check.curves}
+        how = study_measure if check.study else measure
+        measured = {label: how(check, curves[label]) for label in check.curves}
         for label, published in check.published.items():
             value = measured[label]
             ok = math.isfinite(value) and abs(value - published) <= tolerance[label]
@@ -376,7 +448,7 @@ def evaluate(check: CheckStep, curves: dict[str, CurveResult], quick: bool) -> C
 
 
 def _used_metrics(lesson: Lesson) -> set[str]:
-    return {s.metric for s in lesson.steps if isinstance(s, (PlotStep, CheckStep))}
+    return {s.metric for s in lesson.steps if isinstance(s, (PlotStep, CheckStep, StudyStep))}
 
 
 def _update_keys(lesson: Lesson) -> tuple[str, ...]:
@@ -395,62 +467,133 @@ def run_lesson(
     progress: bool = True,
     log: Callable[[str], None] | None = None,
     command: str | None = None,
+    backend: str = "local",
+    ray_address: str | None = None,
 ) -> LessonResult:
     """Run every step of ``lesson``; with ``out_dir``, write plots, data and the reports there.
 
     ``quick`` uses each run's reduced ``quick`` sizes and each check's ``quick_tolerance``.
     ``progress`` draws a bar per run on a terminal or in a notebook (:mod:`gridrl.progress`).
+    ``backend`` runs the tasks on this machine's cores (``"local"``) or on Ray (``"ray"``,
+    the cluster at ``ray_address`` or one started here); see :mod:`gridrl.lessons.backends`.
     """
     if lesson.missing_agents:
         raise LessonUnavailable(lesson)
     from gridrl.lessons import plots, report  # matplotlib only when something is drawn
+    from gridrl.lessons.backends import open_backend
 
     workers = default_workers() if workers is None else max(1, workers)
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    result = LessonResult(lesson, quick, workers=workers)
+    result = LessonResult(lesson, quick, workers=workers, backend=backend)
     start = time.perf_counter()
     update_keys = _update_keys(lesson)
-    used = _used_metrics(lesson)
+    step_metrics = tuple(sorted(_used_metrics(lesson) & set(STEP_METRICS)))
     animated = {label for s in lesson.steps if isinstance(s, AnimateStep) for label in s.curves}
     say = log or (lambda text: None)
-    for step in lesson.steps:
-        if isinstance(step, RunStep):
-            scale = step.scale(quick)
-            tasks = []
-            for spec in step.agents:
-                for i in range(scale.seeds):
-                    tasks.append(Task(
-                        index=len(tasks), label=spec.label, agent=spec.agent, params=dict(spec.params),
-                        level=step.level, seed=lesson.seed + i, runs=scale.runs,
-                        unit=scale.budget.unit, count=scale.budget.count, values_at=step.values_at,
-                        probe_every=step.probe_every, update_keys=update_keys, keep_insight=spec.label in animated,
-                        step_metrics=tuple(sorted(used & set(STEP_METRICS))),
-                    ))  # fmt: skip
-            labels = ", ".join(a.label for a in step.agents)
-            runs = f" x {scale.runs:,} runs" if scale.runs > 1 else ""
-            say(f"training {labels}: {scale.seeds} seed{'s' * (scale.seeds > 1)}{runs}, "
-                f"{scale.budget.text()} each, on {step.level.name}")  # fmt: skip
-            with progress_bar(sum(t.count for t in tasks), scale.budget.unit, quiet=not progress) as bar:
-                outputs = run_tasks(tasks, workers, bar)
-            for spec in step.agents:
-                mine = [o for t, o in zip(tasks, outputs) if t.label == spec.label]
-                seeds = [t.seed for t in tasks if t.label == spec.label]
-                result.curves[spec.label] = CurveResult(spec, step, scale, seeds, mine)
-        elif isinstance(step, PlotStep) and out is not None:
-            caption = plots.plot_step(step, result.curves, out)
-            result.images.append((step.file, caption))
-            result.data_files.append(Path(step.file).with_suffix(".csv").name)
-        elif isinstance(step, AnimateStep) and out is not None:
-            from gridrl.lessons.animate import animate_paths
+    with open_backend(backend, workers, ray_address) as backend_run:
+        run = _once(backend_run)
+        for step in lesson.steps:
+            if isinstance(step, RunStep):
+                scale = step.scale(quick)
+                tasks = []
+                for spec in step.agents:
+                    for i in range(scale.seeds):
+                        tasks.append(Task(
+                            index=len(tasks), label=spec.label, agent=spec.agent, params=dict(spec.params),
+                            level=step.level, seed=lesson.seed + i, runs=scale.runs,
+                            unit=scale.budget.unit, count=scale.budget.count, values_at=step.values_at,
+                            probe_every=step.probe_every, update_keys=update_keys,
+                            keep_insight=spec.label in animated, step_metrics=step_metrics,
+                        ))  # fmt: skip
+                labels = ", ".join(a.label for a in step.agents)
+                runs = f" x {scale.runs:,} runs" if scale.runs > 1 else ""
+                say(f"training {labels}: {scale.seeds} seed{'s' * (scale.seeds > 1)}{runs}, "
+                    f"{scale.budget.text()} each, on {step.level.name}")  # fmt: skip
+                with progress_bar(sum(t.count for t in tasks), scale.budget.unit, quiet=not progress) as bar:
+                    outputs = run(tasks, bar)
+                for spec in step.agents:
+                    mine = [o for t, o in zip(tasks, outputs) if t.label == spec.label]
+                    seeds = [t.seed for t in tasks if t.label == spec.label]
+                    result.curves[spec.label] = CurveResult(spec, step, scale, seeds, mine)
+            elif isinstance(step, StudyStep):
+                result.studies.update(_study(step, lesson.seed, quick, run, update_keys, step_metrics,
+                                             say, progress))  # fmt: skip
+            elif isinstance(step, PlotStep) and out is not None:
+                caption = plots.plot_step(step, result.drawn, out)
+                result.images.append((step.file, caption))
+                result.data_files.append(Path(step.file).with_suffix(".csv").name)
+            elif isinstance(step, AnimateStep) and out is not None:
+                from gridrl.lessons.animate import animate_paths
 
-            files, notes = animate_paths(step, result.curves, out)
-            result.animations += files
-            result.notes += notes
-        elif isinstance(step, CheckStep):
-            result.checks.append(evaluate(step, result.curves, quick))
+                files, notes = animate_paths(step, result.curves, out)
+                result.animations += files
+                result.notes += notes
+            elif isinstance(step, CheckStep):
+                result.checks.append(evaluate(step, result.drawn, quick))
     result.elapsed = time.perf_counter() - start
     if out is not None:
         report.write_all(result, out, command=command)
     return result
+
+
+def _once(
+    run: Callable[[list[Task], Callable[[int], None] | None], list[dict[str, Any]]],
+) -> Callable[[list[Task], Callable[[int], None] | None], list[dict[str, Any]]]:
+    """``run`` that trains each distinct task once per lesson: two studies of the same grid with
+    different windows (Figure 6.3's interim and asymptotic return) share their runs.
+
+    Tasks are the same when everything but their index and label is (a pickle compares the
+    level, the hyperparameters and the budget)."""
+    done: dict[bytes, dict[str, Any]] = {}
+
+    def run_once(tasks: list[Task], bar: Callable[[int], None] | None) -> list[dict[str, Any]]:
+        keys = [pickle.dumps(replace(task, index=0, label="")) for task in tasks]
+        todo = {key: task for key, task in zip(keys, tasks) if key not in done}
+        skipped = sum(task.count for key, task in zip(keys, tasks) if key not in todo)
+        if todo:
+            ran = run(list(todo.values()), None if bar is None else (lambda units: bar(skipped + units)))
+            done.update(zip(todo, ran))
+        elif bar is not None:
+            bar(skipped)
+        return [done[key] for key in keys]
+
+    return run_once
+
+
+def _study(
+    step: StudyStep,
+    first_seed: int,
+    quick: bool,
+    run: Callable[[list[Task], Callable[[int], None] | None], list[dict[str, Any]]],
+    update_keys: tuple[str, ...],
+    step_metrics: tuple[str, ...],
+    say: Callable[[str], None],
+    progress: bool,
+) -> dict[str, StudyCurve]:
+    """Every (agent, value, seed) run of a study, each reduced to its number (:func:`run_number`).
+
+    Seed i is ``first_seed + i`` at every value of the parameter: common random numbers, so the
+    differences between values are not blurred by different luck."""
+    scale = step.scale(quick)
+    seeds = [first_seed + i for i in range(scale.seeds)]
+    tasks = [
+        Task(index=i, label=agent.label, agent=agent.agent, params=agent.params_at(value), level=step.level,
+             seed=seed, runs=scale.runs, unit=scale.budget.unit, count=scale.budget.count,
+             update_keys=update_keys, step_metrics=step_metrics)
+        for i, (agent, value, seed) in enumerate(
+            (agent, value, seed) for agent in step.agents for value in agent.values for seed in seeds)
+    ]  # fmt: skip
+    values = sum(len(agent.values) for agent in step.agents)
+    runs = f" x {scale.runs:,} runs" if scale.runs > 1 else ""
+    say(f"studying {', '.join(a.label for a in step.agents)}: {values} parameter values x {scale.seeds} "
+        f"seed{'s' * (scale.seeds > 1)}{runs}, {scale.budget.text()} each, on {step.level.name}")  # fmt: skip
+    with progress_bar(sum(t.count for t in tasks), scale.budget.unit, quiet=not progress) as bar:
+        outputs = run(tasks, bar)
+    numbers = iter([run_number(o, step.metric, step.window, step.last) for o in outputs])
+    studies = {}
+    for agent in step.agents:
+        grid = np.array([[next(numbers) for _ in seeds] for _ in agent.values], dtype=np.float64)
+        studies[agent.label] = StudyCurve(agent, step, scale, seeds, grid.T)
+    return studies

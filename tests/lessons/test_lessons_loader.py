@@ -62,14 +62,14 @@ def test_the_issue_s_lessons_are_bundled():
 def test_bundled_lesson_loads_and_states_what_it_reproduces(name):
     lesson = load_lesson(name, check_agents=False)
     assert lesson.title and lesson.figure and len(lesson.explanation) > 80
-    assert lesson.runs, "a lesson trains something"
+    assert lesson.runs or lesson.studies, "a lesson trains something"
     assert any(isinstance(s, PlotStep) for s in lesson.steps), "a lesson draws its figure"
     assert lesson.checks, "a lesson states the published result it must match"
-    for run in lesson.runs:  # the quick form is smaller than the full one, never larger
+    for run in [*lesson.runs, *lesson.studies]:  # the quick form is smaller than the full one, never larger
         assert run.quick.seeds <= run.full.seeds and run.quick.budget.count <= run.full.budget.count
         quick = run.quick.seeds * run.quick.runs * run.quick.budget.count
         full = run.full.seeds * run.full.runs * run.full.budget.count
-        assert quick < full or (run.full == run.quick and run.values_at)  # DP runs are cheap already
+        assert quick < full or (run.full == run.quick and getattr(run, "values_at", ()))  # DP runs are cheap
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -194,15 +194,15 @@ def test_values_at_needs_sweeps():
       - level: small_gridworld
       - run:
           agents: [policy-evaluation]
-          episodes: 3
+          steps: 3
           values_at: [0, 1]
     """
     with pytest.raises(LessonError, match="'values_at' counts updates"):
         parse(text)
-    lesson = parse(text.replace("episodes: 3", "updates: 3").replace("[0, 1]", "[0, 1, inf]"))
+    lesson = parse(text.replace("steps: 3", "updates: 3").replace("[0, 1]", "[0, 1, inf]"))
     assert lesson.runs[0].values_at == (0, 1, INF)
     with pytest.raises(LessonError, match="must increase"):
-        parse(text.replace("episodes: 3", "updates: 3").replace("[0, 1]", "[2, 1]"))
+        parse(text.replace("steps: 3", "updates: 3").replace("[0, 1]", "[2, 1]"))
 
 
 def test_inline_level_errors_point_into_the_lesson_file():
