@@ -73,6 +73,8 @@ class DynaQ(QLearning):
         self.model_terminal = np.zeros(shape, dtype=bool)
         self.planning_updates_done = 0
         self._planned = np.zeros(self.n_states, dtype=bool)  # cells planning changed this episode
+        self._pairs: list[int] = []  # s * n_actions + a of each simulated update since the last report
+        self.planned = np.zeros(0, dtype=np.int64)  # the pairs the last step's planning updated
 
     def forget(self, cells: np.ndarray) -> None:
         """A cell that became a wall is never left again: drop its model rows too, or planning
@@ -101,6 +103,7 @@ class DynaQ(QLearning):
     def simulated_update(self, s: int, a: int) -> Event:
         """One Q-learning update on the model's (R, S') for (S, A), the last line of (f)."""
         r, s_next, max_next = self.simulated(s, a)
+        self._pairs.append(s * self.n_actions + a)
         return self.td_update(s, a, r, s_next, max_next, PLANNING_EQUATION, max_Q_next=max_next, simulated=True)
 
     def plan(self) -> list[int]:
@@ -123,6 +126,7 @@ class DynaQ(QLearning):
         ``info`` the number of simulated updates and the states they changed, for the app to
         show them differently from the real step (``event.state``, ``event.backup``)."""
         cells = np.unique(np.asarray(updated, dtype=np.int64))
+        self.planned, self._pairs = np.unique(np.asarray(self._pairs, dtype=np.int64)), []
         self._planned[cells] = True
         self.planning_updates_done += len(updated)
         event.changed = np.union1d(event.changed, cells)
@@ -149,8 +153,11 @@ class DynaQ(QLearning):
         return event
 
     def insight(self) -> Insight:
+        """Also, for the app: the model's S' of each (S, A) (-1: never tried) and ``planned``,
+        the pairs (flat, s * 4 + a) the last step's simulated updates backed up."""
         insight = super().insight()
-        insight.extras.update(planning_updates=self.planning_updates_done, model_next=self.model_next.copy())
+        insight.extras.update(planning_updates=self.planning_updates_done, model_next=self.model_next.copy(),
+                              planned=self.planned.copy())  # fmt: skip
         return insight
 
     def _learned(self) -> dict[str, Any]:

@@ -128,7 +128,10 @@ class SarsaLambda(Sarsa):
         return Event(unit="step", td_error=delta, changed=changed, equation=EQUATION, backup=backup)
 
     def insight(self) -> Insight:
-        """Also the traces z(s, a) (S, 4), for the app's eligibility overlay."""
+        """Also the traces z(s, a) (S, 4), for the app's eligibility overlay, and their kind
+        (only accumulating ones exceed 1). Between episodes they are 0: line 5 zeroes them when
+        the next one begins, and the last episode's are no longer anyone's."""
         insight = super().insight()
-        insight.extras["traces"] = self.z.copy()
+        insight.extras["traces"] = np.zeros_like(self.z) if self.s is None else self.z.copy()
+        insight.extras["trace_kind"] = self.config.trace
         return insight

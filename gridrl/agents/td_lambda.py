@@ -109,7 +109,10 @@ class TDLambda(TabularPrediction):
                      equation=TRUE_ONLINE if c.true_online else EQUATION, backup=backup)  # fmt: skip
 
     def insight(self) -> Insight:
-        """Also the traces z(s) (S,), for an eligibility overlay."""
+        """Also the traces z(s) (S,), for the app's eligibility overlay, and their kind (only
+        accumulating ones exceed 1). Between episodes they are 0: line 5 zeroes them when the
+        next one begins, and the last episode's are no longer anyone's."""
         insight = super().insight()
-        insight.extras["traces"] = self.z.copy()
+        insight.extras["traces"] = np.zeros_like(self.z) if self.s is None else self.z.copy()
+        insight.extras["trace_kind"] = self.config.trace
         return insight

@@ -22,6 +22,11 @@ from gridrl.render import text as rtext
 from gridrl.render.board import BoardRenderer, BoardView, draw_legend, draw_sequential_legend
 from gridrl.render.charts import draw_bandit_bars
 from gridrl.render.colors import THEME
+from gridrl.render.layers import draw_key, draw_trace_legend
+
+#: The legend's words for the planning marks and the model's arrows.
+PLANNING_KEY = (("real", "real step's update"), ("planned", "last step's planning"))
+MODEL_KEY = ("model", "model: s → s'")
 
 #: The overlays a new board shows.
 DEFAULT_OVERLAYS = frozenset({"values", "policy"})
@@ -45,6 +50,8 @@ class BoardPanel:
         self._value_legend = CachedDrawing()  # the colour scale changes far less often than the frame
         #: The Q overlay's legend label, and why there is nothing to draw (see driver.action_values).
         self.q_label, self.q_missing = "Q(s,a)", ""
+        #: The agent's kind of eligibility trace ("accumulating", "replacing", "dutch"), or "".
+        self.trace_kind = ""
 
     def new_level(self, level: Level) -> None:
         """Another level: a new board."""
@@ -96,10 +103,12 @@ class BoardPanel:
         self.bandit = None
         self._glide(target, level.shape[1], glide, dt)
         Q, self.q_label, self.q_missing = source.get("action_values", (Q, "Q(s,a)", ""))
+        self.trace_kind = extras.get("trace_kind", "")
         self.view = BoardView(
             V=V, Q=Q, pi=pi, visits=visits, agent=self.agent_pos, trail=list(trail), highlight=highlight,
             selected=selected, overlays=frozenset(self.overlays), caption=caption, badge=badge,
-            value_limit=self.scale_lock,
+            value_limit=self.scale_lock, traces=extras.get("traces"), planned=extras.get("planned"),
+            model_next=extras.get("model_next"),
         )  # fmt: skip
         if self.renderer is not None:
             caption_rect = self.renderer.layout(board).caption
@@ -136,37 +145,60 @@ class BoardPanel:
             draw_bandit_bars(surface, bandit_area, true_means, Q, pi, pulls, names, beliefs=self.bandit_beliefs)
 
     def _draw_legend(self, surface: pygame.Surface, visits_drawn: bool, font_size: int) -> None:
+        """The legend row, split evenly between what is shown: the colour scale (traces, Q or
+        V), why there is no Q, the visits' scale, and the planning marks' key."""
         assert self.view is not None and self.renderer is not None and self.legend_rect is not None
-        r = self.legend_rect
+        r, view, scale = self.legend_rect, self.view, self.renderer.text_scale
         note = self.q_missing if "q" in self.overlays else ""  # said where the visits' legend goes
-        q = "q" in self.overlays and self.view.Q is not None
-        value_fill = q or "values" in self.overlays
+        traces = "traces" in self.overlays and view.traces is not None
+        q = "q" in self.overlays and view.Q is not None
+        value_fill = not traces and (q or "values" in self.overlays)
         visits = "visits" in self.overlays and not note
-        if value_fill:
-            halves = visits or bool(note)
-            width = r.w // 2 - 10 if halves else min(r.w, 520)
-            x = r.x if halves else r.centerx - width // 2
-            label, place = self.q_label if q else "V(s)", pygame.Rect(x, r.y + 2, width, r.h - 2)
-            limit, locked, scale = self.renderer.color_limit(self.view), self.scale_lock is not None, self.renderer.text_scale
-            self._value_legend.draw(surface, place, (limit, label, locked, scale), lambda target: draw_legend(
-                target, place, limit, label, locked=locked, scale=scale))  # fmt: skip
-        if note:
-            x = r.centerx + 10 if value_fill else r.x
-            draw_lines(surface, [note], x, r.y + 2, r.right - x, r.bottom, size=font_size, color=THEME["text_muted"])
-        if visits:
-            counts = np.asarray(self.view.visits if self.view.visits is not None else [0], dtype=float)
-            vmax = float(np.nanmax(counts)) if counts.size else 1.0
-            width = r.w // 2 - 10 if value_fill else min(r.w, 420)
-            x = r.centerx + 10 if value_fill else r.centerx - width // 2
-            if not visits_drawn:
-                rtext.blit(surface, "DP agents do not visit cells: no visit counts.", font_size, THEME["text_muted"],
-                           (x, r.centery), anchor="midleft")  # fmt: skip
-            else:
-                draw_sequential_legend(surface, pygame.Rect(x, r.y + 2, width, r.h - 2), vmax, "visits",
-                                       scale=self.renderer.text_scale)  # fmt: skip
-        if not value_fill and not visits and not note:
+        key = list(PLANNING_KEY) if view.planned is not None else []
+        key += [MODEL_KEY] if "model" in self.overlays and view.model_next is not None else []
+        parts = [p for p, on in (("scale", traces or value_fill), ("note", bool(note)), ("visits", visits),
+                                 ("key", bool(key))) if on]  # fmt: skip
+        if "key" in parts and len(parts) > 2 and (r.w - 40) // len(parts) < 160 * scale:
+            parts.remove("key")  # too narrow for three: the scales are needed to read the colours
+        if not parts:
             rtext.blit(surface, "Colours off: press V (values), Q (Q-values) or C (visits).", font_size,
                        THEME["text_muted"], r.center)  # fmt: skip
+            return
+        alone = len(parts) == 1
+        width = min(r.w, 520) if alone else (r.w - 20 * (len(parts) - 1)) // len(parts)
+        x = r.centerx - width // 2 if alone else r.x
+        for part in parts:
+            place = pygame.Rect(x, r.y + 2, width, r.h - 2)
+            if part == "scale" and traces:
+                draw_trace_legend(surface, place, self.renderer.trace_limit(view), self._trace_label(), self._trace_note(),
+                                  scale=scale)  # fmt: skip
+            elif part == "scale":
+                label = self.q_label if q else "V(s)"
+                limit, locked = self.renderer.color_limit(view), self.scale_lock is not None
+                self._value_legend.draw(surface, place, (limit, label, locked, scale), lambda target: draw_legend(
+                    target, place, limit, label, locked=locked, scale=scale))  # fmt: skip
+            elif part == "note":
+                draw_lines(surface, [note], x, r.y + 2, width, r.bottom, size=font_size, color=THEME["text_muted"])
+            elif part == "visits" and not visits_drawn:
+                rtext.blit(surface, "DP agents do not visit cells: no visit counts.", font_size, THEME["text_muted"],
+                           (x, r.centery), anchor="midleft", max_width=width)  # fmt: skip
+            elif part == "visits":
+                counts = np.asarray(view.visits if view.visits is not None else [0], dtype=float)
+                vmax = float(np.nanmax(counts)) if counts.size else 1.0
+                draw_sequential_legend(surface, place, vmax, "visits", scale=scale)
+            else:
+                draw_key(surface, place, key, scale=scale * 0.85)
+            x += width + 20
+
+    def _trace_label(self) -> str:
+        assert self.view is not None and self.view.traces is not None
+        return "z(s,a)" if np.ndim(self.view.traces) == 2 else "z(s)"
+
+    def _trace_note(self) -> str:
+        """Why the scale's top is not 1: only accumulating traces grow past it."""
+        if self.trace_kind == "replacing":
+            return "replacing traces: at most 1"
+        return f"{self.trace_kind} traces can exceed 1" if self.trace_kind else ""
 
 
 def _dist(a: tuple[float, float], b: tuple[float, float]) -> float:

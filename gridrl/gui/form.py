@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from gridrl.agents import HyperparameterError
 from gridrl.gui import catalog
+from gridrl.gui.episode_slider import CHOICES
 from gridrl.levels import Level, Recommended, recommended_for
 from gridrl.session import recommended_errors
 
@@ -145,6 +146,19 @@ class SettingsForm:
             entry.set_text(text)
             self.scene.panels.set_entry_valid(name, True)
         self.apply_params({name: h.parse(value)})
+
+    def cmd_episode_param(self, arg: tuple[str, float]) -> None:
+        """The lambda / n slider moved to a position: its value, applied as the trainer allows
+        (during an episode: when it ends)."""
+        name, at = arg
+        value = self._spec_of(name).parse(CHOICES[name][int(round(at))])
+        self.text[name] = f"{value:g}"
+        self.errors.pop(name, None)
+        entry = self.scene.panels.hp_entries.get(name)
+        if entry is not None:
+            entry.set_text(self.text[name])
+            self.scene.panels.set_entry_valid(name, True)
+        self.apply_params({name: value})
 
     def cmd_hp_choice(self, arg: tuple[str, str]) -> None:
         name, text = arg

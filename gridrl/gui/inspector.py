@@ -272,6 +272,7 @@ def _generic_lines(b: dict[str, Any]) -> list[str]:
 
 
 V_TRUE_LABEL = "exact v_π(s), from the model"
+TRACE_LABEL = "eligibility trace"
 
 
 @dataclass
@@ -292,12 +293,25 @@ class CellReport:
     q_note: str = ""
     #: A prediction agent's target: the exact v_pi(s) of the model, beside its estimate V(s).
     v_true: float | None = None
+    #: The cell's eligibility trace now: z(s) (a number) or z(s, a) (one per action), or None.
+    trace: np.ndarray | None = None
+
+    def trace_line(self) -> str:
+        """ "z(s) = 0.43", or "z(s,a): ↑ 0  → 0.81  ↓ 0  ← 0"; "" without traces."""
+        if self.trace is None:
+            return ""
+        z = np.atleast_1d(np.asarray(self.trace, dtype=float))
+        if z.size == 1:
+            return f"{TRACE_LABEL} z(s) = {num(z[0])}"
+        return f"{TRACE_LABEL} z(s,a): " + "  ".join(f"{ARROWS[a]} {num(v)}" for a, v in enumerate(z))
 
     def lines(self) -> list[str]:
         """The whole report as plain text lines (what the tests read)."""
         out = [self.title, self.tile, f"V(s) = {num(self.V)}"]
         if self.v_true is not None:
             out.append(f"{V_TRUE_LABEL} = {num(self.v_true)}")
+        if self.trace is not None:
+            out.append(self.trace_line())
         out.append(f"{self.q_title}: " + "  ".join(f"{ARROWS[a]} {num(q)}" for a, q in enumerate(self.Q)))
         if self.q_note:
             out.append(self.q_note)

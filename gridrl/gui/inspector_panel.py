@@ -62,6 +62,8 @@ class InspectorPanel:
                              action_values=source["action_values"])  # fmt: skip
         v_pi = source["extras"].get("v_pi")
         report.v_true = None if v_pi is None else float(v_pi[s])
+        traces = source["extras"].get("traces")
+        report.trace = None if traces is None else np.array(traces[s], dtype=float)
         if t.is_deep:
             self._network_change(report, s)
         if self.scene.driver.view_snapshot is not None:
@@ -157,6 +159,10 @@ class InspectorPanel:
         if rep.v_true is not None:  # a prediction agent: the value its V(s) is learning
             rtext.blit(surface, f"{V_TRUE_LABEL} = {num(rep.v_true)}", self.scene.fs(13), THEME["accent"], (x, y - 4),
                        anchor="topleft", max_width=w)  # fmt: skip
+            y += self.scene.px(20)
+        if rep.trace is not None:  # the cell's share of the next TD error
+            rtext.blit(surface, rep.trace_line(), self.scene.fs(13), THEME["model"], (x, y - 4), anchor="topleft",
+                       max_width=w)  # fmt: skip
             y += self.scene.px(20)
         # the action table: Q(s,a) and pi(a|s), best action marked
         col = [x, x + self.scene.px(64), x + self.scene.px(64) + (w - self.scene.px(64)) // 2]

@@ -22,6 +22,8 @@ from pygame_gui.elements import (
     UITextEntryLine,
 )
 
+from gridrl.gui import episode_slider
+from gridrl.gui.episode_slider import EpisodeSlider
 from gridrl.gui.inspector import num
 from gridrl.gui.layout import Layout, button_width
 from gridrl.gui.reason_button import ReasonButton
@@ -42,6 +44,20 @@ OVERLAY_BUTTONS = (
     ("policy", "P", "Policy", "Arrows of the policy: the longer and darker, the likelier the action π(a|s). Key P."),
     ("visits", "C", "Visits", "How often the agent visited each cell (pale: rarely, deep blue: often). Key C."),
 )  # fmt: skip
+#: Overlays offered only to the agents whose insight has what they draw (its extras' key).
+AGENT_OVERLAY_BUTTONS = {
+    "traces": ("traces", "z", "Traces", "Colour each cell (Sarsa(λ): each action's triangle) by its eligibility "
+               "trace z, from 0 (pale) to the largest trace now (dark green): it decays by γλ a step and is 0 "
+               "when an episode begins."),
+    "model_next": ("model", "s'", "Model", "The learnt model's known transitions: a teal arrow from s towards the "
+                   "s' it predicts for each action tried (a bar: the move bumps)."),
+}  # fmt: skip
+
+
+def overlay_buttons(extras: dict[str, Any]) -> tuple[tuple[str, str, str, str], ...]:
+    """The overlay toggles for an agent whose insight extras are ``extras``."""
+    return OVERLAY_BUTTONS + tuple(button for key, button in AGENT_OVERLAY_BUTTONS.items() if key in extras)
+
 
 class Panels:
     def __init__(self, scene: TrainScene) -> None:
@@ -56,6 +72,7 @@ class Panels:
         self.hp_entries: dict[str, UITextEntryLine] = {}
         self.hp_sliders: dict[str, UIHorizontalSlider] = {}
         self.hp_dropdowns: dict[str, UIDropDownMenu] = {}
+        self.episode_slider: EpisodeSlider | None = None
         self.overlay_buttons: dict[str, UIButton] = {}
         self.dp_buttons: dict[str, UIButton] = {}
         self.curve_dropdowns: list[UIDropDownMenu] = []
@@ -99,6 +116,7 @@ class Panels:
         self.hp_entries.clear()
         self.hp_sliders.clear()
         self.hp_dropdowns.clear()
+        self.episode_slider = None
         self.overlay_buttons.clear()
         self.dp_buttons.clear()
         self.curve_dropdowns, self.log_button = [], None
@@ -173,6 +191,7 @@ class Panels:
             )  # fmt: skip
             self.runs_entry.set_tooltip("Runs averaged in the curves, 1 to 10000. Enter applies it (the agent resets).")
             y += self.R + 6
+        y = episode_slider.build(self, x0, y, w, label_w)
         error_h = self.s(40)
         box = pygame.Rect(x0 - 2, y, w + 4, lay.left.bottom - self.P - error_h - y)
         spec = s.form.spec
@@ -201,7 +220,8 @@ class Panels:
             menu.set_tooltip(tip)
             self.hp_dropdowns[h.name] = menu
             return
-        bounded = h.low is not None and h.high is not None and h.type in (int, float)
+        above = self.episode_slider is not None and h.name == self.episode_slider.name  # it has its own slider
+        bounded = not above and h.low is not None and h.high is not None and h.type in (int, float)
         entry_w = int((w - x) * 0.42) if bounded else w - x
         text = s.form.text.get(h.name, s.form.param_text(h))
         oid = ObjectID("#invalid" if h.name in s.form.errors else None, None)
@@ -226,14 +246,19 @@ class Panels:
     def overlay_toggles(self, lay: Layout, cells: list[pygame.Rect] | None = None) -> None:
         """The overlay toggles across the bar over the board, or (key letters) in ``cells``."""
         r = lay.overlay_bar
-        n = len(OVERLAY_BUTTONS)
+        buttons = self.overlay_choices()
+        n = len(buttons)
         bw = min(self.s(130), (r.w - 6 * (n - 1)) // n)
-        for i, (name, key, text, tip) in enumerate(OVERLAY_BUTTONS):
+        for i, (name, key, text, tip) in enumerate(buttons):
             label = key if cells or bw < self.s(84) else f"{text}  ({key})" if bw >= self.s(118) else text
             self.overlay_buttons[name] = self.button(
                 cells[i] if cells else pygame.Rect(r.x + i * (bw + 6), r.y, bw, r.h), label, tip, "overlay", name,
                 object_id=ObjectID(None, "@toggle"), kind=ReasonButton if name == "q" else UIButton,
             )  # fmt: skip
+
+    def overlay_choices(self) -> tuple[tuple[str, str, str, str], ...]:
+        """The overlay toggles offered for the scene's agent (see :func:`overlay_buttons`)."""
+        return overlay_buttons(self.scene.trainer.insight().extras)
 
     def _timeline(self, lay: Layout) -> None:
         r = lay.timeline
@@ -391,6 +416,8 @@ class Panels:
             self.overlay_buttons["q"].set_reason(s.board.q_status() if s.board.q_missing else "")
         for name, button in self.overlay_buttons.items():
             self._set_selected(button, name in s.overlays and button.is_enabled)
+        if self.episode_slider is not None:
+            self.episode_slider.sync()
         self.sync_curves()
         if self.log_button is not None:
             self._set_selected(self.log_button, s.curves.log_y)

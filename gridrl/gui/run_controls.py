@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pygame
 from pygame_gui.elements import UIHorizontalSlider
 
+from gridrl.gui import episode_slider
 from gridrl.gui.layout import Layout, button_width
 from gridrl.gui.training import SPEEDS
 from gridrl.gui.widgets import UNIT_HELP, PopupDropDown, unit_labels
@@ -85,11 +86,18 @@ def run_strip(p: Panels, lay: Layout) -> None:
     y += p.s(22)
     _speed(p, pygame.Rect(x0, y, w, R - 6), pygame.Rect(x0, y + R - 4, w, R))
     y += 2 * R + 6
+    name = episode_slider.episode_param(t.agent_name)
+    p.episode_slider = None
+    if name is not None:  # the value over its slider, as the speed
+        p.episode_slider = episode_slider.EpisodeSlider(p, name, pygame.Rect(x0, y, w, R),
+                                                        pygame.Rect(x0, y + R, w, R - 6))  # fmt: skip
+        y += 2 * R + 6
     if t.is_grid:
         p.label(pygame.Rect(x0, y, w, p.s(20)), "SHOW", "@section", tip="The board's overlays (keys V N Q P C).")
         y += p.s(22)
         bw = (w - 12) // 3
-        cells = [pygame.Rect(x0 + i % 3 * (bw + 6), y + i // 3 * (R + 6), bw, R) for i in range(5)]
+        count = len(p.overlay_choices())
+        cells = [pygame.Rect(x0 + i % 3 * (bw + 6), y + i // 3 * (R + 6), bw, R) for i in range(count)]
         p.overlay_toggles(lay, cells)
         y = cells[-1].bottom + 14
     p.settings_button = p.button(pygame.Rect(x0, y, w, R), "⚙ Settings", SETTINGS_TIP, "settings")

@@ -16,16 +16,16 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from gridrl.agents import REGISTRY, Event, Insight, make_config
+from gridrl.agents import REGISTRY, Event, Insight
 from gridrl.agents.common.dp import DynamicProgramming
 from gridrl.gui import catalog
 from gridrl.gui.changes import UpdateChange, change_between, value_cells
 from gridrl.gui.dp_steps import DPSteps
+from gridrl.gui.live_params import LiveParams
 from gridrl.gui.timeline import Snapshot, Timeline
 from gridrl.gui.worker import UnitWorker
 from gridrl.levels import BanditLevel, GridLevel, Level
@@ -71,7 +71,7 @@ def default_unit(agent_name: str, level: Level) -> str:
     return "step"
 
 
-class Trainer(DPSteps):
+class Trainer(DPSteps, LiveParams):
     """A Session plus what the screen shows about it. See the module docstring."""
 
     def __init__(self, level: Level, agent_name: str, params: dict[str, Any] | None = None, seed: int = 0,
@@ -101,6 +101,10 @@ class Trainer(DPSteps):
     def rebuild(self) -> None:
         """A fresh Session (same level, agent, params, seed) and fresh records."""
         self.wait()
+        self.params.update(getattr(self, "pending_params", {}))  # a fresh agent: a new episode
+        #: Episode-wide values (:data:`~gridrl.gui.live_params.EPISODE_PARAMS`) set during an
+        #: episode, for its end.
+        self.pending_params: dict[str, Any] = {}
         cls = catalog.load_class(self.agent_name)  # AgentUnavailable with a clear message
         vectorized = isinstance(self.level, BanditLevel) and getattr(cls, "vectorized_runs", False)
         self.runs = self.requested_runs if vectorized else 1
@@ -332,7 +336,7 @@ class Trainer(DPSteps):
             self._updates += [event.equation] if event.changed.size else []
         else:
             glow = (self.clock, self.highlight_seconds(), 1.0)
-            for s in np.asarray(event.changed, dtype=np.int64).tolist():
+            for s in self._real_cells(event).tolist():
                 self.highlight_glow[s] = glow
         b, kind = event.backup or {}, self.backup_kind
         if self.is_bandit and b:
@@ -346,6 +350,18 @@ class Trainer(DPSteps):
         if self._trail is not None and not self.is_dp:
             self._trail.follow(event)
         self._record_curves(event)
+        self.apply_pending()
+
+    @staticmethod
+    def _real_cells(event: Event) -> np.ndarray:
+        """The cells the unit's real experience updated, which glow: for a planning agent's
+        step, the real step's own cell only (planning's pairs are outlined instead, see
+        :func:`gridrl.render.layers.draw_planned`; prioritized sweeping's real step updates
+        none); for any other unit, every cell it changed."""
+        if "planning_changed" not in event.info or event.unit == "episode":
+            return np.asarray(event.changed, dtype=np.int64)
+        b = event.backup or {}
+        return np.array([] if b.get("simulated") or "s" not in b else [b["s"]], dtype=np.int64)
 
     def _series(self, name: str) -> list[float]:
         values = self.series.setdefault(name, [])
@@ -452,34 +468,6 @@ class Trainer(DPSteps):
         self._value_mask = value_cells(level)
         self._dirty = True
         self._insight = self._after_update = None
-
-    def apply_params(self, values: dict[str, Any]) -> str:
-        """Apply validated hyperparameters; returns what happened, for the status line.
-
-        Values the running agent reads at every use are swapped into its config; any other
-        change rebuilds the session with the same seed ("applied — agent reset")."""
-        self.wait()
-        cls = catalog.load_class(self.agent_name)
-        defaults = {h.name: h.default for h in cls.spec()}
-        current = {**defaults, **self.params}
-        changed = {k: v for k, v in values.items() if current.get(k) != v}
-        if not changed:
-            return ""
-        make_config(cls.Config, {**self.params, **changed})  # validate all together
-        names = ", ".join(f"{k} = {v}" for k, v in changed.items())
-        if set(changed) <= REGISTRY[self.agent_name].live:
-            self.agent.config = replace(self.agent.config, **changed)
-            self.params.update(changed)
-            self.session.params.update(changed)
-            self._dirty = True
-            self.message = f"{names}: applied from the next unit"
-        else:
-            playing = self.playing
-            self.params.update(changed)
-            self.rebuild()
-            self.playing = playing
-            self.message = f"{names}: applied — agent reset"
-        return self.message
 
     def set_seed(self, seed: int) -> None:
         self.seed = int(seed)

@@ -3,8 +3,9 @@
 :class:`BoardRenderer` draws one :class:`BoardView` (plain arrays, no agent objects) into a
 rect of any surface. What it draws, bottom to top:
 
-1. the fill of every open cell: the value heatmap (diverging map), the four Q triangles,
-   or visit counts (sequential map);
+1. the fill of every open cell: the eligibility traces z(s) or z(s, a) (linear green map,
+   0 to the largest trace), the value heatmap (diverging map), the four Q triangles, or
+   visit counts (sequential map);
 2. the level's tiles: walls, goal, hazards, holes, teleports (each with its letter and the
    reward for entering it);
 3. per open cell: grid lines, start badge, wind chevrons, the layout letter of custom tiles,
@@ -14,8 +15,10 @@ rect of any surface. What it draws, bottom to top:
    or the visit count, wherever the widest of them fits its cell in a font of at least
    :data:`NUMBER_MIN_FONT` pixels (:meth:`BoardRenderer.numbers_shown`);
 4. exit arrows (from Example 3.5's A to A', labelled with the reward);
-5. drawn fresh every frame: the trail of the current episode, highlights of the last
-   update, the selected cell, the agent token, and the caption under the board.
+5. drawn fresh every frame: the model's known transitions (cached until the model changes,
+   :mod:`gridrl.render.layers`), the trail of the current episode, highlights of the last
+   update, outlines of the pairs planning backed up, the selected cell, the agent token,
+   and the caption under the board.
 
 Speed (a 64x64 level with every overlay within a 16 ms frame): layers 1-4 are composed
 into one opaque surface that is redrawn only where a cell's look changed (a per-cell key
@@ -43,14 +46,20 @@ from gridrl.render.colors import (
     diverging,
     diverging_index,
     luminance,
+    TRACES,
     mix,
     robust_limit,
     sequential,
     sequential_index,
+    trace_index,
 )
+from gridrl.render.layers import ModelLayer, colour_bar, draw_planned
 from gridrl.render.trail import TRAIL_LENGTH  # cells of the trail drawn at most
 
 OVERLAYS = ("values", "numbers", "q", "policy", "visits")
+#: Overlays of some agents' insight only: eligibility traces (``BoardView.traces``) and a
+#: learnt model (``BoardView.model_next``).
+AGENT_OVERLAYS = ("traces", "model")
 
 #: Numbers are written in a font of at least this many pixels, and only where they fit in it.
 NUMBER_MIN_FONT = 9
@@ -104,6 +113,13 @@ class BoardView:
     badge: str | None = None
     #: Limit of the colour scale, to lock it (None: automatic, see ``BoardRenderer.color_limit``).
     value_limit: float | None = None
+    #: Eligibility traces, (S,) z(s) or (S, 4) z(s, a): the fill while "traces" is on.
+    traces: np.ndarray | None = None
+    #: The pairs (flat, s * 4 + a) the last step's planning backed up: outlined.
+    planned: np.ndarray | None = None
+    #: (S, 4) the state a learnt model predicts after each (s, a), -1 where it knows none:
+    #: drawn as arrows while "model" is on.
+    model_next: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -245,9 +261,11 @@ class BoardRenderer:
         self._overlays: dict[int, _CellLayer] = {}
         self._small: pygame.Surface | None = None
         self._packed: np.ndarray | None = None
+        self._packed_trace_table: np.ndarray | None = None
         self._sprites = _LRU(max_pixels=24_000_000)
         self._segments: dict[object, object] = {}  # trail pieces, by (dx, dy, fade) for one cell size
         self._limit_memo: tuple[BoardView, float | None, frozenset[str], float] | None = None
+        self._model = ModelLayer()
 
     def layout(self, rect: pygame.Rect) -> BoardLayout:
         """The board's place in ``rect``: square cells as large as fit, centred, with a caption
@@ -293,6 +311,10 @@ class BoardRenderer:
         self._limit_memo = (view, view.value_limit, view.overlays, limit)
         return limit
 
+    def trace_limit(self, view: BoardView) -> float:
+        """The top of the traces' colour scale in ``view``: see :func:`trace_limit`."""
+        return trace_limit(_traces(view.traces, self.n))
+
     def _color_limit(self, view: BoardView) -> float:
         if view.value_limit is not None and np.isfinite(view.value_limit) and view.value_limit > 0:
             return float(view.value_limit)
@@ -317,13 +339,15 @@ class BoardRenderer:
         Q = _array(view.Q, (self.n, 4))
         pi = _array(view.pi, (self.n, 4))
         visits = _array(view.visits, (self.n,))
+        traces = _traces(view.traces, self.n)
         show_visits = "visits" in overlays and visits is not None
-        fill = _fill(overlays, V, Q, visits)
+        fill = _fill(overlays, V, Q, visits, traces)
         numbers = self._numbers_shown(cell, overlays, fill, V, Q, visits)
         frame = _Frame(
-            fill=fill, numbers=numbers, limit=limit, V=V, Q=Q, pi=pi, visits=visits,
+            fill=fill, numbers=numbers, limit=limit, V=V, Q=Q, pi=pi, visits=visits, traces=traces,
+            trace_limit=trace_limit(traces),
             arrows="policy" in overlays and pi is not None and cell >= 6,
-            bars=show_visits and fill in ("q", "values") and cell >= 8,
+            bars=show_visits and fill in ("q", "values", "traces", "trace_q") and cell >= 8,
             geometry="compact" if numbers == "q" else "raised" if numbers else "center",
         )  # fmt: skip
         overlay, repainted, redrawn = self._overlay_layer(cell, frame)
@@ -345,10 +369,14 @@ class BoardRenderer:
         surface.blit(composite.surface, board)
 
         # The moving parts, drawn fresh every frame.
+        if "model" in overlays and view.model_next is not None:
+            self._model.draw(surface, board, cell, self.cols, view.model_next)
         if view.trail:
             self._draw_trail(surface, board, cell, view)
         if view.highlight:
             self._draw_highlights(surface, board, cell, view.highlight)
+        if view.planned is not None and len(view.planned):
+            draw_planned(surface, board, cell, self.cols, view.planned)
         if view.selected is not None and 0 <= view.selected < self.n:
             self._draw_selection(surface, board, cell, int(view.selected))
         if view.agent is not None:
@@ -380,7 +408,8 @@ class BoardRenderer:
         fit its room (:data:`NUMBER_ROOM`) in a font of :data:`NUMBER_MIN_FONT` pixels, so a
         number is either readable in every cell or shown in none."""
         V, Q, visits = _array(view.V, (self.n,)), _array(view.Q, (self.n, 4)), _array(view.visits, (self.n,))
-        return self._numbers_shown(cell, view.overlays, _fill(view.overlays, V, Q, visits), V, Q, visits)
+        fill = _fill(view.overlays, V, Q, visits, _traces(view.traces, self.n))
+        return self._numbers_shown(cell, view.overlays, fill, V, Q, visits)
 
     def _numbers_shown(self, cell: int, overlays: frozenset[str], fill: str | None, V: np.ndarray | None,
                        Q: np.ndarray | None, visits: np.ndarray | None) -> str | None:  # fmt: skip
@@ -419,7 +448,15 @@ class BoardRenderer:
         (S, 4) int64 key per cell that changes exactly when its fill does (0 outside the
         open cells)."""
         keys = np.zeros((self.n, 4), dtype=np.int64)
-        if frame.fill == "q":  # packed pixels straight away: 4 colours a cell add up
+        if frame.fill == "trace_q":  # packed, as the Q triangles
+            index = trace_index(frame.traces, frame.trace_limit)
+            colors = np.take(self._packed_traces(), index)
+            keys[:] = index + 2
+        elif frame.fill == "traces":
+            index = trace_index(frame.traces, frame.trace_limit)
+            colors = TRACES[index]
+            keys[:, 0] = index + 2
+        elif frame.fill == "q":  # packed pixels straight away: 4 colours a cell add up
             index = diverging_index(frame.Q, frame.limit)
             colors = np.take(self._packed_diverging(), index)  # NaN (-1): the neutral grey
             keys[:] = index + 2
@@ -432,7 +469,7 @@ class BoardRenderer:
         else:
             colors = self._floor_colors()
             keys[:, 0] = 1
-        if frame.fill in ("values", "visits"):
+        if frame.fill in ("values", "visits", "traces"):
             # Under the tiles: the floor, the same whatever the values (tiles' grid lines are
             # semi-transparent, and these cells are never redrawn on their own).
             colors[~self.open] = self._floor_rgb[~self.open]
@@ -446,6 +483,12 @@ class BoardRenderer:
             self._packed = _pack(table, _FORMAT_SHIFTS)
         return self._packed
 
+    def _packed_traces(self) -> np.ndarray:
+        """:data:`TRACES` as 32-bit pixels of the composite's format."""
+        if self._packed_trace_table is None:
+            self._packed_trace_table = _pack(TRACES, _FORMAT_SHIFTS)
+        return self._packed_trace_table
+
     def _floor_colors(self) -> np.ndarray:
         """(S, 3) the floor's checkerboard colours (a fresh copy: callers write into it)."""
         return self._floor_rgb.copy()
@@ -456,7 +499,7 @@ class BoardRenderer:
         target = composite.surface
         if fill is None:
             target.blit(self._floor_layer(cell), (0, 0))
-        elif fill == "q":
+        elif fill in ("q", "trace_q"):
             self._fill_triangles(target, cell, colors)
         else:
             small = self._small
@@ -477,7 +520,7 @@ class BoardRenderer:
         target = composite.surface
         rows, cols = np.divmod(cells, self.cols)
         xs, ys = (cols * cell).tolist(), (rows * cell).tolist()
-        if fill == "q":
+        if fill in ("q", "trace_q"):
             pattern = self._triangle_pattern(cell)
             separator = _pack(np.array([_SEPARATOR]), _FORMAT_SHIFTS)
             pixels = pygame.surfarray.pixels2d(target)
@@ -656,7 +699,8 @@ class BoardRenderer:
         end = np.array([(int(tc[i]) + 0.5) * cell, (int(tr[i]) + 0.5) * cell])
         if np.allclose(start, end):
             return
-        _curved_arrow(layer, start, end, cell, THEME["exit"], _reward_text(float(g.exit_reward[s])))
+        label = _reward_text(float(g.exit_reward[s]), float(g.exit_reward_std[s]))
+        _curved_arrow(layer, start, end, cell, THEME["exit"], label)
 
     # ------------------------------------------------------------------ the per-cell layer
 
@@ -719,8 +763,8 @@ class BoardRenderer:
             # a custom tile's letter (after the badge on a custom start tile) and, when the
             # tile pays something itself, what entering it pays, as the tiles write theirs
             label = str(g.chars[s]) if cell >= 16 and str(g.chars[s]) not in BUILTIN_CHARS else ""
-            if g.reward[s] != 0 and cell >= 32:
-                label = f"{label} {_reward_text(float(self.entering_reward[s]))}".strip()
+            if (g.reward[s] != 0 or g.reward_std[s] > 0) and cell >= 32:
+                label = f"{label} {_reward_text(float(self.entering_reward[s]), float(g.reward_std[s]))}".strip()
             if label:
                 text = txt.fitted(label, max(9, int(cell * 0.2)), THEME["text_muted"], x + cell - 2 - left, bold=True)
                 blits.append((text, (left, top)))
@@ -932,6 +976,8 @@ class _Frame:
     arrows: bool
     bars: bool
     geometry: str
+    traces: np.ndarray | None = None
+    trace_limit: float = 1.0
 
 
 #: A layer after its update: its surface, the cells repainted, whether all were.
@@ -953,9 +999,25 @@ def round_up(x: float) -> float:
     return 10 * power  # pragma: no cover
 
 
+def trace_limit(traces: np.ndarray | None) -> float:
+    """The top of the traces' colour scale: the largest trace (1 if none is above 0). Not a
+    rounded number: the pair just visited is always the darkest, the others fade from it by
+    gamma lambda a step. Accumulating traces can exceed 1 (a pair visited twice)."""
+    top = float(np.max(traces)) if traces is not None and traces.size else 0.0
+    return top if np.isfinite(top) and top > 0 else 1.0
+
+
+def _traces(values: object, n: int) -> np.ndarray | None:
+    """Traces of shape (n,) or (n, 4) as floats, else None."""
+    return _array(values, (n, 4)) if np.ndim(values) == 2 else _array(values, (n,))
+
+
 def _fill(overlays: frozenset[str], V: np.ndarray | None, Q: np.ndarray | None,
-          visits: np.ndarray | None) -> str | None:  # fmt: skip
-    """What colours the open cells: "q" (triangles), "values", "visits", or None (the floor)."""
+          visits: np.ndarray | None, traces: np.ndarray | None = None) -> str | None:  # fmt: skip
+    """What colours the open cells: the traces ("traces" per cell, "trace_q" per action), "q"
+    (triangles), "values", "visits", or None (the floor)."""
+    if "traces" in overlays and traces is not None:
+        return "trace_q" if traces.ndim == 2 else "traces"
     if "q" in overlays and Q is not None:
         return "q"
     if "values" in overlays and V is not None:
@@ -1022,9 +1084,11 @@ def _wall_sprite(cell: int) -> pygame.Surface:
     return tile
 
 
-def _reward_text(reward: float) -> str:
-    """A reward as the board writes it: "+10", "−100"."""
-    return ("+" if reward > 0 else "") + txt.nice_number(reward)
+def _reward_text(reward: float, std: float = 0.0) -> str:
+    """A reward as the board writes it: "+10", "−100"; a noisy one (a tile's ``reward_std``
+    or ``exit_reward_std``) with its standard deviation: "−0.1±1"."""
+    noise = f"±{txt.nice_number(std)}" if std > 0 else ""
+    return ("+" if reward > 0 else "") + txt.nice_number(reward) + noise
 
 
 def _reward_label(tile: pygame.Surface, cell: int, reward: float, color: tuple[int, int, int]) -> None:
@@ -1383,15 +1447,7 @@ def draw_sequential_legend(surface: pygame.Surface, rect: pygame.Rect, vmax: flo
     rect = pygame.Rect(rect)
     if rect.w < 40 or rect.h < 16:
         return
-    size = max(10, min(round(18 * scale), int(rect.h * 0.3)))
-    label_surf = txt.text(label, size + 1, THEME["text"], bold=True)
-    surface.blit(label_surf, label_surf.get_rect(midleft=(rect.x, rect.y + rect.h * 0.32)))
-    x0 = rect.x + label_surf.get_width() + size
-    bar = pygame.Rect(x0, rect.y + int(rect.h * 0.12), max(rect.right - x0 - size, 10), max(int(rect.h * 0.38), 6))
-    strip = pygame.Surface((SEQUENTIAL.shape[0], 1), 0, 32)
-    pygame.surfarray.blit_array(strip, SEQUENTIAL[:, None, :])
-    surface.blit(pygame.transform.smoothscale(strip, bar.size), bar)
-    pygame.draw.rect(surface, THEME["board_border"], bar, 1)
+    bar, size = colour_bar(surface, rect, label, SEQUENTIAL, scale)
     vmax = max(float(vmax), 1.0)
     ends = [txt.blit(surface, f"{v:,.0f}", size, THEME["text"], (x, bar.bottom + 4), anchor)
             for v, x, anchor in ((0, bar.x, "topleft"), (vmax, bar.right - 1, "topright"))]  # fmt: skip

@@ -6,6 +6,8 @@ Both maps are ColorBrewer schemes marked colour-blind safe:
   at 0, orange-red for positive ones. The two halves have matching lightness, so +x and
   -x look equally strong.
 * :data:`SEQUENTIAL` is YlGnBu: pale yellow for few visits, deep blue for many.
+* :data:`TRACES` is Greens, linear, for eligibility traces: a hue of its own, which the
+  agent's purple trail, the yellow update glow and the magenta selection all stand out on.
 
 The functions map whole arrays at once (one lookup-table index per value), which is what
 lets the board colour a 64x64 level every frame.
@@ -50,6 +52,8 @@ THEME: dict[str, RGB] = {
     "accent": (0, 114, 178),
     "arrow": (24, 28, 44),
     "neutral": (176, 176, 176),
+    "planned": (0, 188, 227),
+    "model": (0, 110, 120),
 }
 
 #: Colour-blind-safe series colours for charts (Okabe & Ito 2008).
@@ -87,6 +91,18 @@ SEQUENTIAL_STOPS: tuple[RGB, ...] = (
     (12, 44, 132),
 )
 
+#: ColorBrewer Greens-8, from a trace of 0 (first) to the largest trace (last).
+TRACE_STOPS: tuple[RGB, ...] = (
+    (247, 252, 245),
+    (229, 245, 224),
+    (199, 233, 192),
+    (161, 217, 155),
+    (116, 196, 118),
+    (65, 171, 93),
+    (35, 139, 69),
+    (0, 90, 50),
+)
+
 #: Entries of the lookup tables; odd, so that 0 sits exactly on the middle entry.
 LUT_SIZE = 257
 
@@ -105,6 +121,8 @@ def _lut(stops: tuple[RGB, ...], n: int = LUT_SIZE) -> np.ndarray:
 DIVERGING: np.ndarray = _lut(DIVERGING_STOPS)
 #: The sequential lookup table, (LUT_SIZE, 3) uint8: entry 0 is no visits, the last vmax.
 SEQUENTIAL: np.ndarray = _lut(SEQUENTIAL_STOPS)
+#: The traces' lookup table, (LUT_SIZE, 3) uint8: entry 0 is a trace of 0, the last the largest.
+TRACES: np.ndarray = _lut(TRACE_STOPS)
 NEUTRAL = np.array(THEME["neutral"], dtype=np.uint8)
 
 
@@ -170,6 +188,14 @@ def sequential(values: np.ndarray, vmax: float) -> np.ndarray:
     colors = SEQUENTIAL[np.maximum(index, 0)]
     colors[index < 0] = NEUTRAL
     return colors
+
+
+def trace_index(values: np.ndarray, vmax: float) -> np.ndarray:
+    """Index into :data:`TRACES` of each trace on the linear scale [0, vmax]: a trace decays
+    by gamma lambda a step, and a linear scale shows that decay as it is."""
+    vmax = float(vmax) if np.isfinite(vmax) and vmax > 0 else 1.0
+    t = np.clip(np.nan_to_num(np.asarray(values, dtype=float)) / vmax, 0.0, 1.0)
+    return np.rint(t * (LUT_SIZE - 1)).astype(np.int64)
 
 
 def luminance(colors: np.ndarray) -> np.ndarray:
