@@ -66,6 +66,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Level editor", "click / drag", "paint the chosen tile (right button: floor)", ""),
     Shortcut("Level editor", "Ctrl+Z", "undo an edit (many levels deep)", "undo"),
     Shortcut("Level editor", "Ctrl+Y", "redo", "redo"),
+    Shortcut("Level editor", "[  /  ]", "paint the layout before / after a change", "timeline_step"),
     Shortcut("Level editor", "Ctrl+S", "save the level (a copy, for a bundled one)", "save_level"),
     Shortcut("Level editor", "Ctrl+T", "train on the edited level", "train_level"),
     Shortcut("Level editor", "Esc", "back to training (asks about unsaved edits)", "escape"),

@@ -57,8 +57,8 @@ def editor_layout(size: tuple[int, int], zoom: float, grid_shape: tuple[int, int
                   files: bool = False) -> EditorLayout:  # fmt: skip
     """The rects for a window of ``size`` at presentation factor ``zoom``. Presentation mode
     (``zoom`` above 1): a strip as wide as the widest of ``palette_texts`` (a gridworld's
-    palette; a bandit has none), or with ``settings`` the two settings columns; ``files``
-    adds the top bar's second row."""
+    palette, and the buttons of its layouts when it has scheduled changes; a bandit has none),
+    or with ``settings`` the two settings columns; ``files`` adds the top bar's second row."""
     w, h = size
     if zoom <= 1.0:
         lay = compute(size, grid_shape, second_row=False, zoom=zoom)

@@ -1,5 +1,7 @@
-"""The level editor's logic, without pygame: edit operations on levels, undo / redo,
-validation, where user levels and the recovery file live, and saving.
+"""The level editor's logic, without pygame: edit operations on gridworlds, undo / redo,
+validation, where user levels and the recovery file live, and saving. A gridworld's
+scheduled changes are edited by :mod:`gridrl.gui.editor_changes`, a bandit by
+:mod:`gridrl.gui.editor_bandit`.
 
 Every operation is a pure function ``level -> level`` (levels are frozen dataclasses);
 :class:`EditorModel` keeps the history so any edit can be undone and redone. Edits never
@@ -17,14 +19,13 @@ from pathlib import Path
 
 import platformdirs
 
-from gridrl.levels import (BUNDLED_DIR, BanditLevel, BernoulliArm, GaussianArm, GridLevel, Level, LevelError,
-                           Testbed, TileKind, atomic_write_text, level_to_yaml, level_warnings, parse_level)  # fmt: skip
+from gridrl.levels import (BUNDLED_DIR, GridLevel, Level, LevelError, TileKind, atomic_write_text, level_to_yaml,
+                           level_warnings, parse_level)  # fmt: skip
 from gridrl.levels.model import BUILTIN_TILES, base_tile
 
 #: The palette's built-in tiles, in order.
 BUILTIN_PALETTE = (".", "#", "S", "G", "X")
 MAX_SIDE = 60
-MAX_ARMS = 50
 #: Ranges the dynamics editor enforces (the parser's ranges).
 DYNAMICS_RANGES: dict[str, tuple[float, float]] = {
     "gamma": (0.0, 1.0),
@@ -33,7 +34,10 @@ DYNAMICS_RANGES: dict[str, tuple[float, float]] = {
     "slip": (0.0, 1.0),
     "max_steps": (1, 1_000_000),
 }
-TILE_FIELDS = ("wall", "start", "terminal", "reward", "teleport", "exit_reward", "exit_to", "wind")
+TILE_FIELDS = ("wall", "start", "terminal", "reward", "reward_std", "teleport", "exit_reward", "exit_reward_std",
+               "exit_to", "wind")
+#: The standard deviations of the Gaussian noise on a tile's payments (0: none), as the level format has them.
+NOISE_FIELDS = ("reward_std", "exit_reward_std")
 
 # ----------------------------------------------------------------------------- places
 
@@ -180,6 +184,11 @@ def validate(level: Level) -> Validation:
         parsed.tile(c).terminal for c in set("".join(parsed.layout))
     ):
         warnings += ("no goal or terminal cell: episodes only end at max_steps",)
+    if isinstance(parsed, GridLevel):  # a change that sets no cell leaves the layout before it as it was
+        before = (parsed.layout,) + tuple(change.layout for change in parsed.changes)
+        warnings += tuple(f"the change at step {change.at_step:,} sets no cell yet: select it and "
+                          "paint the cells it changes" for change, previous in zip(parsed.changes, before)
+                          if change.layout == previous)  # fmt: skip
     return Validation(warnings=warnings)
 
 
@@ -259,11 +268,13 @@ def set_kind(level: GridLevel, char: str, **props: object) -> GridLevel:
     unknown = set(props) - set(TILE_FIELDS)
     if unknown:
         raise LevelError(f"unknown tile properties: {', '.join(sorted(unknown))}")
-    for key in ("reward", "exit_reward"):
+    for key in ("reward", "exit_reward") + NOISE_FIELDS:
         if key in props:
             value = float(props[key])  # type: ignore[arg-type]
             if not math.isfinite(value):
                 raise LevelError(f"'{key}' must be a finite number")
+            if key in NOISE_FIELDS and value < 0:
+                raise LevelError(f"'{key}' is a standard deviation: a number >= 0 (0 for no noise); got {value:g}")
             props[key] = value
     if "wind" in props:
         dr, dc = props["wind"]  # type: ignore[misc]
@@ -299,10 +310,13 @@ def add_kind(level: GridLevel, char: str, **props: object) -> GridLevel:
 
 
 def remove_kind(level: GridLevel, char: str) -> GridLevel:
-    """Drop a legend kind; its cells become floor."""
+    """Drop a legend kind; its cells become floor, in every layout (the scheduled changes' too)."""
     legend = tuple(k for k in level.legend if k.char != char)
-    layout = level.layout if char in BUILTIN_TILES else tuple(line.replace(char, ".") for line in level.layout)
-    return replace(level, legend=legend, layout=layout)
+    if char in BUILTIN_TILES:
+        return replace(level, legend=legend)
+    floored = lambda layout: tuple(line.replace(char, ".") for line in layout)  # noqa: E731
+    changes = tuple(replace(change, layout=floored(change.layout)) for change in level.changes)
+    return replace(level, legend=legend, layout=floored(level.layout), changes=changes)
 
 
 def set_dynamics(level: GridLevel, **values: object) -> GridLevel:
@@ -353,74 +367,6 @@ def resize(level: GridLevel, top: int = 0, bottom: int = 0, left: int = 0, right
 
     changes = tuple(replace(change, layout=grown(change.layout)) for change in level.changes)
     return replace(level, layout=grown(level.layout), changes=changes)
-
-
-# ----------------------------------------------------------------------------- bandits
-
-
-def new_bandit(name: str = "New bandit") -> BanditLevel:
-    return BanditLevel(name=name, arms=(BernoulliArm("arm 1", p=0.3), BernoulliArm("arm 2", p=0.6)))
-
-
-def add_arm(level: BanditLevel, distribution: str = "bernoulli") -> BanditLevel:
-    if len(level.arms) >= MAX_ARMS:
-        raise LevelError(f"at most {MAX_ARMS} arms")
-    name = f"arm {len(level.arms) + 1}"
-    arm = GaussianArm(name) if distribution == "gaussian" else BernoulliArm(name)
-    return replace(level, arms=level.arms + (arm,), testbed=None)
-
-
-def remove_arm(level: BanditLevel, index: int) -> BanditLevel:
-    if len(level.arms) <= 1:
-        raise LevelError("a bandit needs at least one arm")
-    return replace(level, arms=level.arms[:index] + level.arms[index + 1:])
-
-
-def set_arm(level: BanditLevel, index: int, distribution: str | None = None, **params: object) -> BanditLevel:
-    """Arm ``index`` with a new distribution and/or parameters (name, mean, std, p)."""
-    arm = level.arms[index]
-    distribution = distribution or arm.distribution
-    name = str(params.pop("name", arm.name))
-    if distribution == "gaussian":
-        mean = float(params.pop("mean", getattr(arm, "mean", 0.0)))  # type: ignore[arg-type]
-        std = float(params.pop("std", getattr(arm, "std", 1.0)))  # type: ignore[arg-type]
-        if not (math.isfinite(mean) and math.isfinite(std) and std >= 0):
-            raise LevelError("a gaussian arm needs a finite mean and std >= 0")
-        new: GaussianArm | BernoulliArm = GaussianArm(name, mean=mean, std=std)
-    elif distribution == "bernoulli":
-        p = float(params.pop("p", arm.mean if arm.distribution == "bernoulli" else 0.5))  # type: ignore[arg-type]
-        if not 0.0 <= p <= 1.0:
-            raise LevelError(f"p must be between 0 and 1, got {p:g}")
-        new = BernoulliArm(name, p=p)
-    else:
-        raise LevelError(f"distribution must be gaussian or bernoulli, got {distribution!r}")
-    if params:
-        raise LevelError(f"unknown arm parameters: {', '.join(sorted(params))}")
-    arms = list(level.arms)
-    arms[index] = new
-    return replace(level, arms=tuple(arms))
-
-
-def set_testbed(level: BanditLevel, **params: float) -> BanditLevel:
-    """Make the bandit a k-armed testbed (true means drawn per run), or change the testbed's
-    ``arms``, ``mean``, ``std`` or ``reward_std``; explicit arms are dropped."""
-    tb = level.testbed or Testbed()
-    unknown = set(params) - {"arms", "mean", "std", "reward_std"}
-    if unknown:
-        raise LevelError(f"unknown testbed parameters: {', '.join(sorted(unknown))}")
-    arms = params.get("arms", tb.arms)
-    if float(arms) != int(arms) or not 1 <= int(arms) <= MAX_ARMS:
-        raise LevelError(f"a testbed has between 1 and {MAX_ARMS} arms, got {arms:g}")
-    values = {k: float(params.get(k, getattr(tb, k))) for k in ("mean", "std", "reward_std")}
-    if not all(math.isfinite(v) for v in values.values()) or values["std"] < 0 or values["reward_std"] < 0:
-        raise LevelError("a testbed needs a finite mean and std, reward_std >= 0")
-    return replace(level, testbed=Testbed(arms=int(arms), **values), arms=())
-
-
-def set_steps(level: BanditLevel, steps: int) -> BanditLevel:
-    if not 1 <= int(steps) <= 1_000_000:
-        raise LevelError("steps must be between 1 and 1000000")
-    return replace(level, steps=int(steps))
 
 
 # ----------------------------------------------------------------------------- history

@@ -1,6 +1,7 @@
 """What the level editor shows: its widgets (the top bar; the palette, tile properties and
-dynamics of a gridworld, or a bandit's arms; the grid's size) built from the level being
-edited, the letters of its cells and its validation. Input is handled by
+dynamics of a gridworld, or a bandit's arms; the grid's size; the scheduled changes) built
+from the level being edited, the letters of its cells, the cells the selected change sets,
+and its validation. Input is handled by
 :class:`~gridrl.gui.scene_edit.EditScene`."""
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import pygame
 from pygame_gui.core import ObjectID
 from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 
+from gridrl.gui import editor_changes as ec
 from gridrl.gui import editor_model as em
 from gridrl.gui.editor_layout import EditorLayout
 from gridrl.gui.layout import button_width, fit_widths
+from gridrl.gui.reason_button import ReasonButton
 from gridrl.gui.status import wrap
 from gridrl.gui.widgets import fit_text
 from gridrl.levels import BanditLevel, GridLevel, Level
@@ -30,6 +33,11 @@ PROPERTIES, FILES = "⚙ Properties", "Files"
 FILE_TAIL = ("Save as", "99x99", "New", "New bandit")
 
 
+def layout_texts(level: GridLevel) -> list[str]:
+    """The buttons that choose the layout painted: the start, then each scheduled change."""
+    return ["start"] + [f"step {change.at_step:,}" for change in level.changes]
+
+
 def palette_texts(level: GridLevel) -> dict[str, str]:
     """The palette's buttons: each brush's character and what it paints."""
     return {char: f"{char} {TILE_NAMES.get(char, 'kind')}" for char in em.palette(level)}
@@ -44,6 +52,8 @@ class EditorView:
         self.elements: list[Any] = []
         self.entries: dict[str, UITextEntryLine] = {}
         self.palette_buttons: dict[str, UIButton] = {}
+        #: The buttons that choose the layout painted, by layout (0: the start).
+        self.layout_buttons: list[UIButton] = []
         self.validation_rect: pygame.Rect | None = None
         #: Where the editor's messages go (under the board).
         self.message_rect = pygame.Rect(0, 0, 0, 0)
@@ -61,6 +71,7 @@ class EditorView:
         self.elements.clear()
         self.entries.clear()
         self.palette_buttons.clear()
+        self.layout_buttons.clear()
 
     def _add(self, element: Any, command: str | None = None, key: Any = None) -> Any:
         self.elements.append(element)
@@ -190,7 +201,7 @@ class EditorView:
         self._dynamics(lay, s, x0, y + 10, w)
         r = lay.right
         x0, w = r.x + lay.pad, r.w - 2 * lay.pad
-        y = self._grid_size(lay, s, x0, r.y + lay.pad, w)
+        y = self._changes(lay, s, x0, self._grid_size(lay, s, x0, r.y + lay.pad, w) + 10, w)
         self.validation_rect = pygame.Rect(x0, y + 10, w, r.bottom - (y + 10) - lay.pad)
 
     def _build_presentation_panels(self, lay: EditorLayout, s: Callable[[int], int]) -> None:
@@ -199,13 +210,16 @@ class EditorView:
         the board, beside the messages."""
         x0, w = lay.left.x + lay.pad, lay.left.w - 2 * lay.pad
         if lay.mode == "strip":
-            self._palette(lay, s, x0, lay.left.y + lay.pad, w, columns=lay.strip_columns, title=False)
+            y = self._palette(lay, s, x0, lay.left.y + lay.pad, w, columns=lay.strip_columns, title=False)
+            if self.level.changes:  # type: ignore[union-attr]
+                self._layout_buttons(lay, x0, y + s(6), w, lay.strip_columns)
             self._split_notes(lay)
             return
         self._tile_properties(lay, s, x0, self._palette(lay, s, x0, lay.left.y + lay.pad, w), w)
         r = lay.right
         x0, w = r.x + lay.pad, r.w - 2 * lay.pad
-        y = self._dynamics(lay, s, x0, self._grid_size(lay, s, x0, r.y + lay.pad, w) + 10, w) + 10
+        y = self._changes(lay, s, x0, self._grid_size(lay, s, x0, r.y + lay.pad, w) + 10, w)
+        y = self._dynamics(lay, s, x0, y + 10, w) + 10
         self.validation_rect = pygame.Rect(x0, y, w, r.bottom - lay.pad - y)
 
     def _split_notes(self, lay: EditorLayout) -> None:
@@ -260,6 +274,11 @@ class EditorView:
             if name in ("exit_to", "teleport"):
                 self._button(pygame.Rect(x0 + lw + s(74), y, s(96), R), "Pick cell", "pick_target", name,
                              tip="Then click the target cell on the board.")  # fmt: skip
+            elif name in ("reward", "exit_reward"):  # "reward ± std": the noise beside what it is added to
+                std = f"{name}_std"
+                self._label(pygame.Rect(x0 + lw + s(74), y, s(20), R), "±")
+                self._entry(pygame.Rect(x0 + lw + s(96), y, s(74), R), f"tile_{std}", f"{getattr(kind, std):g}",
+                            f"{std}: the standard deviation of Gaussian noise added to {name} (0: none).")
             y += R + 4
         flags = [("terminal", kind.terminal), ("wall", kind.wall), ("start", kind.start)]
         fw = (w - 8) // 3
@@ -299,6 +318,46 @@ class EditorView:
             self._button(pygame.Rect(x0 + i * (bw + 4) + bw // 2, y + R + 2, bw // 2 - 2, R), "−", "grid_resize",
                          (side, -1), tip=f"Remove the row / column at the {side}.")  # fmt: skip
         return y + 2 * R + 4
+
+    def _changes(self, lay: EditorLayout, s: Callable[[int], int], x0: int, y: int, w: int) -> int:
+        """The scheduled changes, from ``y`` down: a button for each layout (the start, then
+        each change's), the selected one painted; a step entry and Add change; Delete for the
+        selected change. Returns the next free y."""
+        self._label(pygame.Rect(x0, y, w, s(20)), "SCHEDULED CHANGES", section=True)
+        y = self._layout_buttons(lay, x0, y + s(22), w)
+        R, gap = lay.row, s(4)
+        add_w, delete_w = button_width("Add change", lay.font_size), button_width("Delete", lay.font_size)
+        entry_w = max(s(50), min(s(90), w - add_w - delete_w - 2 * gap))
+        self._entry(pygame.Rect(x0, y, entry_w, R), "change_step", "",
+                    f"The step of a new change: a whole number from 1 to {ec.MAX_CHANGE_STEP:,}, counted "
+                    "over all episodes (Enter adds it).")  # fmt: skip
+        x = x0 + entry_w + gap
+        self._button(pygame.Rect(x, y, add_w, R), "Add change", "add_change",
+                     tip="A change at the step on the left; then paint the cells it changes.")
+        x += add_w + gap
+        delete = self._add(ReasonButton(pygame.Rect(x, y, delete_w, R), "Delete", self.scene.app.ui,
+                                        tool_tip_text="Delete the selected change (Ctrl+Z brings it back)."),
+                           "remove_change")  # fmt: skip
+        delete.set_reason("" if self.scene.at else "Select a change to delete: the start layout stays.")
+        return y + R
+
+    def _layout_buttons(self, lay: EditorLayout, x0: int, y: int, w: int, columns: int = 0) -> int:
+        """A button for each layout, ``columns`` a row (0: as many as fit whole), the painted
+        one selected, from ``y`` down; returns the next free y."""
+        level = self.level
+        assert isinstance(level, GridLevel)
+        R, texts = lay.row, layout_texts(level)
+        widest = max(button_width(t, lay.font_size) for t in texts)
+        n = columns or max(1, min(len(texts), (w + 4) // (widest + 4)))
+        bw = (w - (n - 1) * 4) // n
+        for k, text in enumerate(texts):
+            tip = ("Paint the layout the level starts with." if k == 0 else
+                   f"Paint the layout from step {level.changes[k - 1].at_step:,} on: the cells that differ from "
+                   "the layout before it (marked) are what the change sets.")  # fmt: skip
+            rect = pygame.Rect(x0 + (k % n) * (bw + 4), y + (k // n) * (R + 4), bw, R)
+            self.layout_buttons.append(self._button(rect, text, "layout", k, tip=tip + " [ / ] step through them.",
+                                                    selected=k == self.scene.at))  # fmt: skip
+        return y + ((len(texts) + n - 1) // n) * (R + 4)
 
     def _build_bandit_panels(self, lay: Layout, s: Callable[[int], int]) -> None:
         level = self.level
@@ -355,8 +414,8 @@ class EditorView:
     def draw_chars(self, surface: pygame.Surface) -> None:
         """Each cell's layout character in a corner, so the legend's kinds can be told apart
         (not where the board already writes it: the start badge, custom tiles' letters)."""
-        level = self.level
-        assert isinstance(level, GridLevel) and self.scene.renderer is not None
+        level = self.scene.shown
+        assert self.scene.renderer is not None
         rows, cols = level.shape
         cell = self.scene.renderer.layout(self.scene.layout.board).cell
         size = max(9, min(16, cell // 4))
@@ -368,6 +427,25 @@ class EditorView:
                     continue
                 rect = self.scene.renderer.cell_rect(r * cols + c, self.scene.layout.board)
                 rtext.blit(surface, char, size, THEME["selection"], (rect.x + 3, rect.y + 2), anchor="topleft", bold=True)
+
+    def draw_changed_cells(self, surface: pygame.Surface) -> None:
+        """The cells the selected change sets: outlined, with a corner marker, so a designer
+        sees what will move at its step."""
+        level = self.level
+        assert isinstance(level, GridLevel) and self.scene.renderer is not None
+        if self.scene.at == 0:
+            return
+        board = self.scene.layout.board
+        cell = self.scene.renderer.layout(board).cell
+        width = max(2, min(4, cell // 12))
+        corner = max(6, cell // 4)
+        cols = level.shape[1]
+        for r, c in ec.changed_cells(level, self.scene.at):
+            rect = self.scene.renderer.cell_rect(r * cols + c, board).inflate(-2, -2)
+            right = rect.right - 1
+            pygame.draw.rect(surface, THEME["accent"], rect, width)
+            pygame.draw.polygon(surface, THEME["accent"], [(right, rect.top), (right - corner, rect.top),
+                                                             (right, rect.top + corner)])  # fmt: skip
 
     def draw_validation(self, surface: pygame.Surface) -> None:
         r = self.validation_rect

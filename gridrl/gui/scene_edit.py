@@ -1,20 +1,24 @@
 """The level editor: a scene over the training scene (whose widgets it hides while open).
 
 Paint a gridworld with a palette (click or drag; right button paints floor), edit tile kinds
-and dynamics, resize the grid, edit a bandit's arms; every edit can be undone (Ctrl+Z) and
+and dynamics, resize the grid, edit a bandit's arms; choose which layout of a level with
+scheduled changes is painted (the start, or the layout from a change's step on; [ and ] step
+through them), add a change at a typed step or delete one; every edit can be undone (Ctrl+Z) and
 redone (Ctrl+Y). The level is validated after every edit, like ``gridrl validate`` does, and
 the result is shown; errors never block an edit, only training. Save writes YAML atomically
 (a bundled level is saved as a copy in the user levels folder). While there are unsaved
 edits an autosave recovery file is kept, and offered back at the next start.
 
-The logic lives in :mod:`gridrl.gui.editor_model`; this scene is widgets and input only.
+The logic lives in :mod:`gridrl.gui.editor_model` (:mod:`~gridrl.gui.editor_changes`,
+:mod:`~gridrl.gui.editor_bandit`); this scene is widgets and input only, with
+:class:`~gridrl.gui.editor_tiles.TileCommands` (the tile kinds) and
+:class:`~gridrl.gui.editor_schedule.ScheduleCommands` (the scheduled changes) as parts.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import string
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -22,10 +26,14 @@ from typing import TYPE_CHECKING, Any, Callable
 import pygame
 
 from gridrl.gui.backdrop import Backdrop
+from gridrl.gui import editor_bandit as eb
+from gridrl.gui import editor_changes as ec
 from gridrl.gui import editor_model as em
 from gridrl.gui.commands import Command
 from gridrl.gui.editor_layout import EditorLayout, editor_layout
-from gridrl.gui.editor_view import TILE_NAMES, EditorView, palette_texts
+from gridrl.gui.editor_schedule import ScheduleCommands
+from gridrl.gui.editor_tiles import TileCommands
+from gridrl.gui.editor_view import TILE_NAMES, EditorView, layout_texts, palette_texts
 from gridrl.gui.layout import PRESENTATION_ROOM
 from gridrl.gui.scene import Scene
 from gridrl.gui.status import STATUS_SECONDS, wrap
@@ -42,7 +50,7 @@ log = logging.getLogger("gridrl.gui")
 
 PASS_THROUGH = {"quit", "resize", "screenshot", "help", "presentation"}
 AUTOSAVE_SECONDS = 1.0
-KEYED = {"brush", "pick_target", "toggle_flag", "grid_resize", "arm_dist", "remove_arm"}
+KEYED = {"brush", "pick_target", "toggle_flag", "grid_resize", "arm_dist", "remove_arm", "layout"}
 
 
 class EditScene(Scene):
@@ -57,9 +65,13 @@ class EditScene(Scene):
         self.train = train
         self.model = model
         self.brush = "#"
+        #: The layout painted: 0 the start, k the layout after scheduled change k.
+        self.at = 0
         #: Presentation mode: the tile properties, dynamics and grid size shown; the file widgets shown.
         self.properties_open = self.files_open = False
         self.widgets = EditorView(self)
+        self.tiles = TileCommands(self)
+        self.schedule = ScheduleCommands(self)
         self.backdrop = Backdrop()
         self.picking: str | None = None  # "exit_to" / "teleport": the next click picks the target
         self.stroke_button: int | None = None
@@ -79,6 +91,13 @@ class EditScene(Scene):
     def level(self) -> Level:
         return self.model.level
 
+    @property
+    def shown(self) -> GridLevel:
+        """The gridworld as the selected layout (:attr:`at`) shows it, without changes to come."""
+        level = self.level
+        assert isinstance(level, GridLevel)
+        return level.after_changes(self.at)
+
     def _shape(self) -> tuple[int, int] | None:
         return self.level.shape if isinstance(self.level, GridLevel) else None
 
@@ -86,7 +105,7 @@ class EditScene(Scene):
         self.train.trainer.playing = False
         self.train.panels.kill()
         self.train.levels.editor = self.model
-        self._changed(rebuild=True)
+        self.changed(rebuild=True)
         if isinstance(self.level, GridLevel):
             self.say("Editing. Click or drag to paint; right button paints floor. Ctrl+Z / Ctrl+Y undo / redo.")
         else:
@@ -98,7 +117,7 @@ class EditScene(Scene):
 
     def resize(self, size: tuple[int, int]) -> None:
         self.train.panels.kill()  # the training scene (resized first) rebuilt its widgets
-        self._changed(rebuild=True)
+        self.changed(rebuild=True)
 
     def can_quit(self) -> bool:
         return self.train.can_quit()
@@ -108,10 +127,12 @@ class EditScene(Scene):
     def _layout(self) -> EditorLayout:
         level = self.level
         palette = list(palette_texts(level).values()) if isinstance(level, GridLevel) else []
+        if isinstance(level, GridLevel) and level.changes:
+            palette += layout_texts(level)  # presentation mode's strip holds the layouts' buttons too
         return editor_layout(self.app.size, self.app.zoom, self._shape(), palette, self.properties_open,
                              self.files_open)  # fmt: skip
 
-    def _build(self) -> None:
+    def build(self) -> None:
         self.layout = self._layout()
         self.widgets.build(self.layout)
         self._built_for = self._build_key()
@@ -119,7 +140,9 @@ class EditScene(Scene):
     def _build_key(self) -> tuple[Any, ...]:
         level = self.level
         if isinstance(level, GridLevel):
-            return ("grid", tuple(em.palette(level)), level.shape, self.brush, em.kind_of(level, self.brush))
+            steps = tuple(change.at_step for change in level.changes)
+            return ("grid", tuple(em.palette(level)), level.shape, self.brush, em.kind_of(level, self.brush), steps,
+                    self.at)  # fmt: skip
         return ("bandit", len(level.arms), tuple(a.distribution for a in level.arms))
 
     # ------------------------------------------------------------------ state
@@ -130,22 +153,23 @@ class EditScene(Scene):
 
     status = say  # the window announces presentation mode in the topmost scene's status
 
-    def _changed(self, rebuild: bool = False) -> None:
+    def changed(self, rebuild: bool = False) -> None:
         """After any edit: validate, redraw the board, rebuild widgets if their set changed."""
         self.validation = em.validate(self.level)
         if isinstance(self.level, GridLevel):
+            self.at = min(self.at, len(self.level.changes))  # undo may take the selected change away
             try:
                 if self.renderer is None:
-                    self.renderer = BoardRenderer(self.level)
+                    self.renderer = BoardRenderer(self.shown)
                 else:
-                    self.renderer.set_level(self.level)
+                    self.renderer.set_level(self.shown)
             except Exception as exc:  # noqa: BLE001 - a half-built level may not render
                 log.info("editor: cannot render: %s", exc)
                 self.renderer = None
         else:
             self.renderer = None
         if rebuild or self._build_key() != self._built_for:
-            self._build()
+            self.build()
         else:
             self._sync_entries()
 
@@ -158,7 +182,8 @@ class EditScene(Scene):
             values["save_as"] = self.widgets.save_as_default()  # follows the name until the user types one
         if isinstance(level, GridLevel):
             kind = em.kind_of(level, self.brush)
-            values.update(tile_reward=f"{kind.reward:g}", tile_exit_reward=f"{kind.exit_reward:g}",
+            values.update(tile_reward=f"{kind.reward:g}", tile_reward_std=f"{kind.reward_std:g}",
+                          tile_exit_reward=f"{kind.exit_reward:g}", tile_exit_reward_std=f"{kind.exit_reward_std:g}",
                           tile_exit_to=kind.exit_to or "", tile_teleport=kind.teleport or "",
                           tile_wind=f"{kind.wind[0]},{kind.wind[1]}")  # fmt: skip
             d = level.dynamics
@@ -179,7 +204,7 @@ class EditScene(Scene):
             self.say(f"Can't: {getattr(exc, 'problem', exc)}", error=True)
             return False
         if changed:
-            self._changed()
+            self.changed()
             if what:
                 self.say(what)
         return changed
@@ -189,24 +214,26 @@ class EditScene(Scene):
     def handle(self, command: Command) -> Command | None:
         if command.name in PASS_THROUGH:
             return command
-        handler = getattr(self, f"cmd_{command.name}", None)
         arg = command.arg
         if command.name in KEYED and isinstance(arg, tuple) and len(arg) == 2 and arg[1] is None:
             arg = arg[0]  # a button bound with a key: (key, None)
-        if handler is not None:
-            handler(arg)
+        for part in (self, self.tiles, self.schedule):
+            handler: Callable[[Any], Any] | None = getattr(part, f"cmd_{command.name}", None)
+            if handler is not None:
+                handler(arg)
+                break
         return None  # the training scene below gets nothing while the editor is open
 
     def cmd_undo(self, _: Any = None) -> None:
         if self.model.undo():
-            self._changed()
+            self.changed()
             self.say("Undone.")
         else:
             self.say("Nothing to undo.")
 
     def cmd_redo(self, _: Any = None) -> None:
         if self.model.redo():
-            self._changed()
+            self.changed()
             self.say("Redone.")
         else:
             self.say("Nothing to redo.")
@@ -214,7 +241,7 @@ class EditScene(Scene):
     def cmd_brush(self, char: str) -> None:
         self.brush = char
         self.picking = None
-        self._build()
+        self.build()
         self.say(f"Painting '{char}' ({TILE_NAMES.get(char, 'a tile kind of this level')}).")
 
     def _cell(self, pos: tuple[int, int]) -> tuple[int, int] | None:
@@ -230,17 +257,17 @@ class EditScene(Scene):
         if cell is None:
             return
         if self.picking is not None:
-            self.pick_target(cell)
+            self.tiles.pick_target(cell)
             return
         self.stroke_button = 1
-        self.edit(em.paint, [cell], self.brush)
+        self.edit(ec.paint_layout, self.at, [cell], self.brush)
 
     def cmd_right_click(self, pos: tuple[int, int]) -> None:
         cell = self._cell(pos)
         if cell is None:
             return
         self.stroke_button = 3
-        self.edit(em.paint, [cell], ".")
+        self.edit(ec.paint_layout, self.at, [cell], ".")
 
     def cmd_drag(self, arg: tuple[tuple[int, int], bool, bool]) -> None:
         pos, left, right = arg
@@ -251,44 +278,10 @@ class EditScene(Scene):
             return
         char = self.brush if self.stroke_button == 1 and left else "." if self.stroke_button == 3 and right else None
         if char is not None:
-            self.edit(em.paint, [cell], char, merge=True)  # one undo step for the whole stroke
+            self.edit(ec.paint_layout, self.at, [cell], char, merge=True)  # one undo step for the whole stroke
 
     def cmd_release(self, _: Any = None) -> None:
         self.stroke_button = None
-
-    def cmd_pick_target(self, which: str) -> None:
-        self.picking = which
-        self.say(f"Click the cell '{self.brush}' cells send the agent to ({which}).")
-
-    def pick_target(self, cell: tuple[int, int]) -> None:
-        """Make ``cell`` the brush kind's target; a cell that is not marked uniquely gets a
-        character of its own (a copy of its kind), as a target must name one cell."""
-        level = self.level
-        assert isinstance(level, GridLevel)
-        which, self.picking = self.picking, None
-        r, c = cell
-        char = level.layout[r][c]
-        kind = em.kind_of(level, char)
-        new = level
-        if len(level.cells_of(char)) > 1 and not kind.start:
-            spare = next(ch for ch in string.ascii_lowercase + string.ascii_uppercase + string.digits
-                         if ch not in em.palette(level) and ch not in "".join(level.layout))  # fmt: skip
-            new = em.add_kind(new, spare, **kind.differences(em.base_tile(spare)))
-            new = em.paint(new, [cell], spare)
-            char = spare
-        try:
-            new = em.set_kind(new, self.brush, **{which: char})
-        except LevelError as exc:
-            self.say(f"Can't: {exc.problem}", error=True)
-            return
-        self.model.apply(new)
-        self._changed()
-        self.say(f"'{self.brush}' cells now {'lead' if which == 'exit_to' else 'teleport'} to row {r + 1} col {c + 1} ('{char}').")
-
-    def cmd_toggle_flag(self, name: str) -> None:
-        kind = em.kind_of(self.level, self.brush)  # type: ignore[arg-type]
-        self.edit(em.set_kind, self.brush, what=f"'{self.brush}' {name}: {not getattr(kind, name)}",
-                  **{name: not getattr(kind, name)})  # fmt: skip
 
     def cmd_ed_entry(self, arg: tuple[str, tuple[str, str]]) -> None:
         name, (kind, text) = arg
@@ -301,24 +294,14 @@ class EditScene(Scene):
         is refused with what the field allows."""
         text = text.strip()
         number = em.parse_number
+        value: Any
         try:
             if name == "name":
                 self.edit(lambda lv: replace(lv, name=text or lv.name), what="Renamed.")
             elif name == "save_as":
                 self.save_as(text)
             elif name.startswith("tile_"):
-                prop = name[5:]
-                value: Any
-                if prop in ("reward", "exit_reward"):
-                    value = number(text, prop)
-                elif prop == "wind":
-                    parts = text.replace(" ", "").split(",")
-                    if len(parts) != 2:
-                        raise LevelError(f"wind must be d_row,d_col: two whole numbers, e.g. 0,1; got {text!r}")
-                    value = tuple(int(number(p, "each part of wind", whole=True)) for p in parts)
-                else:
-                    value = text or None
-                self.edit(em.set_kind, self.brush, what=f"'{self.brush}' {prop} = {text or 'none'}", **{prop: value})
+                self.tiles.apply_entry(name[5:], text)
             elif name.startswith("dyn_"):
                 prop = name[4:]
                 low, high = em.DYNAMICS_RANGES[prop]
@@ -329,45 +312,37 @@ class EditScene(Scene):
                 _, prop, index = name.split("_")
                 limits = {"mean": (None, None), "std": (0, None), "p": (0, 1)}
                 value = text if prop == "name" else number(text, prop, *limits[prop])
-                self.edit(em.set_arm, int(index), what=f"arm {int(index) + 1} {prop} = {text}", **{prop: value})
+                self.edit(eb.set_arm, int(index), what=f"arm {int(index) + 1} {prop} = {text}", **{prop: value})
+            elif name == "change_step":
+                self.schedule.add_change(text)
             elif name == "steps":
-                self.edit(em.set_steps, int(number(text, "steps", 1, 1_000_000, whole=True)), what=f"steps = {text}")
+                self.edit(eb.set_steps, int(number(text, "steps", 1, 1_000_000, whole=True)), what=f"steps = {text}")
             elif name.startswith("tb_"):
                 prop = name[3:]
-                low, high = {"arms": (1, em.MAX_ARMS), "mean": (None, None)}.get(prop, (0, None))
+                low, high = {"arms": (1, eb.MAX_ARMS), "mean": (None, None)}.get(prop, (0, None))
                 value = number(text, prop, low, high, whole=prop == "arms")
-                self.edit(em.set_testbed, what=f"testbed {prop} = {text}", **{prop: value})
+                self.edit(eb.set_testbed, what=f"testbed {prop} = {text}", **{prop: value})
         except LevelError as exc:
             self.say(f"Can't: {exc.problem}", error=True)
-
-    def cmd_add_kind(self, _: Any = None) -> None:
-        entry = self.widgets.entries.get("new_char")
-        char = entry.get_text().strip() if entry is not None else ""
-        self.add_kind(char)
-
-    def add_kind(self, char: str) -> None:
-        if self.edit(em.add_kind, char, what=f"New tile kind '{char}': set its properties on the left."):
-            self.brush = char
-            self._build()
 
     def cmd_grid_resize(self, arg: tuple[str, int]) -> None:
         side, delta = arg
         self.edit(em.resize, what=f"Grid resized at the {side}.", **{side: delta})
 
     def cmd_add_arm(self, _: Any = None) -> None:
-        self.edit(em.add_arm, what="Arm added.")
+        self.edit(eb.add_arm, what="Arm added.")
 
     def cmd_remove_arm(self, index: int) -> None:
-        self.edit(em.remove_arm, index, what=f"Arm {index + 1} removed.")
+        self.edit(eb.remove_arm, index, what=f"Arm {index + 1} removed.")
 
     def cmd_use_testbed(self, _: Any = None) -> None:
-        self.edit(em.set_testbed, what="A 10-armed testbed: true values are drawn per run.")
+        self.edit(eb.set_testbed, what="A 10-armed testbed: true values are drawn per run.")
 
     def cmd_arm_dist(self, index: int) -> None:
         level = self.level
         assert isinstance(level, BanditLevel)
         dist = "bernoulli" if level.arms[index].distribution == "gaussian" else "gaussian"
-        self.edit(em.set_arm, index, dist, what=f"Arm {index + 1} is {dist}.")
+        self.edit(eb.set_arm, index, dist, what=f"Arm {index + 1} is {dist}.")
 
     def cmd_new_level(self, arg: Any = None) -> None:
         text = arg if isinstance(arg, str) else self.widgets.entries["new_size"].get_text() if "new_size" in self.widgets.entries else "5x5"
@@ -379,14 +354,15 @@ class EditScene(Scene):
         self.train.levels.ask_unsaved(lambda: self.start_new(level), "start a new level")
 
     def cmd_new_bandit(self, _: Any = None) -> None:
-        self.train.levels.ask_unsaved(lambda: self.start_new(em.new_bandit()), "start a new level")
+        self.train.levels.ask_unsaved(lambda: self.start_new(eb.new_bandit()), "start a new level")
 
     def start_new(self, level: Level) -> None:
         self.model = em.EditorModel(level)  # nothing to lose until the first edit
         self.train.levels.editor = self.model
         self.brush = "S" if isinstance(level, GridLevel) else self.brush
+        self.at = 0
         self.renderer = None
-        self._changed(rebuild=True)
+        self.changed(rebuild=True)
         self.say(f"A new {'gridworld' if isinstance(level, GridLevel) else 'bandit'}: paint a start (S) and a goal (G).")
 
     def cmd_save_level(self, _: Any = None) -> None:
@@ -442,12 +418,12 @@ class EditScene(Scene):
     def cmd_editor_properties(self, _: Any = None) -> None:
         """Presentation mode: show or hide the tile properties, the dynamics and the grid's size."""
         self.properties_open = not self.properties_open
-        self._build()
+        self.build()
 
     def cmd_editor_files(self, _: Any = None) -> None:
         """Presentation mode: show or hide the file widgets (the top bar's second row)."""
         self.files_open = not self.files_open
-        self._build()
+        self.build()
 
     def cmd_escape(self, _: Any = None) -> None:
         if self.picking is not None:
@@ -485,6 +461,7 @@ class EditScene(Scene):
         if self.renderer is not None:
             self.renderer.draw(surface, lay.board, BoardView(overlays=frozenset()))
             self.widgets.draw_chars(surface)
+            self.widgets.draw_changed_cells(surface)
         notes = self.widgets.message_rect
         color = THEME["hazard"] if self.message_error else THEME["text"]
         size, line_h = round(14 * lay.scale), round(18 * lay.scale)

@@ -20,6 +20,14 @@ def user_folders(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def user_levels(tmp_path, monkeypatch):
+    """The user's levels folder (``GRIDRL_USER_LEVELS``) inside the test's tmp_path: the editor saves there."""
+    folder = tmp_path / "my_levels"
+    monkeypatch.setenv("GRIDRL_USER_LEVELS", str(folder))
+    return folder
+
+
+@pytest.fixture
 def make_app(tmp_path, monkeypatch):
     """``make_app(level=None)``: a fresh App; closed after the test."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the log goes to tmp

@@ -14,11 +14,7 @@ from gridrl.levels import BanditLevel, load_level, read_level_file
 CTRL = pygame.KMOD_CTRL
 
 
-@pytest.fixture(autouse=True)
-def user_levels(tmp_path, monkeypatch):
-    folder = tmp_path / "my_levels"
-    monkeypatch.setenv("GRIDRL_USER_LEVELS", str(folder))
-    return folder
+pytestmark = pytest.mark.usefixtures("user_levels")  # every test saves into a tmp folder
 
 
 def editor(app) -> EditScene:

@@ -10,6 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gridrl.gui import editor_bandit as eb
+from gridrl.gui import editor_changes as ec
 from gridrl.gui import editor_model as em
 from gridrl.levels import (
     BUNDLED_DIR,
@@ -89,15 +91,15 @@ def test_resize_keeps_painting():
 
 
 def test_bandit_arms():
-    level = em.new_bandit()
-    level = em.add_arm(level, "gaussian")
-    level = em.set_arm(level, 2, mean=0.5, std=2.0)
-    level = em.set_arm(level, 0, distribution="gaussian", mean=1.0)
-    level = em.remove_arm(level, 1)
+    level = eb.new_bandit()
+    level = eb.add_arm(level, "gaussian")
+    level = eb.set_arm(level, 2, mean=0.5, std=2.0)
+    level = eb.set_arm(level, 0, distribution="gaussian", mean=1.0)
+    level = eb.remove_arm(level, 1)
     assert [a.distribution for a in level.arms] == ["gaussian", "gaussian"]
     assert parse_level(level_to_yaml(level)) == level
     with pytest.raises(LevelError):
-        em.set_arm(level, 0, distribution="bernoulli", p=1.5)
+        eb.set_arm(level, 0, distribution="bernoulli", p=1.5)
 
 
 def test_save_reload_equal_and_bundled_never_overwritten(user_dirs):
@@ -212,17 +214,17 @@ def test_random_edits_round_trip_through_yaml(rows, cols, ops):
 def test_testbed_edits_round_trip_and_undo() -> None:
     from gridrl.levels import level_to_yaml, parse_level
 
-    model = em.EditorModel(em.new_bandit())
-    model.do(em.set_testbed)
-    model.do(em.set_testbed, arms=3, reward_std=0.5)
+    model = em.EditorModel(eb.new_bandit())
+    model.do(eb.set_testbed)
+    model.do(eb.set_testbed, arms=3, reward_std=0.5)
     level = model.level
     assert level.testbed.arms == 3 and level.testbed.reward_std == 0.5 and level.arms == ()
     assert parse_level(level_to_yaml(level)) == level
     with pytest.raises(em.LevelError):
-        em.set_testbed(level, arms=0)
+        eb.set_testbed(level, arms=0)
     model.undo()
     model.undo()
-    assert model.level == em.new_bandit()
+    assert model.level == eb.new_bandit()
 
 
 def test_resize_resizes_the_scheduled_changes_too():
@@ -234,3 +236,45 @@ def test_resize_resizes_the_scheduled_changes_too():
     assert change.layout == tuple(row + "." for row in level.changes[0].layout[1:])
     assert resized.layout == tuple(row + "." for row in level.layout[1:])
     assert not em.validate(resized).errors
+
+
+def _grid(*lines: str) -> tuple[str, ...]:
+    return tuple(lines)
+
+
+def test_a_change_is_the_cells_it_sets_and_edits_keep_the_later_changes_sets():
+    """Three layouts of a 3 x 3: change 1 (step 10) walls (1, 1), change 2 (step 20) walls
+    (1, 2). Painting the start, or change 1, or deleting change 1 keeps change 2's one cell;
+    a change added in between sets no cell, in its place by step."""
+    level = GridLevel("three", _grid("S..", "...", "..G"))
+    level = ec.add_change(level, 20)
+    level = ec.paint_layout(level, 1, (1, 2), "#")
+    level = ec.add_change(level, 10)  # before the other: it becomes change 1
+    assert [c.at_step for c in level.changes] == [10, 20]
+    assert level.changes[0].layout == level.layout and ec.changed_cells(level, 2) == [(1, 2)]
+    level = ec.paint_layout(level, 1, (1, 1), "#")
+    assert [c.layout[1] for c in level.changes] == [".#.", ".##"]
+    assert ec.changed_cells(level, 1) == [(1, 1)] and ec.changed_cells(level, 2) == [(1, 2)]
+    painted = ec.paint_layout(level, 0, [(0, 1), (1, 1)], "#")  # (1, 1) is now walled from the start
+    assert painted.layout[0] == "S#." and [c.layout[0] for c in painted.changes] == ["S#.", "S#."]
+    assert ec.changed_cells(painted, 1) == [] and ec.changed_cells(painted, 2) == [(1, 2)]
+    removed = ec.remove_change(level, 1)
+    assert [c.at_step for c in removed.changes] == [20] and removed.changes[0].layout == _grid("S..", "..#", "..G")
+    assert parse_level(level_to_yaml(level)) == level
+    assert ec.paint_layout(level, 2, (1, 2), "#") is level  # nothing changed: no undo step
+
+
+@pytest.mark.parametrize(("text", "says"), [("abc", "whole number from 1 to"), ("0", "whole number from 1 to"),
+                                            ("1e10", "whole number from 1 to"), ("20", "already a change at step 20")])  # fmt: skip
+def test_a_change_step_is_a_new_whole_number_from_1(text, says):
+    level = ec.add_change(GridLevel("three", _grid("S..", "...", "..G")), 20)
+    with pytest.raises(LevelError, match=says):
+        ec.parse_change_step(text, level)
+    assert ec.parse_change_step("1e3", level) == 1000
+
+
+def test_removing_a_tile_kind_floors_its_cells_in_every_layout():
+    level = em.add_kind(GridLevel("three", _grid("S..", "...", "..G")), "w", wind=(-1, 0))
+    level = ec.paint_layout(ec.add_change(level, 5), 1, (1, 1), "w")
+    level = em.remove_kind(level, "w")
+    assert level.changes[0].layout[1] == "..." and em.validate(level).ok
