@@ -40,6 +40,7 @@ BACKUPS = {
     "actor-critic": "a policy network moved along advantages from a learnt critic V(s)",
     "policy-gradient": "a policy network moved along whole returns less a baseline, without a critic: no Q",
     "prediction": "V(s) of a fixed policy moves towards a target: r + gamma V(s'), an n-step or lambda-return, or G",
+    "preference": "soft-max logits moved by a loss on preference pairs (chosen, rejected); no reward reaches it",
 }
 _TABULAR_LIVE = frozenset({"alpha", "epsilon", "epsilon_decay", "epsilon_min"})
 _DP_LIVE = frozenset({"theta", "in_place", "max_sweeps"})
@@ -98,10 +99,12 @@ REGISTRY: dict[str, AgentInfo] = {
     "ppo": AgentInfo("ppo:PPO", GRID + BANDIT, "deep", "actor-critic"),
     "trpo": AgentInfo("trpo:TRPO", GRID + BANDIT, "deep", "actor-critic"),
     "grpo": AgentInfo("grpo:GRPO", GRID + BANDIT, "deep", "policy-gradient"),
+    "rloo": AgentInfo("rloo:RLOO", GRID + BANDIT, "deep", "policy-gradient"),
     "epsilon-greedy": AgentInfo("epsilon_greedy:EpsilonGreedy", BANDIT, "bandit", "bandit", frozenset({"epsilon", "alpha"})),
     "ucb": AgentInfo("ucb:UCB", BANDIT, "bandit", "bandit", frozenset({"c", "alpha"})),
     "gradient-bandit": AgentInfo("gradient_bandit:GradientBandit", BANDIT, "bandit", "gradient-bandit", frozenset({"alpha", "baseline"})),
     "thompson": AgentInfo("thompson:Thompson", BANDIT, "bandit", "bandit"),
+    "dpo": AgentInfo("dpo:DPO", BANDIT, "bandit", "preference", frozenset({"beta", "loss", "label_smoothing", "lr", "batch_size"})),
 }  # fmt: skip
 
 

@@ -1,23 +1,29 @@
-"""GRPO: Group Relative Policy Optimization (Shao et al. 2024, DeepSeekMath §4.1, Algorithm 1).
+"""GRPO: Group Relative Policy Optimization (Shao et al. 2024, DeepSeekMath §4.1, Algorithm 1),
+with the variants practitioners now toggle: Dr. GRPO (Liu et al. 2025, "Understanding
+R1-Zero-like training") and DAPO (Yu et al. 2025).
 
 PPO's clipped surrogate without a critic: the baseline of an episode is the mean outcome of
 a *group* of episodes sampled from the same start, the way an LLM samples G answers to one
 question. Adapted here to gridworlds (the question is the start cell, an answer is an
-episode) and bandits (the question is the bandit, an answer is one pull).
+episode) and bandits (the question is the bandit, an answer is one pull). The sampling is
+shared with RLOO (``gridrl/agents/common/groups.py``).
 
     GRPO, one group per update
-    1  Initialise pi_theta; pi_ref <- pi_theta
+    1  Initialise pi_theta; pi_ref <- pi_theta                     (no pi_ref at all if beta = 0)
     2  Loop for each update k = 0, 1, 2, ...:
-    3      If ref_update > 0 and k mod ref_update = 0: pi_ref <- pi_theta
+    3      If beta > 0, ref_update > 0 and k mod ref_update = 0: pi_ref <- pi_theta
     4      pi_old <- pi_theta; pick a start cell s_0 (uniformly among the level's start cells)
     5      Sample G episodes o_1 .. o_G ~ pi_old from s_0 in parallel, until all have ended
     6      R_i <- sum_t gamma^t r_{i,t+1}                      (outcome reward of episode i)
-    7      A_i <- (R_i - mean(R)) / (std(R) + eps_std) for every step t of o_i;  0 if std(R) = 0
+    7      A_i <- (R_i - mean(R)) / (std(R) + eps_std)   (scale_by_std, GRPO)
+              A_i <- R_i - mean(R)                         (Dr. GRPO);  either way 0 if std(R) = 0
     8      Repeat update_epochs times:
     9          rho_{i,t} <- pi_theta(a_{i,t} | s_{i,t}) / pi_old(a_{i,t} | s_{i,t})
     10         D_{i,t}   <- pi_ref/pi_theta - log(pi_ref/pi_theta) - 1     (at a_{i,t}, s_{i,t})
-    11         J <- 1/G sum_i 1/|o_i| sum_t [min(rho_{i,t} A_i, clip(rho_{i,t}, 1-eps, 1+eps) A_i)
-                                              - beta D_{i,t}]
+    11         J <- Agg_{i,t} [min(rho_{i,t} A_i, clip(rho_{i,t}, 1-eps_low, 1+eps_high) A_i) - beta D_{i,t}]
+                  Agg = 1/G sum_i 1/|o_i| sum_t        (aggregation "sequence", GRPO)
+                      | 1/(sum_i |o_i|) sum_i sum_t     ("token", DAPO)
+                      | 1/(G L_max) sum_i sum_t         ("constant", Dr. GRPO)
     12         theta <- theta + Adam step along grad J
 
 Choices a student should know about:
@@ -30,8 +36,22 @@ Choices a student should know about:
   R_i is equal, std(R) = 0, and line 7 gives A = 0 -- the group teaches nothing (only the KL
   and entropy terms still pull). This is GRPO's known weakness with sparse outcomes; larger
   groups make a success in the group more likely. ``info["zero_signal"]`` says when it happens.
-* **Per-episode averaging (1/|o_i|).** Each episode weighs the same in J however long it
-  is, so a long episode's steps each count less than a short one's.
+* **Dividing by std(R)** (``scale_by_std``). It weighs groups unequally: a group of nearly
+  tied returns (almost all fail, or almost all succeed: questions too hard or too easy) gets
+  its small differences blown up to unit size, and dominates the update. Dr. GRPO drops the
+  division, so a group's weight is its real spread of returns.
+* **Loss aggregation and length bias** (``aggregation``, see :func:`aggregate`). GRPO's
+  "sequence" averages each episode over its own length, so each step of a long episode
+  counts less than a step of a short one: long failures are punished gently per step and
+  short successes rewarded strongly -- a bias towards long wrong episodes. "token" and
+  "constant" weigh every step alike.
+* **Asymmetric clipping** (``clip_low`` / ``clip_high``, DAPO's "clip-higher"). With
+  symmetric eps, an action of probability 0.01 can grow only to 0.012 per update while one
+  of 0.9 can reach 1: the clip throttles exactly the rare actions exploration needs. A larger
+  eps_high (DAPO: 0.28 against eps_low 0.2) lets them grow further.
+* **beta = 0** drops the KL term and the reference policy with it: no copy of pi is kept,
+  no D is computed, and ``kl_ref`` is absent from the update's info (DAPO and Dr. GRPO both
+  train with beta = 0).
 * **Truncation.** An episode cut by ``max_episode_steps`` keeps the return it got. There is no
   critic to bootstrap from: for GRPO the time limit is part of the task.
 * **Bandits.** A group is G pulls of the same bandit (on a testbed the G copies share env
@@ -48,23 +68,44 @@ import numpy as np
 import torch
 from torch import nn
 
-from gridrl.agents.base import MAX_HELD_STEPS, Event, hp
-from gridrl.agents.common.deep import DeepAgent, diagnostics_of
-from gridrl.agents.common.policy import CategoricalPolicy, sample_actions
-from gridrl.levels import GridLevel, Level
+from gridrl.agents.base import hp
+from gridrl.agents.common.deep import diagnostics_of
+from gridrl.agents.common.groups import GROUP_DIAGNOSTICS, GroupAgent, GroupBatch, tied
+from gridrl.levels import Level
 
 #: Added to std(R) in line 7: keeps A finite for nearly-tied groups (a numerical guard only).
 EPS_STD = 1e-8
+#: Line 11's ways to sum a group's steps into J (see :func:`aggregate`).
+AGGREGATIONS = ("sequence", "token", "constant")
 
 
 @dataclass(frozen=True)
 class Config:
-    """GRPO's hyperparameters: group size G, the clipped surrogate, the KL to pi_ref."""
+    """GRPO's hyperparameters: group size G, the clipped surrogate, the KL to pi_ref, and
+    the Dr. GRPO / DAPO variants (advantage scaling, loss aggregation, asymmetric clip)."""
 
     group_size: int = hp(16, "G: episodes sampled from one start per update (the group)", low=2, high=1024)
     lr: float = hp(0.003, "Adam step size of the policy", low=0.0, high=1.0, low_open=True)
     clip_coef: float = hp(0.2, "eps: rho is clipped to [1 - eps, 1 + eps]", low=0.0, high=1.0, low_open=True)
-    beta: float = hp(0.01, "weight of the KL penalty to the reference policy", low=0.0, high=10.0)
+    clip_low: float | None = hp(
+        None, "eps_low: rho is clipped below at 1 - eps_low (DAPO, Yu et al. 2025); none = clip_coef",
+        low=0.0, high=1.0, low_open=True, optional=True,
+    )  # fmt: skip
+    clip_high: float | None = hp(
+        None, "eps_high: rho is clipped above at 1 + eps_high; DAPO's clip-higher raises it (0.28) so rare "
+        "actions can grow; none = clip_coef",
+        low=0.0, high=10.0, low_open=True, optional=True,
+    )  # fmt: skip
+    scale_by_std: bool = hp(
+        True, "divide A_i by std(R) (GRPO); off = A_i = R_i - mean(R), Dr. GRPO (Liu et al. 2025)",
+    )  # fmt: skip
+    aggregation: str = hp(
+        "sequence", "how J sums steps: per-episode means (GRPO), per step (token, DAPO, Yu et al. 2025) "
+        "or over G * L_max (constant, Dr. GRPO, Liu et al. 2025)",
+        choices=AGGREGATIONS,
+    )  # fmt: skip
+    beta: float = hp(0.01, "weight of the KL penalty to the reference policy; 0 = no reference at all",
+                     low=0.0, high=10.0)  # fmt: skip
     ref_update: int = hp(10, "refresh pi_ref <- pi every this many updates; 0 = never", low=0, high=1_000_000)
     update_epochs: int = hp(4, "gradient steps on each group", low=1, high=100)
     max_episode_steps: int | None = hp(
@@ -84,21 +125,30 @@ class Config:
         """The G episodes of a group run in G vectorised environments."""
         return self.group_size
 
+    @property
+    def clip_range(self) -> tuple[float, float]:
+        """(eps_low, eps_high), each clip_coef unless set."""
+        low = self.clip_coef if self.clip_low is None else self.clip_low
+        high = self.clip_coef if self.clip_high is None else self.clip_high
+        return low, high
+
 
 # --------------------------------------------------------------------------- the math
 
 
-def group_advantages(R: np.ndarray, eps_std: float = EPS_STD) -> tuple[np.ndarray, bool]:
+def group_advantages(R: np.ndarray, scale_by_std: bool = True, eps_std: float = EPS_STD) -> tuple[np.ndarray, bool]:
     """Line 7: A_i = (R_i - mean(R)) / (std(R) + eps_std), and whether the group has no signal.
 
     std is the population standard deviation of the G returns (ddof 0), so the A_i have mean
-    0 and standard deviation 1 (up to eps_std). If every R_i is the same the group carries no
-    signal: all A_i = 0 (not 0/eps noise), and the second value is True.
+    0 and standard deviation 1 (up to eps_std). Without ``scale_by_std`` (Dr. GRPO) A_i =
+    R_i - mean(R): mean 0, and the group's own spread. If every R_i is the same the group
+    carries no signal: all A_i = 0 (not 0/eps noise), and the second value is True.
     """
     R = np.asarray(R, dtype=np.float64)
-    if np.ptp(R) == 0.0:
+    if tied(R):
         return np.zeros_like(R), True
-    return (R - R.mean()) / (R.std() + eps_std), False
+    centred = R - R.mean()
+    return (centred / (R.std() + eps_std) if scale_by_std else centred), False
 
 
 def kl_estimator(logp: torch.Tensor, logp_ref: torch.Tensor) -> torch.Tensor:
@@ -122,55 +172,87 @@ def episode_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return per_episode.mean()
 
 
+def aggregate(x: torch.Tensor, mask: torch.Tensor, aggregation: str = "sequence", L_max: int = 1) -> torch.Tensor:
+    """Line 11's Agg: the steps x_{i,t} of a group (T, G) summed into one number, and the
+    length bias each way has. A step of episode i weighs
+
+    * ``sequence`` (GRPO): 1/(G |o_i|). Each episode weighs 1/G however long, so the steps of
+      a long episode each count less. With A_i < 0 a long failure is pushed down gently per
+      step, a short one hard; with A_i > 0 short successes are pushed up hardest. The policy
+      drifts towards long failures (the length bias Dr. GRPO points out).
+    * ``token`` (DAPO): 1/sum_j |o_j|. Every step of the group weighs the same, so a long
+      episode counts in proportion to its length; what remains is that the weight of a step
+      depends on how long the *group* ran (a group of long episodes moves pi less per step).
+    * ``constant`` (Dr. GRPO): 1/(G L_max), L_max the longest an episode may run (the sampling
+      cap; 1 on a bandit). The same weight for every step of every group: the gradient is the
+      plain policy gradient 1/G sum_i A_i sum_t grad log pi, scaled by a constant, with no
+      bias from any length.
+    """
+    if aggregation == "sequence":
+        return episode_mean(x, mask)
+    total = (x * mask).sum()
+    if aggregation == "token":
+        return total / mask.sum().clamp(min=1.0)
+    if aggregation == "constant":
+        return total / (mask.shape[1] * L_max)
+    raise ValueError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, got '{aggregation}'")
+
+
 def grpo_loss(
     logp: torch.Tensor,
     logp_old: torch.Tensor,
-    logp_ref: torch.Tensor,
+    logp_ref: torch.Tensor | None,
     advantages: torch.Tensor,
     mask: torch.Tensor,
-    clip_coef: float,
+    clip_range: tuple[float, float],
     beta: float,
     entropy: torch.Tensor | None = None,
     ent_coef: float = 0.0,
+    aggregation: str = "sequence",
+    L_max: int = 1,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    """Lines 9-11: the loss -J (minus ``ent_coef`` times the mean entropy) and diagnostics.
+    """Lines 9-11: the loss -J (minus ``ent_coef`` times the aggregated entropy) and diagnostics.
 
     Every tensor is (T, G): step t of episode i, ``mask`` 1 where the step belongs to o_i;
-    ``advantages`` holds A_i in every step of episode i (column i). Returns ``(loss, info)``
-    with J, the surrogate and KL terms, the clip fraction (fraction of steps whose rho left
-    [1 - eps, 1 + eps]), the mean KL estimate and the mean entropy, all averaged per episode
-    as J is (the clip fraction over steps).
+    ``advantages`` holds A_i in every step of episode i (column i). ``clip_range`` is
+    (eps_low, eps_high); ``logp_ref`` None means there is no reference (beta = 0): no D term
+    and no ``kl_ref`` in the info. Returns ``(loss, info)`` with J, the surrogate and KL
+    terms, the clip fraction (fraction of steps whose rho left [1 - eps_low, 1 + eps_high]),
+    the mean KL estimate and the mean entropy, all aggregated as J is (the clip fraction over
+    steps).
     """
+    eps_low, eps_high = clip_range
     rho = torch.exp(logp - logp_old)  # line 9: rho = pi / pi_old
-    surrogate = torch.min(rho * advantages, torch.clamp(rho, 1 - clip_coef, 1 + clip_coef) * advantages)
-    D = kl_estimator(logp, logp_ref)  # line 10
-    J = episode_mean(surrogate - beta * D, mask)  # line 11
+    surrogate = torch.min(rho * advantages, torch.clamp(rho, 1 - eps_low, 1 + eps_high) * advantages)
+    objective = surrogate
+    if logp_ref is not None:
+        D = kl_estimator(logp, logp_ref)  # line 10
+        objective = surrogate - beta * D
+    J = aggregate(objective, mask, aggregation, L_max)  # line 11
     loss = -J
     info: dict[str, float] = {}
     if entropy is not None:
-        H = episode_mean(entropy, mask)
+        H = aggregate(entropy, mask, aggregation, L_max)
         loss = loss - ent_coef * H
         info["entropy"] = float(H.detach())
     with torch.no_grad():
-        clipped = ((rho - 1.0).abs() > clip_coef).float()
+        clipped = ((rho - 1.0 > eps_high) | (1.0 - rho > eps_low)).float()
         info.update(
-            J=float(J.detach()), surrogate=float(episode_mean(surrogate, mask)),
-            kl_ref=float(episode_mean(D, mask)),
+            J=float(J.detach()), surrogate=float(aggregate(surrogate, mask, aggregation, L_max)),
             clip_fraction=float((clipped * mask).sum() / mask.sum().clamp(min=1.0)),
         )  # fmt: skip
+        if logp_ref is not None:
+            info["kl_ref"] = float(aggregate(D, mask, aggregation, L_max))
     return loss, info
 
 
 # --------------------------------------------------------------------------- the agent
 
 
-class GRPO(DeepAgent):
+class GRPO(GroupAgent):
     """GRPO on a gridworld or a bandit: G episodes from one start, group-relative advantages.
 
-    Units: ``step`` = one vectorised step of the G episodes (finished ones are masked until
-    the whole group has ended; then the update runs inside that step and
-    ``info["updated"]`` is True); ``update`` = the rest of the group and its update;
-    ``episode`` = steps until environment 0's episode ends.
+    Units as every group agent's (:class:`~gridrl.agents.common.groups.GroupAgent`).
     """
 
     name = "grpo"
@@ -180,196 +262,69 @@ class GRPO(DeepAgent):
     diagnostics = diagnostics_of(
         "kl_ref", "return_std", "clip_fraction", "entropy", "mean_return", "zero_signal_fraction", "J",
         "surrogate", "loss", "mean_length", "group_size", "start_state",
+        **GROUP_DIAGNOSTICS,
         kl_ref=("KL to the reference", "Estimated KL(π ‖ π_ref) to the frozen reference policy, weighted by β "
                                        "in the loss. It grows slowly as the policy learns; a fast climb "
-                                       "means β is too small.",
+                                       "means β is too small. Absent with β = 0 (no reference).",
                 "mean_i 1/|o_i| Σ_t [π_ref/π − log(π_ref/π) − 1]"),
-        return_std=("group reward spread", "Standard deviation of the G returns in the group. Above 0 the "
-                                           "group carries a learning signal; 0 means every episode scored "
-                                           "alike and the update learns nothing.",
-                    "std(R_1, …, R_G)"),
-        clip_fraction=("clip fraction", "Share of steps whose ratio ρ = π/π_old left [1−ε, 1+ε]. Healthy: "
-                                        "about 0.05–0.2.",
-                       "mean_t 1[|ρ_t − 1| > ε],  ρ_t = π(a_t|s_t) / π_old(a_t|s_t)"),
-        mean_return=("group mean return", "Mean return of the group's G episodes: the baseline each "
-                                          "episode's return is compared with. It should rise.",
-                     "mean(R_1, …, R_G)"),
-        zero_signal_fraction=("share of groups without signal", "Fraction of all updates so far whose "
-                                                                "group had equal returns (no gradient). "
-                                                                "High means rewards are too sparse.",
-                              "(updates whose group had std R = 0) / (updates)"),
-        J=("objective J", "The clipped surrogate minus β times the KL to the reference, averaged per episode: "
-                          "what the update maximises.",
-           "1/G Σ_i 1/|o_i| Σ_t [min(ρ A_i, clip(ρ, 1−ε, 1+ε) A_i) − β D]"),
+        clip_fraction=("clip fraction", "Share of steps whose ratio ρ = π/π_old left [1−ε_low, 1+ε_high]. "
+                                        "Healthy: about 0.05–0.2.",
+                       "mean_t 1[ρ_t < 1−ε_low or ρ_t > 1+ε_high],  ρ_t = π(a_t|s_t) / π_old(a_t|s_t)"),
+        J=("objective J", "The clipped surrogate minus β times the KL to the reference, aggregated over the "
+                          "group's steps (per episode, per step or over G·L_max): what the update maximises.",
+           "1/G Σ_i 1/|o_i| Σ_t [min(ρ A_i, clip(ρ, 1−ε_low, 1+ε_high) A_i) − β D]"),
         surrogate=("clipped surrogate", "Mean over episodes of min(ρA, clip(ρ)A); near 0 at the start of "
                                         "each update, since ρ = 1 there.",
-                   "1/G Σ_i 1/|o_i| Σ_t min(ρ A_i, clip(ρ, 1−ε, 1+ε) A_i)"),
-        mean_length=("group mean length", "Average steps of the group's episodes; on a reach-the-goal "
-                                          "level it should fall.",
-                     "mean_i |o_i|"),
-        group_size=("group size G", "Episodes per group (a setting, constant).",
-                    "G"),
-        start_state=("start state s₀", "The state index the group started from (the level's start, or "
-                                       "a random cell with random starts).",
-                     "s₀"),
-    )
-
-    @classmethod
-    def held_episodes(cls, level: GridLevel, config: Any) -> tuple[int, int, str]:
-        """The group of G whole episodes (lines 4-5), held until the update."""
-        G = config.group_size
-        return G, min(level.max_steps, config.max_episode_steps or level.max_steps), (
-            f"Set max_episode_steps={MAX_HELD_STEPS // G:,} or less, lower group_size, or use ppo, which "
-            "learns from rollouts of a fixed length.")
+                   "1/G Σ_i 1/|o_i| Σ_t min(ρ A_i, clip(ρ, 1−ε_low, 1+ε_high) A_i)"),
+    )  # fmt: skip
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
+        # line 1: pi_ref <- pi; with beta = 0 the KL term is gone, and so is the reference.
+        self.ref_policy = copy.deepcopy(self.policy).requires_grad_(False) if self.config.beta > 0 else None
+
+    def advantages(self, R: np.ndarray) -> tuple[np.ndarray, bool]:
+        return group_advantages(R, self.config.scale_by_std)  # line 7
+
+    def fit(self, batch: GroupBatch, A: torch.Tensor) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Lines 3 and 8-12 on the finished group."""
         c = self.config
-        self.G = c.group_size
-        if not self.is_bandit:
-            # The env's own time limit becomes the sampling cap (never longer than the level's).
-            cap = level.max_steps if c.max_episode_steps is None else c.max_episode_steps
-            self.envs.max_steps = min(cap, level.max_steps)
-            self.start_cells = np.asarray(self.envs.model.grid.start_cells, dtype=np.int64)
-        self.policy = CategoricalPolicy(self.obs_dim, self.n_actions, hidden=c.hidden, one_hot=self.one_hot)
-        self.ref_policy = copy.deepcopy(self.policy).requires_grad_(False)  # line 1: pi_ref <- pi
-        self.optimizer = self.adam("policy", [self.policy], lr=c.lr)
-        self.logp_table = self.state_table(self.policy.log_probs)  # pi_old, for acting
-        self.zero_signal_groups = 0  # groups whose R_i all tied (line 7 gave A = 0)
-        self.last_returns = np.zeros(0)
-        self.last_advantages = np.zeros(0)
-        self._start_group()
-
-    # ------------------------------------------------------------------ sampling (lines 4-5)
-
-    def _start_group(self) -> None:
-        """Line 4: choose s_0 and put all G environments there; clear the group's storage."""
-        if self.is_bandit:
-            self.s0 = 0
-            self._tie_bandits()
-        else:
-            self.s0 = int(self.start_cells[self.rng.integers(len(self.start_cells))])
-            states, _ = self.envs.reset(options={"state": self.s0})
-            self.states = np.asarray(states)
-            self.episode_return[:] = 0.0  # copies that ran on past their episode start afresh
-            self.episode_length[:] = 0
-        self.active = np.ones(self.G, dtype=bool)
-        self.R = np.zeros(self.G)  # line 6, accumulated as the episodes run
-        self.discount = np.ones(self.G)  # gamma^t of each episode's next reward
-        self.buf_states: list[np.ndarray] = []
-        self.buf_actions: list[np.ndarray] = []
-        self.buf_logp: list[np.ndarray] = []
-        self.buf_mask: list[np.ndarray] = []
-
-    def _tie_bandits(self) -> None:
-        """On a bandit, the G copies are one bandit: copy env 0's true values to the others.
-
-        (A no-op on a stationary level with explicit arms; on a testbed or a drifting bandit
-        each copy would otherwise have its own values and the group would compare apples
-        with pears.)
-        """
-        self.envs.true_means[1:] = self.envs.true_means[0]
-
-    def act_and_learn(self) -> Event:
-        """Line 5 one step at a time; when every episode of the group has ended, lines 6-12."""
-        before = self.states
-        actions, logp_old = sample_actions(self.rng, self.logp_table[before])
-        active = self.active.copy()
-        self.buf_states.append(before.copy())
-        self.buf_actions.append(actions)
-        self.buf_logp.append(logp_old)  # log pi_old(a|s), kept for rho in line 9
-        self.buf_mask.append(active)
-
-        result = self.env_step(actions)
-        env_done = result["terminated"] | result["truncated"]
-        # On a bandit an answer is one pull; its env "episode" is the level's run of pulls.
-        done = np.ones(self.G, dtype=bool) if self.is_bandit else env_done
-        if self.is_bandit:
-            self._tie_bandits()
-        # Steps of copies whose episode already ended are masked out: they are not part of
-        # the group's experience, nor counted as visits, nor reported as episodes.
-        np.subtract.at(self.visits, before[~active], 1)
-        result["episodes"] = [ep for i, ep in zip(np.flatnonzero(env_done), result["episodes"]) if active[i]]
-        result["env0_done"] = bool(active[0] and env_done[0])
-        self.R[active] += self.discount[active] * result["rewards"][active]  # line 6
-        self.discount[active] *= self.gamma
-        self.active = active & ~done
-        event = self.step_event(before, actions, result)
-        event.info["env0_active"] = bool(active[0])
-        if not self.active.any():
-            self._learn(event)
-        return event
-
-    # ------------------------------------------------------------------ the update (lines 6-12)
-
-    def _learn(self, event: Event) -> None:
-        """Lines 3 and 6-12 on the finished group; the diagnostics go into ``event``."""
-        c = self.config
-        k = self.updates_done
-        if c.ref_update > 0 and k % c.ref_update == 0:
-            self.ref_policy.load_state_dict(self.policy.state_dict())  # line 3
-        states = np.stack(self.buf_states)  # (T, G): step t of episode i
-        shape = states.shape
-        obs = self.obs_all_t[torch.as_tensor(states.ravel())]  # (T*G, obs_dim)
-        actions = torch.as_tensor(np.stack(self.buf_actions).ravel())
-        logp_old = torch.as_tensor(np.stack(self.buf_logp), dtype=torch.float32)
-        mask = torch.as_tensor(np.stack(self.buf_mask), dtype=torch.float32)
-        R = self.R.copy()
-        A, zero_signal = group_advantages(R)  # line 7
-        A_t = torch.as_tensor(A, dtype=torch.float32).expand(shape)
-        with torch.no_grad():
-            logp_ref = self.ref_policy.evaluate(obs, actions)[0].reshape(shape)
+        shape, mask, logp_old = batch.shape, batch.mask, batch.logp_old
+        logp_ref = None
+        if self.ref_policy is not None:
+            if c.ref_update > 0 and self.updates_done % c.ref_update == 0:
+                self.ref_policy.load_state_dict(self.policy.state_dict())  # line 3
+            with torch.no_grad():
+                logp_ref = self.ref_policy.evaluate(batch.obs, batch.actions)[0].reshape(shape)
         for _ in range(c.update_epochs):  # line 8
-            logp, entropy = self.policy.evaluate(obs, actions)
+            logp, entropy = self.policy.evaluate(batch.obs, batch.actions)
             loss, info = grpo_loss(
-                logp.reshape(shape), logp_old, logp_ref, A_t, mask, c.clip_coef, c.beta,
-                entropy.reshape(shape), c.ent_coef,
+                logp.reshape(shape), logp_old, logp_ref, A, mask, c.clip_range, c.beta,
+                entropy.reshape(shape), c.ent_coef, c.aggregation, self.L_max,
             )  # lines 9-11
             self.optimizer.step(loss)  # line 12
         with torch.no_grad():
-            logp_new = self.policy.evaluate(obs, actions)[0].reshape(shape)
+            logp_new = self.policy.evaluate(batch.obs, batch.actions)[0].reshape(shape)
         rho0 = torch.exp(logp_new - logp_old)[:, 0][mask[:, 0] > 0].numpy().astype(np.float64)
-
-        self.updates_done += 1
-        self.zero_signal_groups += int(zero_signal)
-        self.last_returns, self.last_advantages = R, A
-        lengths = mask.sum(0).numpy().astype(np.int64)
-        event.info.update(
-            updated=True, loss=float(loss.detach()), **info,
-            mean_return=float(R.mean()), return_std=float(R.std()), zero_signal=zero_signal,
-            zero_signal_fraction=self.zero_signal_groups / self.updates_done,
-            group_size=self.G, start_state=self.s0, mean_length=float(lengths.mean()),
-        )  # fmt: skip
-        event.backup = {
-            "s0": self.s0, "R": R, "A": A, "lengths": lengths,
-            "rho": rho0, "clipped": np.abs(rho0 - 1.0) > c.clip_coef, "clip_coef": c.clip_coef,
+        eps_low, eps_high = c.clip_range
+        backup = {
+            "rho": rho0, "clipped": (rho0 - 1.0 > eps_high) | (1.0 - rho0 > eps_low),
+            "clip_low": eps_low, "clip_high": eps_high,
         }  # fmt: skip
-        event.equation = (
-            "A_i = (R_i - mean R) / std R;  J = 1/G sum_i 1/|o_i| sum_t "
-            "[min(rho A_i, clip(rho, 1-eps, 1+eps) A_i) - beta D_KL]"
-        )
-        event.changed = np.unique(states[np.stack(self.buf_mask)])
-        self._start_group()
+        return {"loss": float(loss.detach()), **info}, backup
 
-    # ------------------------------------------------------------------ insight, save
+    def equation(self) -> str:
+        c = self.config
+        A = "(R_i - mean R) / std R" if c.scale_by_std else "R_i - mean R"
+        agg = {"sequence": "1/G sum_i 1/|o_i| sum_t", "token": "1/sum_i |o_i| sum_i sum_t",
+               "constant": "1/(G L_max) sum_i sum_t"}[c.aggregation]  # fmt: skip
+        kl = " - beta D_KL" if c.beta > 0 else ""
+        return f"A_i = {A};  J = {agg} [min(rho A_i, clip(rho, 1-eps_low, 1+eps_high) A_i){kl}]"
 
-    def evaluate_states(self, obs: torch.Tensor) -> dict[str, Any]:
-        """pi(.|s) for every state from one forward pass; no critic, so no V or Q."""
-        pi = self.policy.probs(obs).double().numpy()
-        extras = {
-            "group_returns": self.last_returns.copy(), "group_advantages": self.last_advantages.copy(),
-            "zero_signal_fraction": self.zero_signal_groups / max(self.updates_done, 1),
-        }  # fmt: skip
-        return {"pi": pi, "extras": extras}
+    # ------------------------------------------------------------------ save
 
     def networks(self) -> dict[str, nn.Module]:
         """pi_theta and pi_ref (needed to go on training exactly where the run stopped)."""
+        if self.ref_policy is None:
+            return {"policy": self.policy}
         return {"policy": self.policy, "ref_policy": self.ref_policy}
-
-    def state_dict(self) -> dict[str, Any]:
-        return {**super().state_dict(), "zero_signal_groups": self.zero_signal_groups}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        state = dict(state)
-        self.zero_signal_groups = int(state.pop("zero_signal_groups", self.zero_signal_groups))
-        super().load_state_dict(state)

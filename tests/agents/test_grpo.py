@@ -1,10 +1,12 @@
-"""GRPO: the group-relative advantage, the KL estimator, the per-episode average, learning.
+"""GRPO: the group-relative advantage, the KL estimator, the loss aggregations, learning.
 
-The math is checked on hand-built numbers (advantages standardised within the group, a
-zero-signal group gives A = 0, D_KL >= 0 and unbiased for KL(pi || pi_ref), 1/|o_i| weighs a
-short and a long episode equally); learning with fixed seeds: the greedy path of corridor
-(8 steps) and of a non-slippery FrozenLake 4x4 (6 steps), the best arm of "bernoulli_3".
-Then the units, masking, insight, determinism, save/load and validation.
+The math is checked on hand-built numbers (advantages standardised within the group, or only
+centred as in Dr. GRPO; a zero-signal group gives A = 0, D_KL >= 0 and unbiased for
+KL(pi || pi_ref); 1/|o_i| weighs a short and a long episode equally, DAPO's per-step and
+Dr. GRPO's constant normaliser do not; DAPO's asymmetric clip zeroes the gradient exactly on
+the side that clips; beta = 0 keeps no reference); learning with fixed seeds: the greedy path
+of corridor (8 steps) and of a non-slippery FrozenLake 4x4 (6 steps), the best arm of
+"bernoulli_3". Then the units, masking, insight, determinism, save/load and validation.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import numpy as np
 import pytest
 import torch
 
-from gridrl.agents import HyperparameterError, make_agent
+from gridrl.agents import HyperparameterError, make_agent, make_config
 from gridrl.agents.grpo import (
     GRPO,
+    Config,
+    aggregate,
     episode_mean,
     group_advantages,
     grpo_loss,
@@ -70,6 +74,29 @@ def test_zero_std_group_gives_all_zero_advantages():
         A, zero_signal = group_advantages(np.array(R))
         assert zero_signal
         assert np.array_equal(A, np.zeros(len(R)))
+
+
+def test_dr_grpo_advantages_are_only_centred():
+    # Dr. GRPO: A_i = R_i - mean(R), no division by std(R) (mean 1/4 here)
+    A, zero_signal = group_advantages(np.array([1.0, 0.0, 0.0, 0.0]), scale_by_std=False)
+    assert not zero_signal
+    np.testing.assert_array_equal(A, [0.75, -0.25, -0.25, -0.25])
+    # the spread of the returns stays in A: doubling the returns doubles A (GRPO's would not move)
+    A2, _ = group_advantages(np.array([2.0, 0.0, 0.0, 0.0]), scale_by_std=False)
+    np.testing.assert_array_equal(A2, 2 * A)
+    np.testing.assert_allclose(group_advantages(np.array([2.0, 0.0, 0.0, 0.0]))[0], group_advantages(
+        np.array([1.0, 0.0, 0.0, 0.0]))[0], rtol=1e-7)  # fmt: skip
+    A0, zero_signal = group_advantages(np.array([0.3] * 4), scale_by_std=False)
+    assert zero_signal and np.array_equal(A0, np.zeros(4))
+
+
+def test_agent_uses_unscaled_advantages_without_scale_by_std():
+    agent = make_agent("grpo", load_level("corridor"), {"group_size": 4, "scale_by_std": False}, seed=3)
+    event = agent.update()
+    R = event.backup["R"]
+    assert np.ptp(R) > 0  # a group with signal
+    np.testing.assert_array_equal(event.backup["A"], R - R.mean())
+    assert event.equation.startswith("A_i = R_i - mean R;")
 
 
 def test_agent_reports_zero_signal_groups():
@@ -127,7 +154,7 @@ def test_each_episode_weighs_the_same_however_long():
     logp_ref = torch.log(torch.full((4, 2), 0.25))
     A = torch.tensor([1.0, -1.0]).expand(4, 2)
     eps, beta = 0.2, 0.1
-    loss, info = grpo_loss(logp, logp_old, logp_ref, A, mask, eps, beta)
+    loss, info = grpo_loss(logp, logp_old, logp_ref, A, mask, (eps, eps), beta)
 
     def D(p, p_ref):  # pi_ref/pi - log(pi_ref/pi) - 1
         return p_ref / p - math.log(p_ref / p) - 1
@@ -145,7 +172,7 @@ def test_each_episode_weighs_the_same_however_long():
     # What sits in the masked (finished) slots does not matter.
     logp_junk = logp.clone()
     logp_junk[1:, 1] = -50.0
-    loss_junk, _ = grpo_loss(logp_junk, logp_old, logp_ref, A, mask, eps, beta)
+    loss_junk, _ = grpo_loss(logp_junk, logp_old, logp_ref, A, mask, (eps, eps), beta)
     assert float(loss_junk) == pytest.approx(float(loss), abs=1e-6)
 
 
@@ -153,6 +180,134 @@ def test_episode_mean_by_hand():
     x = torch.tensor([[2.0, 10.0], [4.0, 99.0]])
     mask = torch.tensor([[1.0, 1.0], [1.0, 0.0]])
     assert float(episode_mean(x, mask)) == pytest.approx(0.5 * (3.0 + 10.0))
+
+
+# --------------------------------------------------------------------------- aggregations (line 11)
+
+
+def _two_episode_group():
+    """Episode 0 runs 1 step with A = +1, episode 1 runs 3 steps with A = -0.5 (T = 3, G = 2),
+    known log-probs, rho inside [0.8, 1.2] (no clipping), and the per-step objective
+    x_{i,t} = rho A_i - beta D by hand."""
+    mask = torch.tensor([[1.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+    p_old = [[0.5, 0.25], [0.3, 0.4], [0.3, 0.1]]
+    rho = [[1.1, 0.9], [1.0, 1.15], [1.0, 0.85]]
+    p_ref = 0.2
+    logp_old = torch.log(torch.tensor(p_old))
+    logp = logp_old + torch.log(torch.tensor(rho))
+    A = torch.tensor([1.0, -0.5]).expand(3, 2)
+    beta = 0.1
+
+    def x(t, i):
+        p = p_old[t][i] * rho[t][i]
+        return rho[t][i] * [1.0, -0.5][i] - beta * (p_ref / p - math.log(p_ref / p) - 1)
+
+    steps = [x(0, 0), x(0, 1), x(1, 1), x(2, 1)]
+    return (logp, logp_old, torch.log(torch.full((3, 2), p_ref)), A, mask, beta), steps
+
+
+@pytest.mark.parametrize("aggregation", ["sequence", "token", "constant"])
+def test_each_aggregation_is_its_formula(aggregation):
+    (logp, logp_old, logp_ref, A, mask, beta), (x00, x01, x11, x21) = _two_episode_group()
+    L_max = 5
+    J = {
+        "sequence": 0.5 * (x00 / 1 + (x01 + x11 + x21) / 3),  # 1/G sum_i 1/|o_i| sum_t  (GRPO)
+        "token": (x00 + x01 + x11 + x21) / 4,  # 1/sum_i |o_i| sum_i sum_t  (DAPO)
+        "constant": (x00 + x01 + x11 + x21) / (2 * L_max),  # 1/(G L_max) sum_i sum_t  (Dr. GRPO)
+    }[aggregation]
+    loss, info = grpo_loss(logp, logp_old, logp_ref, A, mask, (0.2, 0.2), beta,
+                           aggregation=aggregation, L_max=L_max)  # fmt: skip
+    assert float(loss) == pytest.approx(-J, abs=1e-6)
+    assert info["J"] == pytest.approx(J, abs=1e-6)
+    assert info["clip_fraction"] == 0.0
+
+
+def test_aggregations_weigh_steps_as_stated():
+    """The length bias: d(-J)/d log pi at rho = 1 (no KL) is -A_i times the weight of a step.
+    GRPO's sequence mean gives each of episode 1's three steps a third of episode 0's weight;
+    token and constant weigh every step alike."""
+    mask = torch.tensor([[1.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+    A = torch.tensor([1.0, -1.0]).expand(3, 2)
+    weights = {"sequence": (1 / 2, 1 / 6), "token": (1 / 4, 1 / 4), "constant": (1 / 10, 1 / 10)}
+    for aggregation, (w0, w1) in weights.items():
+        logp = torch.log(torch.full((3, 2), 0.25)).requires_grad_()
+        loss, _ = grpo_loss(logp, logp.detach(), None, A, mask, (0.2, 0.2), 0.0, aggregation=aggregation, L_max=5)
+        loss.backward()
+        expected = torch.tensor([[-w0, w1], [0.0, w1], [0.0, w1]])
+        torch.testing.assert_close(logp.grad, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_aggregate_refuses_an_unknown_way():
+    with pytest.raises(ValueError, match="sequence, token, constant"):
+        aggregate(torch.ones(2, 2), torch.ones(2, 2), "mean")
+
+
+def test_constant_aggregation_divides_by_the_sampling_cap():
+    assert make_agent("grpo", load_level("corridor"), {"max_episode_steps": 20}, seed=0).L_max == 20
+    corridor = load_level("corridor")
+    assert make_agent("grpo", corridor, {}, seed=0).L_max == corridor.max_steps
+    assert make_agent("grpo", load_level("bernoulli_3"), {}, seed=0).L_max == 1  # an answer is one pull
+
+
+# --------------------------------------------------------------------------- asymmetric clipping (DAPO)
+
+
+def test_clip_range_defaults_to_clip_coef():
+    assert make_config(Config, {}).clip_range == (0.2, 0.2)
+    assert make_config(Config, {"clip_coef": 0.3}).clip_range == (0.3, 0.3)
+    assert make_config(Config, {"clip_high": 0.28}).clip_range == (0.2, 0.28)
+    assert make_config(Config, {"clip_coef": 0.1, "clip_low": 0.05}).clip_range == (0.05, 0.1)
+
+
+def test_asymmetric_clip_zeroes_the_gradient_exactly_on_the_clipping_side():
+    eps_low, eps_high = 0.1, 0.3  # rho kept in [0.9, 1.3]
+    rho = torch.tensor([0.5, 0.85, 0.95, 1.0, 1.2, 1.29, 1.35, 2.0])
+    for sign in (1.0, -1.0):
+        A = torch.full((1, len(rho)), sign)
+        logp_old = torch.log(torch.full((1, len(rho)), 0.2))
+        logp = (logp_old + torch.log(rho)).requires_grad_()
+        loss, info = grpo_loss(logp, logp_old, None, A, torch.ones(1, len(rho)), (eps_low, eps_high), 0.0)
+        loss.backward()
+        g = logp.grad[0]
+        # min(rho A, clip(rho) A) takes the clipped (constant) term only when clipping lowers it:
+        # A > 0 above 1 + eps_high, A < 0 below 1 - eps_low. Elsewhere d/d log pi = -rho A / G.
+        flat = (rho > 1 + eps_high) if sign > 0 else (rho < 1 - eps_low)
+        assert torch.equal(g[flat], torch.zeros(int(flat.sum())))
+        torch.testing.assert_close(g[~flat], -(rho * sign / len(rho))[~flat])
+        assert info["clip_fraction"] == pytest.approx(4 / 8)  # 0.5, 0.85, 1.35 and 2.0 left the range
+    # symmetric eps = 0.1 would have clipped 1.2 and 1.29 too: clip-higher lets them grow
+    logp = (torch.log(torch.full((1, 8), 0.2)) + torch.log(rho)).requires_grad_()
+    grpo_loss(logp, torch.log(torch.full((1, 8), 0.2)), None, torch.ones(1, 8), torch.ones(1, 8), (0.1, 0.1),
+              0.0)[0].backward()  # fmt: skip
+    assert torch.equal(logp.grad[0] == 0, rho > 1.1)
+
+
+def test_agent_reports_clipping_against_both_bounds():
+    agent = make_agent("grpo", load_level("corridor"), {"group_size": 4, "clip_low": 0.05, "clip_high": 0.5}, seed=3)
+    backup = agent.update().backup
+    rho = backup["rho"]
+    assert (backup["clip_low"], backup["clip_high"]) == (0.05, 0.5)
+    np.testing.assert_array_equal(backup["clipped"], (rho < 0.95) | (rho > 1.5))
+
+
+# --------------------------------------------------------------------------- beta = 0: no reference
+
+
+def test_beta_zero_keeps_no_reference_and_reports_no_kl():
+    agent = make_agent("grpo", load_level("corridor"), {"group_size": 4, "beta": 0.0}, seed=0)
+    assert agent.ref_policy is None
+    assert list(agent.networks()) == ["policy"]
+    event = agent.update()
+    assert "kl_ref" not in event.info  # absent, not 0: nothing was computed
+    assert "beta" not in event.equation and "D_KL" not in event.equation
+    assert not any(key.startswith("ref_policy.") for key in agent.state_dict())
+    with_ref = make_agent("grpo", load_level("corridor"), {"group_size": 4}, seed=0)
+    assert with_ref.ref_policy is not None and "kl_ref" in with_ref.update().info
+    # The loss without a reference is the loss with one and beta = 0.
+    (logp, logp_old, logp_ref, A, mask, _), _ = _two_episode_group()
+    without, info = grpo_loss(logp, logp_old, None, A, mask, (0.2, 0.2), 0.0)
+    assert float(without) == float(grpo_loss(logp, logp_old, logp_ref, A, mask, (0.2, 0.2), 0.0)[0])
+    assert "kl_ref" not in info
 
 
 # --------------------------------------------------------------------------- learning
@@ -273,6 +428,7 @@ def test_state_dict_round_trip():
         {"group_size": 1}, {"group_size": 2.5}, {"lr": 0}, {"clip_coef": 0}, {"clip_coef": 1.5},
         {"beta": -0.1}, {"ref_update": -1}, {"update_epochs": 0}, {"max_episode_steps": 0},
         {"ent_coef": -1}, {"hidden": 0}, {"obs": "pixels"}, {"gamma": 1.2}, {"group_sise": 8},
+        {"aggregation": "mean"}, {"clip_low": 0}, {"clip_low": 1.5}, {"clip_high": 0}, {"clip_high": -0.1},
     ],
 )  # fmt: skip
 def test_bad_hyperparameters_refused(params):
@@ -285,6 +441,7 @@ def test_registry_and_spec():
 
     assert agent_class("grpo") is GRPO
     names = [h.name for h in GRPO.spec()]
-    for name in ("group_size", "lr", "clip_coef", "beta", "ref_update", "update_epochs", "max_episode_steps"):
+    for name in ("group_size", "lr", "clip_coef", "clip_low", "clip_high", "scale_by_std", "aggregation", "beta",
+                 "ref_update", "update_epochs", "max_episode_steps"):
         assert name in names
     assert all(h.help for h in GRPO.spec())

@@ -31,8 +31,8 @@ def test_bandit_picker_offers_every_agent_that_runs_on_bandits(app):
     choose(app, scene(app).panels.level_dropdown, "ten_armed_testbed")
     assert scene(app).level.kind == "bandit"
     assert _options(app) == [
-        "dqn", "reinforce", "actor-critic", "ppo", "trpo", "grpo",
-        "epsilon-greedy", "ucb", "gradient-bandit", "thompson",
+        "dqn", "reinforce", "actor-critic", "ppo", "trpo", "grpo", "rloo",
+        "epsilon-greedy", "ucb", "gradient-bandit", "thompson", "dpo",
     ]  # fmt: skip
 
 

@@ -1,0 +1,339 @@
+"""Direct Preference Optimization on a bandit (Rafailov et al. 2023), with IPO, SLiC's hinge,
+conservative (label-smoothed) DPO and robust DPO.
+
+A bandit level is a one-state problem, like a language model's answers to one prompt: the
+policy is a soft-max over the arms, pi_theta(a) = e^theta(a) / sum_b e^theta(b) (eq. 2.11),
+and it learns from a fixed set of pairs "arm w was preferred to arm l", never from rewards.
+
+    DPO on a bandit, offline
+    1  Make n pairs (w_i, l_i): two arms drawn uniformly at random, labelled by Bradley-Terry
+       on the level's true arm means r: P(w > l) = sigmoid((r(w) - r(l)) / tau), each label
+       then flipped with probability e (``temperature`` tau, ``noise`` e)
+    2  theta <- log pi_ref                         (the policy starts as the reference, as a
+                                                    fine-tuned model starts from its SFT model)
+    3  Loop, one update each:
+    4      draw a minibatch of B pairs uniformly, with replacement
+    5      h_i <- beta [(log pi(w_i) - log pi_ref(w_i)) - (log pi(l_i) - log pi_ref(l_i))]
+    6      L <- mean_i l_eps(h_i)                   (the loss variants below)
+    7      theta <- theta - lr grad_theta L         (plain gradient descent, by hand)
+
+The margin h is the difference of DPO's implicit rewards r_hat(a) = beta log(pi(a) / pi_ref(a))
+("your language model is secretly a reward model"). The soft-max's normaliser cancels in it,
+
+    h = beta [(theta(w) - theta(l)) - (log pi_ref(w) - log pi_ref(l))],
+    grad_theta h = beta (e_w - e_l),                 so grad_theta L = mean_i l_eps'(h_i) beta (e_w_i - e_l_i):
+
+each pair pushes its chosen arm up and its rejected arm down by the same amount.
+
+Losses of one pair (``loss``), with sigma the logistic function:
+
+    sigmoid (DPO, eq. 7):      l(h) = -log sigma(h)                     l'(h) = sigma(h) - 1
+    ipo (Azar et al. 2023):    l(h) = (h / beta - 1 / (2 beta))^2       l'(h) = 2 (h / beta - 1 / (2 beta)) / beta
+    hinge (SLiC, Zhao 2023):   l(h) = max(0, 1 - h)                     l'(h) = -1 if h < 1 else 0
+    robust (Chowdhury 2024):   l(h) = [(1 - eps) l_sig(h) - eps l_sig(-h)] / (1 - 2 eps)
+
+IPO regresses the unscaled log-ratio margin h / beta to 1 / (2 beta) (Azar et al. eq. 17, as
+TRL writes it); the hinge is TRL's ``relu(1 - beta * margin)``, beta the reciprocal of SLiC's
+margin. ``label_smoothing`` eps mixes in the flipped label, l_eps(h) = (1 - eps) l(h) + eps l(-h):
+for sigmoid that is conservative DPO (cDPO, Mitchell 2023); for ipo and hinge the same mixture.
+For ``robust`` eps is instead the assumed flip rate, and the loss is the unbiased one above.
+
+What DPO converges to (the tests check each). Pairs of arms i != j come up with positive
+probability and the tabular policy can realise any margins, so the population loss is
+minimised pair by pair. For sigmoid, with q_ij the probability the data prefers i to j,
+
+    d/dh [-q_ij log sigma(h) - (1 - q_ij) log sigma(-h)] = sigma(h) - q_ij = 0.
+
+Noise-free Bradley-Terry labels have q_ij = sigma((r(i) - r(j)) / tau), so
+h_ij = (r(i) - r(j)) / tau, i.e. beta log(pi(a) / pi_ref(a)) = r(a) / tau + const, and
+
+    pi(a) = pi_ref(a) exp(r(a) / (tau beta)) / Z,
+
+the maximiser of E_pi[r / tau] - beta KL(pi || pi_ref) (Rafailov et al. eq. 4): the closed-form
+optimum pi* for the reward the labels reveal, r / tau (:func:`gridrl.preferences.optimum.
+kl_regularised_bandit`). At tau = 1 it is the issue's pi_ref exp(r / beta) / Z. The other cases:
+
+* label noise e: q_ij = (1 - 2e) sigma(.) + e, nearer 1/2, so DPO's policy is flatter than pi*;
+* cDPO, eps: sigma(h) = (1 - 2 eps) q_ij + eps, nearer 1/2 still. Smoothing does not undo
+  noise on a bandit; it bounds h where a pair is unanimous (sigma(h) = 1 - eps instead of
+  h -> infinity), which is what it is for when every prompt is seen once;
+* robust, eps = e: sigma(h) = sigma((r(i) - r(j)) / tau) again: pi* despite the noise;
+* ipo: h_ij / beta = (2 q_ij - 1) / (2 beta) on two arms; with more arms, a least-squares fit
+  of the log-ratio differences over the pairs, weighted by how often each pair is drawn.
+
+Step size. In theta a pair's loss has curvature l''(h) beta^2 along e_w - e_l. IPO's l'' is
+2 / beta^2, so on K arms drawn uniformly its Hessian is 4 / K times the identity on the
+directions that change pi, whatever beta: gradient descent converges for lr < K / 2 and
+diverges above. Sigmoid's l'' = sigma'(h) <= 1/4 gives at most beta^2 / K: safe at any lr
+below 8 K / beta^2, and slower the smaller beta (about K / (lr beta^2 sigma'(h*)) steps).
+
+This agent does not act to learn. Every unit (``step``, ``update``, an ``episode`` of
+``steps`` units) makes one gradient step on the pairs, and pulls one arm drawn from pi in the
+level's environment so that the app's reward curves show what the policy earns; that reward
+never reaches the loss. ``Q`` is the sample average of those pulls (display only, as for the
+gradient bandit); ``extras`` carry pi*, pi_ref, the true means and the implicit reward.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gridrl.agents.base import Event, HyperparameterError, LevelMismatchError, hp
+from gridrl.agents.common.bandit import BanditAgent
+from gridrl.levels import Level
+from gridrl.preferences.labeller import bandit_pair_arrays, true_reward
+from gridrl.preferences.optimum import kl, kl_regularised_bandit, total_variation
+
+LOSSES = ("sigmoid", "ipo", "hinge", "robust")
+#: Mixed into the seed for the synthetic pairs, so the data does not change with how the
+#: minibatches are drawn (the agent's own stream) and two agents with one seed see one data set.
+DATA_STREAM = 0xD9_0
+
+
+@dataclass(frozen=True)
+class Config:
+    beta: float = hp(0.5, "beta: weight of the KL to pi_ref; the optimum is pi_ref exp(r / beta) / Z",
+                     low=0.0, high=100.0, low_open=True)  # fmt: skip
+    loss: str = hp("sigmoid", "sigmoid (DPO), ipo (squared, to 1/(2 beta)), hinge (SLiC), robust (unbiased under "
+                   "label noise eps)", choices=LOSSES)  # fmt: skip
+    label_smoothing: float = hp(0.0, "eps: weight of the flipped label (cDPO); for robust, the assumed flip rate",
+                                low=0.0, high=0.499)  # fmt: skip
+    lr: float = hp(0.5, "gradient-descent step size on theta (ipo diverges at lr >= arms / 2)",
+                   low=0.0, high=1000.0, low_open=True)  # fmt: skip
+    batch_size: int = hp(256, "B: pairs per gradient step, drawn with replacement", low=1, high=65536)
+    pairs: int = hp(20000, "n: synthetic pairs made once, at the start, from the true arm means", low=1,
+                    high=1_000_000)  # fmt: skip
+    temperature: float = hp(1.0, "tau of the Bradley-Terry labeller: P(w > l) = sigmoid((r(w) - r(l)) / tau)",
+                            low=0.0, high=100.0, low_open=True)  # fmt: skip
+    noise: float = hp(0.0, "e: probability that each label is flipped after Bradley-Terry", low=0.0, high=0.5)
+    reference: str = hp("uniform", "pi_ref, the reference policy the KL is measured against; theta starts at it",
+                        takes="uniform, or p per arm: 0.2,0.6,0.2")  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the loss
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function, 1 / (1 + e^-x), without overflow for large |x|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + e^x) = -log sigma(-x), without overflow."""
+    return np.logaddexp(0.0, x)
+
+
+def _base_loss(h: np.ndarray, loss: str, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    """(l(h), l'(h)) of one unsmoothed loss, elementwise (the module docstring's table)."""
+    if loss == "sigmoid":
+        return softplus(-h), sigmoid(h) - 1.0  # -log sigma(h)
+    if loss == "ipo":
+        residual = h / beta - 1.0 / (2.0 * beta)  # the unscaled margin minus its target
+        return residual**2, 2.0 * residual / beta
+    if loss == "hinge":
+        return np.maximum(0.0, 1.0 - h), np.where(h < 1.0, -1.0, 0.0)
+    raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+
+
+def preference_loss(h: np.ndarray, loss: str, beta: float, eps: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(l_eps(h), dl_eps/dh) per pair for margins ``h``.
+
+    l_eps(h) = (1 - eps) l(h) + eps l(-h) (label smoothing: the label flipped with weight eps),
+    so l_eps'(h) = (1 - eps) l'(h) - eps l'(-h). ``robust``: [(1 - eps) l_sig(h) - eps l_sig(-h)]
+    / (1 - 2 eps), whose derivative is sigma(h) - (1 - eps) / (1 - 2 eps).
+    """
+    h = np.asarray(h, dtype=np.float64)
+    if loss == "robust":
+        (l_pos, d_pos), (l_neg, d_neg) = _base_loss(h, "sigmoid", beta), _base_loss(-h, "sigmoid", beta)
+        return ((1 - eps) * l_pos - eps * l_neg) / (1 - 2 * eps), ((1 - eps) * d_pos + eps * d_neg) / (1 - 2 * eps)
+    l_pos, d_pos = _base_loss(h, loss, beta)
+    if eps == 0:
+        return l_pos, d_pos
+    l_neg, d_neg = _base_loss(-h, loss, beta)
+    return (1 - eps) * l_pos + eps * l_neg, (1 - eps) * d_pos - eps * d_neg
+
+
+def margins(theta: np.ndarray, log_pi_ref: np.ndarray, w: np.ndarray, l: np.ndarray, beta: float) -> np.ndarray:
+    """Line 5: h = beta [(theta(w) - theta(l)) - (log pi_ref(w) - log pi_ref(l))] (log Z cancels)."""
+    u = theta - log_pi_ref  # log(pi / pi_ref) + log Z
+    return beta * (u[w] - u[l])
+
+
+def loss_and_gradient(theta: np.ndarray, log_pi_ref: np.ndarray, w: np.ndarray, l: np.ndarray, beta: float,
+                      loss: str, eps: float) -> tuple[float, np.ndarray, np.ndarray]:  # fmt: skip
+    """Lines 5-6 and the gradient of line 7 on the pairs (w_i, l_i): (L, grad_theta L, h).
+
+    grad_theta L = (1/B) sum_i l_eps'(h_i) beta (e_w_i - e_l_i), summed per arm by bincount.
+    """
+    h = margins(theta, log_pi_ref, w, l, beta)
+    ell, d_ell = preference_loss(h, loss, beta, eps)
+    k, B = theta.size, h.size
+    push = d_ell * beta / B
+    grad = np.bincount(w, weights=push, minlength=k) - np.bincount(l, weights=push, minlength=k)
+    return float(ell.mean()), grad, h
+
+
+# --------------------------------------------------------------------------- the reference
+
+
+def parse_reference(text: str, k: int) -> np.ndarray:
+    """pi_ref from ``reference``: "uniform" or k probabilities (commas or spaces, brackets allowed)."""
+    if text.strip().lower() == "uniform":
+        return np.full(k, 1.0 / k)
+    parts = [p for p in re.split(r"[\s,;]+", text.strip().strip("[]()")) if p]
+    try:
+        p = np.array([float(x) for x in parts])
+    except ValueError:
+        raise HyperparameterError(
+            f"reference must be 'uniform' or {k} probabilities separated by commas, got {text!r}"
+        ) from None
+    if p.size != k:
+        raise HyperparameterError(f"reference must give one probability per arm: this level has {k} arms, "
+                                  f"got {p.size} numbers in {text!r}")  # fmt: skip
+    if not np.all(np.isfinite(p)) or np.any(p < 0):
+        raise HyperparameterError(f"reference probabilities must be numbers >= 0, got {text!r}")
+    if np.any(p == 0):
+        raise HyperparameterError(
+            f"reference gives arm {int(np.argmin(p))} probability 0: log pi_ref = -inf there, so the margin h of "
+            "any pair with that arm is infinite. Give every arm a small probability (e.g. 0.01) instead."
+        )
+    if abs(p.sum() - 1.0) > 1e-6:
+        raise HyperparameterError(f"reference probabilities must sum to 1, got {p.sum():.6g} from {text!r}; "
+                                  f"divide each by {p.sum():.6g}")  # fmt: skip
+    return p / p.sum()
+
+
+def fixed_reward(level: Level) -> np.ndarray:
+    """The arm means r(a) the labeller compares; a testbed (new means every run) or a
+    nonstationary level (means that walk) has none a fixed data set could describe."""
+    try:
+        return true_reward(level)
+    except ValueError as exc:
+        raise LevelMismatchError(f"agent 'dpo' labels its pairs once, from fixed arm means: {exc} "
+                                 "(e.g. preference_bandit or bernoulli_3)") from None
+
+
+# --------------------------------------------------------------------------- the agent
+
+
+class DPO(BanditAgent):
+    name = "dpo"
+    Config = Config
+    summary = "learn a soft-max policy from preference pairs, no reward: DPO and its kin, against the exact pi*"
+    vectorized_runs = False  # one data set and one policy; a run is only the display pulls
+    diagnostics = {
+        "kl_to_optimum": ("KL to the optimum", "KL(π ‖ π*) to the closed-form optimum "
+                          "π* = π_ref exp(r/(τβ))/Z. Noise-free sigmoid DPO drives it towards 0 (up to the "
+                          "data's sampling error); noise, smoothing, IPO and the hinge settle above 0.",
+                          "Σ_a π(a) log(π(a)/π*(a))"),
+        "tv_to_optimum": ("distance to the optimum", "Total variation between π and π*: the largest difference "
+                          "in probability either gives to any set of arms.", "½ Σ_a |π(a) − π*(a)|"),
+        "loss": ("preference loss", "The loss on this minibatch; sigmoid starts at log 2 = 0.693 (π = π_ref).",
+                 "mean_i ℓ_ε(h_i)"),
+        "margin": ("implied reward margin", "Mean margin h of the minibatch: how much more implicit reward the "
+                   "chosen arm gets than the rejected one.",
+                   "h = β[log π(w)/π_ref(w) − log π(l)/π_ref(l)]"),
+        "accuracy": ("preference accuracy", "Fraction of all pairs of two different arms whose chosen arm has the "
+                     "larger implicit reward (h > 0). Noisy labels cap it below 1.",
+                     "mean over pairs with w ≠ l of 1[h > 0]"),
+        "expected_reward": ("expected true reward", "What π earns on the true arm means; π* earns a little less "
+                            "than the best arm, by the KL it pays.", "Σ_a π(a) r(a)"),
+        "kl_ref": ("KL to the reference", "KL(π ‖ π_ref): how far the policy moved from where it started.",
+                   "Σ_a π(a) log(π(a)/π_ref(a))"),
+    }  # fmt: skip
+
+    def __init__(self, level: Level, config: Any = None, seed: int = 0, runs: int = 1) -> None:
+        if int(runs) != 1:
+            raise ValueError("agent 'dpo' runs one run at a time; loop over seeds instead")
+        super().__init__(level, config, seed, runs=1)
+
+    def init_state(self) -> None:
+        c = self.config
+        self.r = fixed_reward(self.level)
+        self.pi_ref = parse_reference(c.reference, self.k)
+        self.log_pi_ref = np.log(self.pi_ref)
+        data_rng = np.random.default_rng([self.seed, DATA_STREAM])
+        w, l = bandit_pair_arrays(self.r, c.pairs, data_rng, temperature=c.temperature, noise=c.noise)  # line 1
+        self.chosen, self.rejected = np.asarray(w, dtype=np.int64), np.asarray(l, dtype=np.int64)
+        # How often each ordered pair (w, l) occurs: accuracy over all pairs costs O(k^2) per update.
+        self.counts = np.zeros((self.k, self.k))
+        np.add.at(self.counts, (self.chosen, self.rejected), 1.0)
+        self.theta = self.log_pi_ref.copy()  # line 2
+        self.updates_done = 0
+        self.info: dict[str, float] = {}
+
+    def rebuild_environment(self) -> None:
+        """An edit of the arms: new display runs and a new pi*; the pairs stay as labelled (an
+        offline data set does not follow the world), so KL to the new optimum shows them go stale."""
+        super().rebuild_environment()
+        self.r = fixed_reward(self.level)
+
+    @property
+    def pi_star(self) -> np.ndarray:
+        """pi* = pi_ref exp(r / (tau beta)) / Z: the optimum for the labels' reward r / tau."""
+        return kl_regularised_bandit(self.r / self.config.temperature, self.pi_ref, self.config.beta)
+
+    def pi_now(self) -> np.ndarray:
+        """pi_theta = softmax(theta) (eq. 2.11), max subtracted for stability."""
+        z = np.exp(self.theta - self.theta.max())
+        return z / z.sum()
+
+    def select(self) -> np.ndarray:
+        """The display pull: A ~ pi, by inverting the cumulative distribution."""
+        cdf = np.cumsum(self.pi_now())
+        return np.array([min(int(np.searchsorted(cdf, self.rng.random(), side="right")), self.k - 1)])
+
+    def learn(self, a: np.ndarray, r: np.ndarray) -> dict[str, Any]:
+        """Lines 4-7, then the diagnostics against pi*; the pull (a, r) only feeds the display Q."""
+        c = self.config
+        i = self.rng.integers(self.chosen.size, size=c.batch_size)  # line 4
+        w, l = self.chosen[i], self.rejected[i]
+        L, grad, h = loss_and_gradient(self.theta, self.log_pi_ref, w, l, c.beta, c.loss, c.label_smoothing)
+        theta_old = self.theta.copy()
+        self.theta = self.theta - c.lr * grad  # line 7
+        self.updates_done += 1
+        self.info = self.measure()
+        self.info.update(loss=L, margin=float(h.mean()))
+        Q_old, step, Q_new = self.incremental_update(a, r, None)  # display only
+        return {"a": int(a[0]), "r": float(r[0]), "w": int(w[0]), "l": int(l[0]), "h": float(h[0]),
+                "loss": L, "lr": c.lr, "beta": c.beta, "theta_old": theta_old, "theta": self.theta.copy(),
+                "grad": grad, "Q_old": Q_old, "step_size": step, "Q_new": Q_new}  # fmt: skip
+
+    def measure(self) -> dict[str, float]:
+        """Distances of pi to pi* and pi_ref, its true reward, and its accuracy on all pairs."""
+        pi, pi_star = self.pi_now(), self.pi_star
+        u = self.config.beta * (self.theta - self.log_pi_ref)  # implicit reward, up to a constant
+        distinct = self.counts.sum() - np.trace(self.counts)
+        right = (self.counts * (u[:, None] > u[None, :])).sum()
+        return {"kl_to_optimum": kl(pi, pi_star), "tv_to_optimum": total_variation(pi, pi_star),
+                "accuracy": float(right / distinct) if distinct else math.nan,
+                "expected_reward": float(pi @ self.r), "kl_ref": kl(pi, self.pi_ref)}  # fmt: skip
+
+    def step(self) -> Event:
+        """One gradient step and one display pull; ``info`` adds the diagnostics to the pull's."""
+        event = super().step()
+        event.info.update(self.info)
+        return event
+
+    @property
+    def equation(self) -> str:
+        return ("θ ← θ − lr · mean_i ℓ'(h_i) β (e_w − e_l),  "
+                "h = β[log π(w)/π_ref(w) − log π(l)/π_ref(l)]")  # fmt: skip
+
+    def policy(self) -> np.ndarray:
+        return self.pi_now()[None, :]
+
+    def agent_extras(self) -> dict[str, Any]:
+        """pi*, pi_ref, the true means and DPO's implicit reward beta log(pi / pi_ref), shifted to mean 0."""
+        u = self.config.beta * (self.theta - self.log_pi_ref)
+        return {"pi_star": self.pi_star, "pi_ref": self.pi_ref.copy(), "true_reward": self.r.copy(),
+                "implicit_reward": u - u.mean(), "theta": self.theta.copy(), "pairs": int(self.chosen.size),
+                "updates": self.updates_done}  # fmt: skip
+
+    def _learned(self) -> dict[str, Any]:
+        return {**super()._learned(), "theta": self.theta, "updates_done": self.updates_done}
