@@ -41,6 +41,7 @@ BACKUPS = {
     "policy-gradient": "a policy network moved along whole returns less a baseline, without a critic: no Q",
     "prediction": "V(s) of a fixed policy moves towards a target: r + gamma V(s'), an n-step or lambda-return, or G",
     "preference": "soft-max logits moved by a loss on preference pairs (chosen, rejected); no reward reaches it",
+    "rlhf": "soft-max logits moved by PPO's clipped surrogate on a learned reward less beta log(pi_old / pi_ref)",
 }
 _TABULAR_LIVE = frozenset({"alpha", "epsilon", "epsilon_decay", "epsilon_min"})
 _DP_LIVE = frozenset({"theta", "in_place", "max_sweeps"})
@@ -105,6 +106,7 @@ REGISTRY: dict[str, AgentInfo] = {
     "gradient-bandit": AgentInfo("gradient_bandit:GradientBandit", BANDIT, "bandit", "gradient-bandit", frozenset({"alpha", "baseline"})),
     "thompson": AgentInfo("thompson:Thompson", BANDIT, "bandit", "bandit"),
     "dpo": AgentInfo("dpo:DPO", BANDIT, "bandit", "preference", frozenset({"beta", "loss", "label_smoothing", "lr", "batch_size"})),
+    "rlhf-ppo": AgentInfo("rlhf_ppo:RLHFPPO", BANDIT, "bandit", "rlhf", frozenset({"beta", "lr", "batch_size", "update_epochs", "clip_coef"})),
 }  # fmt: skip
 
 

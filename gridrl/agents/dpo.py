@@ -67,38 +67,28 @@ directions that change pi, whatever beta: gradient descent converges for lr < K 
 diverges above. Sigmoid's l'' = sigma'(h) <= 1/4 gives at most beta^2 / K: safe at any lr
 below 8 K / beta^2, and slower the smaller beta (about K / (lr beta^2 sigma'(h*)) steps).
 
-This agent does not act to learn. Every unit (``step``, ``update``, an ``episode`` of
-``steps`` units) makes one gradient step on the pairs, and pulls one arm drawn from pi in the
-level's environment so that the app's reward curves show what the policy earns; that reward
-never reaches the loss. ``Q`` is the sample average of those pulls (display only, as for the
-gradient bandit); ``extras`` carry pi*, pi_ref, the true means and the implicit reward.
+This agent does not act to learn (:mod:`gridrl.agents.common.preference`): every unit makes
+one gradient step on the pairs and one display pull, whose reward never reaches the loss;
+``extras`` carry pi*, pi_ref, the true means and the implicit reward.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from gridrl.agents.base import Event, HyperparameterError, LevelMismatchError, hp
-from gridrl.agents.common.bandit import BanditAgent
-from gridrl.levels import Level
-from gridrl.preferences.labeller import bandit_pair_arrays, true_reward
-from gridrl.preferences.optimum import kl, kl_regularised_bandit, total_variation
+from gridrl.agents.base import hp
+from gridrl.agents.common.preference import POLICY_DIAGNOSTICS, PreferenceBandit, PreferenceConfig
+from gridrl.preferences.optimum import kl_regularised_bandit
 
 LOSSES = ("sigmoid", "ipo", "hinge", "robust")
-#: Mixed into the seed for the synthetic pairs, so the data does not change with how the
-#: minibatches are drawn (the agent's own stream) and two agents with one seed see one data set.
-DATA_STREAM = 0xD9_0
 
 
 @dataclass(frozen=True)
-class Config:
-    beta: float = hp(0.5, "beta: weight of the KL to pi_ref; the optimum is pi_ref exp(r / beta) / Z",
-                     low=0.0, high=100.0, low_open=True)  # fmt: skip
+class Config(PreferenceConfig):
     loss: str = hp("sigmoid", "sigmoid (DPO), ipo (squared, to 1/(2 beta)), hinge (SLiC), robust (unbiased under "
                    "label noise eps)", choices=LOSSES)  # fmt: skip
     label_smoothing: float = hp(0.0, "eps: weight of the flipped label (cDPO); for robust, the assumed flip rate",
@@ -106,13 +96,6 @@ class Config:
     lr: float = hp(0.5, "gradient-descent step size on theta (ipo diverges at lr >= arms / 2)",
                    low=0.0, high=1000.0, low_open=True)  # fmt: skip
     batch_size: int = hp(256, "B: pairs per gradient step, drawn with replacement", low=1, high=65536)
-    pairs: int = hp(20000, "n: synthetic pairs made once, at the start, from the true arm means", low=1,
-                    high=1_000_000)  # fmt: skip
-    temperature: float = hp(1.0, "tau of the Bradley-Terry labeller: P(w > l) = sigmoid((r(w) - r(l)) / tau)",
-                            low=0.0, high=100.0, low_open=True)  # fmt: skip
-    noise: float = hp(0.0, "e: probability that each label is flipped after Bradley-Terry", low=0.0, high=0.5)
-    reference: str = hp("uniform", "pi_ref, the reference policy the KL is measured against; theta starts at it",
-                        takes="uniform, or p per arm: 0.2,0.6,0.2")  # fmt: skip
 
 
 # --------------------------------------------------------------------------- the loss
@@ -178,61 +161,19 @@ def loss_and_gradient(theta: np.ndarray, log_pi_ref: np.ndarray, w: np.ndarray, 
     return float(ell.mean()), grad, h
 
 
-# --------------------------------------------------------------------------- the reference
-
-
-def parse_reference(text: str, k: int) -> np.ndarray:
-    """pi_ref from ``reference``: "uniform" or k probabilities (commas or spaces, brackets allowed)."""
-    if text.strip().lower() == "uniform":
-        return np.full(k, 1.0 / k)
-    parts = [p for p in re.split(r"[\s,;]+", text.strip().strip("[]()")) if p]
-    try:
-        p = np.array([float(x) for x in parts])
-    except ValueError:
-        raise HyperparameterError(
-            f"reference must be 'uniform' or {k} probabilities separated by commas, got {text!r}"
-        ) from None
-    if p.size != k:
-        raise HyperparameterError(f"reference must give one probability per arm: this level has {k} arms, "
-                                  f"got {p.size} numbers in {text!r}")  # fmt: skip
-    if not np.all(np.isfinite(p)) or np.any(p < 0):
-        raise HyperparameterError(f"reference probabilities must be numbers >= 0, got {text!r}")
-    if np.any(p == 0):
-        raise HyperparameterError(
-            f"reference gives arm {int(np.argmin(p))} probability 0: log pi_ref = -inf there, so the margin h of "
-            "any pair with that arm is infinite. Give every arm a small probability (e.g. 0.01) instead."
-        )
-    if abs(p.sum() - 1.0) > 1e-6:
-        raise HyperparameterError(f"reference probabilities must sum to 1, got {p.sum():.6g} from {text!r}; "
-                                  f"divide each by {p.sum():.6g}")  # fmt: skip
-    return p / p.sum()
-
-
-def fixed_reward(level: Level) -> np.ndarray:
-    """The arm means r(a) the labeller compares; a testbed (new means every run) or a
-    nonstationary level (means that walk) has none a fixed data set could describe."""
-    try:
-        return true_reward(level)
-    except ValueError as exc:
-        raise LevelMismatchError(f"agent 'dpo' labels its pairs once, from fixed arm means: {exc} "
-                                 "(e.g. preference_bandit or bernoulli_3)") from None
-
-
 # --------------------------------------------------------------------------- the agent
 
 
-class DPO(BanditAgent):
+class DPO(PreferenceBandit):
     name = "dpo"
     Config = Config
     summary = "learn a soft-max policy from preference pairs, no reward: DPO and its kin, against the exact pi*"
-    vectorized_runs = False  # one data set and one policy; a run is only the display pulls
     diagnostics = {
         "kl_to_optimum": ("KL to the optimum", "KL(π ‖ π*) to the closed-form optimum "
                           "π* = π_ref exp(r/(τβ))/Z. Noise-free sigmoid DPO drives it towards 0 (up to the "
                           "data's sampling error); noise, smoothing, IPO and the hinge settle above 0.",
                           "Σ_a π(a) log(π(a)/π*(a))"),
-        "tv_to_optimum": ("distance to the optimum", "Total variation between π and π*: the largest difference "
-                          "in probability either gives to any set of arms.", "½ Σ_a |π(a) − π*(a)|"),
+        "tv_to_optimum": POLICY_DIAGNOSTICS["tv_to_optimum"],
         "loss": ("preference loss", "The loss on this minibatch; sigmoid starts at log 2 = 0.693 (π = π_ref).",
                  "mean_i ℓ_ε(h_i)"),
         "margin": ("implied reward margin", "Mean margin h of the minibatch: how much more implicit reward the "
@@ -241,52 +182,20 @@ class DPO(BanditAgent):
         "accuracy": ("preference accuracy", "Fraction of all pairs of two different arms whose chosen arm has the "
                      "larger implicit reward (h > 0). Noisy labels cap it below 1.",
                      "mean over pairs with w ≠ l of 1[h > 0]"),
-        "expected_reward": ("expected true reward", "What π earns on the true arm means; π* earns a little less "
-                            "than the best arm, by the KL it pays.", "Σ_a π(a) r(a)"),
-        "kl_ref": ("KL to the reference", "KL(π ‖ π_ref): how far the policy moved from where it started.",
-                   "Σ_a π(a) log(π(a)/π_ref(a))"),
+        **{key: POLICY_DIAGNOSTICS[key] for key in ("expected_reward", "kl_ref")},
     }  # fmt: skip
 
-    def __init__(self, level: Level, config: Any = None, seed: int = 0, runs: int = 1) -> None:
-        if int(runs) != 1:
-            raise ValueError("agent 'dpo' runs one run at a time; loop over seeds instead")
-        super().__init__(level, config, seed, runs=1)
-
     def init_state(self) -> None:
-        c = self.config
-        self.r = fixed_reward(self.level)
-        self.pi_ref = parse_reference(c.reference, self.k)
-        self.log_pi_ref = np.log(self.pi_ref)
-        data_rng = np.random.default_rng([self.seed, DATA_STREAM])
-        w, l = bandit_pair_arrays(self.r, c.pairs, data_rng, temperature=c.temperature, noise=c.noise)  # line 1
-        self.chosen, self.rejected = np.asarray(w, dtype=np.int64), np.asarray(l, dtype=np.int64)
+        super().init_state()  # line 2: theta <- log pi_ref
+        self.chosen, self.rejected = self.synthetic_pairs()  # line 1
         # How often each ordered pair (w, l) occurs: accuracy over all pairs costs O(k^2) per update.
         self.counts = np.zeros((self.k, self.k))
         np.add.at(self.counts, (self.chosen, self.rejected), 1.0)
-        self.theta = self.log_pi_ref.copy()  # line 2
-        self.updates_done = 0
-        self.info: dict[str, float] = {}
-
-    def rebuild_environment(self) -> None:
-        """An edit of the arms: new display runs and a new pi*; the pairs stay as labelled (an
-        offline data set does not follow the world), so KL to the new optimum shows them go stale."""
-        super().rebuild_environment()
-        self.r = fixed_reward(self.level)
 
     @property
     def pi_star(self) -> np.ndarray:
         """pi* = pi_ref exp(r / (tau beta)) / Z: the optimum for the labels' reward r / tau."""
         return kl_regularised_bandit(self.r / self.config.temperature, self.pi_ref, self.config.beta)
-
-    def pi_now(self) -> np.ndarray:
-        """pi_theta = softmax(theta) (eq. 2.11), max subtracted for stability."""
-        z = np.exp(self.theta - self.theta.max())
-        return z / z.sum()
-
-    def select(self) -> np.ndarray:
-        """The display pull: A ~ pi, by inverting the cumulative distribution."""
-        cdf = np.cumsum(self.pi_now())
-        return np.array([min(int(np.searchsorted(cdf, self.rng.random(), side="right")), self.k - 1)])
 
     def learn(self, a: np.ndarray, r: np.ndarray) -> dict[str, Any]:
         """Lines 4-7, then the diagnostics against pi*; the pull (a, r) only feeds the display Q."""
@@ -306,34 +215,17 @@ class DPO(BanditAgent):
 
     def measure(self) -> dict[str, float]:
         """Distances of pi to pi* and pi_ref, its true reward, and its accuracy on all pairs."""
-        pi, pi_star = self.pi_now(), self.pi_star
         u = self.config.beta * (self.theta - self.log_pi_ref)  # implicit reward, up to a constant
         distinct = self.counts.sum() - np.trace(self.counts)
         right = (self.counts * (u[:, None] > u[None, :])).sum()
-        return {"kl_to_optimum": kl(pi, pi_star), "tv_to_optimum": total_variation(pi, pi_star),
-                "accuracy": float(right / distinct) if distinct else math.nan,
-                "expected_reward": float(pi @ self.r), "kl_ref": kl(pi, self.pi_ref)}  # fmt: skip
-
-    def step(self) -> Event:
-        """One gradient step and one display pull; ``info`` adds the diagnostics to the pull's."""
-        event = super().step()
-        event.info.update(self.info)
-        return event
+        return {**super().measure(), "accuracy": float(right / distinct) if distinct else math.nan}
 
     @property
     def equation(self) -> str:
         return ("θ ← θ − lr · mean_i ℓ'(h_i) β (e_w − e_l),  "
                 "h = β[log π(w)/π_ref(w) − log π(l)/π_ref(l)]")  # fmt: skip
 
-    def policy(self) -> np.ndarray:
-        return self.pi_now()[None, :]
-
     def agent_extras(self) -> dict[str, Any]:
-        """pi*, pi_ref, the true means and DPO's implicit reward beta log(pi / pi_ref), shifted to mean 0."""
+        """The shared extras, DPO's implicit reward beta log(pi / pi_ref) shifted to mean 0, the pairs."""
         u = self.config.beta * (self.theta - self.log_pi_ref)
-        return {"pi_star": self.pi_star, "pi_ref": self.pi_ref.copy(), "true_reward": self.r.copy(),
-                "implicit_reward": u - u.mean(), "theta": self.theta.copy(), "pairs": int(self.chosen.size),
-                "updates": self.updates_done}  # fmt: skip
-
-    def _learned(self) -> dict[str, Any]:
-        return {**super()._learned(), "theta": self.theta, "updates_done": self.updates_done}
+        return {**super().agent_extras(), "implicit_reward": u - u.mean(), "pairs": int(self.chosen.size)}

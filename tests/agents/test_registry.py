@@ -59,6 +59,7 @@ BACKUP_SHOWS = {
     "policy-gradient": lambda b, ins: np.isnan(ins.Q).all(),
     "prediction": lambda b, ins: {"V_old", "target", "V_new", "alpha"} <= b.keys() and np.isnan(ins.Q).all(),
     "preference": lambda b, ins: {"w", "l", "h", "loss", "theta_old", "theta"} <= b.keys(),
+    "rlhf": lambda b, ins: {"shaped_reward", "advantage", "loss", "theta_old", "theta"} <= b.keys(),
 }
 
 
@@ -75,7 +76,7 @@ def test_declared_backup_is_what_the_agent_does(name):
 def test_agents_declared_torch_free_import_without_torch():
     """One fresh interpreter imports every agent that says it doesn't need torch."""
     names = [n for n, info in REGISTRY.items() if not info.needs_torch]
-    assert len(names) == 23
+    assert len(names) == 24
     script = (
         "import sys\nfrom gridrl.agents import agent_class\n"
         f"for n in {names!r}: agent_class(n)\n"

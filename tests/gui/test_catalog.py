@@ -32,7 +32,7 @@ def test_bandit_picker_offers_every_agent_that_runs_on_bandits(app):
     assert scene(app).level.kind == "bandit"
     assert _options(app) == [
         "dqn", "reinforce", "actor-critic", "ppo", "trpo", "grpo", "rloo",
-        "epsilon-greedy", "ucb", "gradient-bandit", "thompson", "dpo",
+        "epsilon-greedy", "ucb", "gradient-bandit", "thompson", "dpo", "rlhf-ppo",
     ]  # fmt: skip
 
 

@@ -1,0 +1,181 @@
+"""What the preference agents on a bandit share (DPO, RLHF-PPO): the reference policy, the
+synthetic pairs, a soft-max policy started at pi_ref, and its distances to the exact optimum.
+
+Both agents maximise, one way or another, the KL-regularised objective
+
+    J(pi) = E_pi[r] - beta KL(pi || pi_ref),   maximised by   pi*(a) = pi_ref(a) exp(r(a) / beta) / Z
+
+(:func:`gridrl.preferences.optimum.kl_regularised_bandit`), where r is the reward the pairs
+reveal. Both hold the policy as logits theta, pi_theta = softmax(theta) (eq. 2.11), started at
+theta = log pi_ref as a fine-tuned model starts from its SFT model, and report how far pi is
+from pi* and from pi_ref after every update.
+
+Neither agent acts to learn. Every unit (``step``, ``update``, an ``episode`` of ``steps``
+units) makes one update and pulls one arm drawn from pi in the level's environment, so that the
+app's reward curves show what the policy earns; that reward never reaches the update. ``Q`` is
+the sample average of those pulls (display only, as for the gradient bandit).
+"""
+
+from __future__ import annotations
+
+import re
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gridrl.agents.base import Event, HyperparameterError, LevelMismatchError, hp
+from gridrl.agents.common.bandit import BanditAgent
+from gridrl.levels import Level
+from gridrl.preferences.labeller import bandit_pair_arrays, true_reward
+from gridrl.preferences.optimum import kl, total_variation
+
+#: Mixed into the seed for the synthetic pairs, so the data does not change with how the agent
+#: uses its own stream (minibatches, samples) and two agents with one seed see one data set:
+#: DPO and RLHF-PPO with the same seed and ``pairs`` learn from the very same pairs.
+DATA_STREAM = 0xD9_0
+
+
+@dataclass(frozen=True)
+class PreferenceConfig:
+    """The hyperparameters of the objective and of the data, shared by every preference agent."""
+
+    beta: float = hp(0.5, "beta: weight of the KL to pi_ref; the optimum is pi_ref exp(r / beta) / Z",
+                     low=0.0, high=100.0, low_open=True)  # fmt: skip
+    pairs: int = hp(20000, "n: synthetic pairs made once, at the start, from the true arm means", low=1,
+                    high=1_000_000)  # fmt: skip
+    temperature: float = hp(1.0, "tau of the Bradley-Terry labeller: P(w > l) = sigmoid((r(w) - r(l)) / tau)",
+                            low=0.0, high=100.0, low_open=True)  # fmt: skip
+    noise: float = hp(0.0, "e: probability that each label is flipped after Bradley-Terry", low=0.0, high=0.5)
+    reference: str = hp("uniform", "pi_ref, the reference policy the KL is measured against; theta starts at it",
+                        takes="uniform, or p per arm: 0.2,0.6,0.2")  # fmt: skip
+
+
+def parse_reference(text: str, k: int) -> np.ndarray:
+    """pi_ref from ``reference``: "uniform" or k probabilities (commas or spaces, brackets allowed)."""
+    if text.strip().lower() == "uniform":
+        return np.full(k, 1.0 / k)
+    parts = [p for p in re.split(r"[\s,;]+", text.strip().strip("[]()")) if p]
+    try:
+        p = np.array([float(x) for x in parts])
+    except ValueError:
+        raise HyperparameterError(
+            f"reference must be 'uniform' or {k} probabilities separated by commas, got {text!r}"
+        ) from None
+    if p.size != k:
+        raise HyperparameterError(f"reference must give one probability per arm: this level has {k} arms, "
+                                  f"got {p.size} numbers in {text!r}")  # fmt: skip
+    if not np.all(np.isfinite(p)) or np.any(p < 0):
+        raise HyperparameterError(f"reference probabilities must be numbers >= 0, got {text!r}")
+    if np.any(p == 0):
+        raise HyperparameterError(
+            f"reference gives arm {int(np.argmin(p))} probability 0: log pi_ref = -inf there, so DPO's margin of "
+            "any pair with that arm, and RLHF's KL penalty on it, are infinite. Give every arm a small probability "
+            "(e.g. 0.01) instead."
+        )
+    if abs(p.sum() - 1.0) > 1e-6:
+        raise HyperparameterError(f"reference probabilities must sum to 1, got {p.sum():.6g} from {text!r}; "
+                                  f"divide each by {p.sum():.6g}")  # fmt: skip
+    return p / p.sum()
+
+
+def fixed_reward(level: Level, agent: str) -> np.ndarray:
+    """The arm means r(a) the labeller compares; a testbed (new means every run) or a
+    nonstationary level (means that walk) has none a fixed data set could describe."""
+    try:
+        return true_reward(level)
+    except ValueError as exc:
+        raise LevelMismatchError(f"agent '{agent}' labels its pairs once, from fixed arm means: {exc} "
+                                 "(e.g. preference_bandit or bernoulli_3)") from None
+
+
+def softmax(theta: np.ndarray) -> np.ndarray:
+    """pi_theta = softmax(theta) (eq. 2.11), max subtracted for stability."""
+    z = np.exp(theta - theta.max())
+    return z / z.sum()
+
+
+#: The diagnostics every preference agent reports, by :meth:`PreferenceBandit.measure`.
+POLICY_DIAGNOSTICS = {
+    "tv_to_optimum": ("distance to the optimum", "Total variation between π and π*: the largest difference "
+                      "in probability either gives to any set of arms.", "½ Σ_a |π(a) − π*(a)|"),
+    "expected_reward": ("expected true reward", "What π earns on the true arm means; π* earns a little less "
+                        "than the best arm, by the KL it pays.", "Σ_a π(a) r(a)"),
+    "kl_ref": ("KL to the reference", "KL(π ‖ π_ref): how far the policy moved from where it started.",
+               "Σ_a π(a) log(π(a)/π_ref(a))"),
+}  # fmt: skip
+
+
+class PreferenceBandit(BanditAgent):
+    """A soft-max policy over fixed arms, learned from preferences, against the exact pi*.
+
+    A subclass gives :attr:`pi_star` (the optimum it is measured against) and ``learn``
+    (one update, which sets ``self.info``), and calls :meth:`measure` for the shared numbers.
+    """
+
+    vectorized_runs = False  # one data set and one policy; a run is only the display pulls
+
+    def __init__(self, level: Level, config: Any = None, seed: int = 0, runs: int = 1) -> None:
+        if int(runs) != 1:
+            raise ValueError(f"agent '{self.name}' runs one run at a time; loop over seeds instead")
+        super().__init__(level, config, seed, runs=1)
+
+    def init_state(self) -> None:
+        self.r = fixed_reward(self.level, self.name)
+        self.pi_ref = parse_reference(self.config.reference, self.k)
+        self.log_pi_ref = np.log(self.pi_ref)
+        self.theta = self.log_pi_ref.copy()  # the policy starts as the reference
+        self.updates_done = 0
+        self.info: dict[str, float] = {}
+
+    def synthetic_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(chosen, rejected) arms of ``pairs`` pairs, two arms drawn uniformly, labelled by
+        Bradley-Terry on the true means (``temperature``, ``noise``), from the data stream."""
+        c = self.config
+        data_rng = np.random.default_rng([self.seed, DATA_STREAM])
+        w, l = bandit_pair_arrays(self.r, c.pairs, data_rng, temperature=c.temperature, noise=c.noise)
+        return np.asarray(w, dtype=np.int64), np.asarray(l, dtype=np.int64)
+
+    def rebuild_environment(self) -> None:
+        """An edit of the arms: new display runs and a new pi*; the pairs stay as labelled (an
+        offline data set does not follow the world), so KL to the new optimum shows them go stale."""
+        super().rebuild_environment()
+        self.r = fixed_reward(self.level, self.name)
+
+    @property
+    @abstractmethod
+    def pi_star(self) -> np.ndarray:
+        """The closed-form optimum the agent is measured against (``kl_to_optimum``)."""
+
+    def pi_now(self) -> np.ndarray:
+        """The policy now, softmax(theta)."""
+        return softmax(self.theta)
+
+    def select(self) -> np.ndarray:
+        """The display pull: A ~ pi, by inverting the cumulative distribution."""
+        cdf = np.cumsum(self.pi_now())
+        return np.array([min(int(np.searchsorted(cdf, self.rng.random(), side="right")), self.k - 1)])
+
+    def measure(self) -> dict[str, float]:
+        """Distances of pi to pi* and pi_ref, and its expected true reward."""
+        pi, pi_star = self.pi_now(), self.pi_star
+        return {"kl_to_optimum": kl(pi, pi_star), "tv_to_optimum": total_variation(pi, pi_star),
+                "expected_reward": float(pi @ self.r), "kl_ref": kl(pi, self.pi_ref)}  # fmt: skip
+
+    def step(self) -> Event:
+        """One update and one display pull; ``info`` adds the update's diagnostics to the pull's."""
+        event = super().step()
+        event.info.update(self.info)
+        return event
+
+    def policy(self) -> np.ndarray:
+        return self.pi_now()[None, :]
+
+    def agent_extras(self) -> dict[str, Any]:
+        """pi*, pi_ref, the true means and the logits."""
+        return {"pi_star": self.pi_star, "pi_ref": self.pi_ref.copy(), "true_reward": self.r.copy(),
+                "theta": self.theta.copy(), "updates": self.updates_done}  # fmt: skip
+
+    def _learned(self) -> dict[str, Any]:
+        return {**super()._learned(), "theta": self.theta, "updates_done": self.updates_done}
