@@ -602,6 +602,22 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return _open_window(args, lambda scene: scene.cmd_edit_mode())
 
 
+def cmd_label(args: argparse.Namespace) -> int:
+    """Open the app's labelling of preferences on LEVEL (a gridworld): two episodes side by
+    side, each answer saved at once to ``--out`` (default: the user's preference folder)."""
+    level = load_level(args.level)
+    if not isinstance(level, GridLevel):
+        raise UsageError(f"{args.level} is a bandit level: labelling compares two episodes walked on a gridworld "
+                         "(see 'gridrl levels')")  # fmt: skip
+    if args.out is not None:
+        out = Path(args.out)
+        if out.suffix.lower() not in (".jsonl", ".yaml", ".yml"):
+            raise UsageError(f"--out: a preference file is .jsonl, .yaml or .yml, got '{out.name}'")
+        if not out.resolve().parent.is_dir():
+            raise UsageError(f"--out: no folder {out.parent} to write {out.name} in")
+    return _open_window(args, lambda scene: scene.app.open_scene("label", args.out, args.policy))
+
+
 def _new_level_in(scene: Any, path: Path) -> None:
     """The editor on a new 5x5 grid named after ``path``, where Save will write it."""
     from gridrl.gui.editor_model import new_grid  # noqa: PLC0415 - pygame comes with the window
@@ -627,7 +643,7 @@ def _open_window(args: argparse.Namespace, prepare: Any, **play: Any) -> int:
 
 
 def add_window_commands(commands: Any) -> None:
-    """``app`` and ``edit``: the desktop window (``main.py`` runs ``app``)."""
+    """``app``, ``edit`` and ``label``: the desktop window (``main.py`` runs ``app``)."""
     app = commands.add_parser(
         "app",
         help="open the training window (pick a level and an agent, watch it learn)",
@@ -667,6 +683,25 @@ def add_window_commands(commands: Any) -> None:
                       help="a bundled level's name or a level YAML file (default: a new 5x5 grid)")
     _add_window_arguments(edit)
     edit.set_defaults(func=cmd_edit)
+
+    label = commands.add_parser(
+        "label",
+        help="label preferences in the window: click the better of two episodes",
+        description="Open gridrl's app on a gridworld LEVEL showing two sampled episodes side by side; "
+        "click the better one (or press 1 / 2, T for a tie, S to skip). Each answer is saved at once "
+        "(the file is rewritten atomically), so closing the window loses no pair; pairs already in "
+        "the file are kept.",
+        epilog="examples: gridrl label small_gridworld;  gridrl label four_rooms --out pairs.jsonl",
+    )
+    label.add_argument("level", metavar="LEVEL", help="a bundled gridworld's name or a level YAML file")
+    label.add_argument("--out", metavar="FILE",
+                       help="the preference file (.jsonl, .yaml or .yml); default LEVEL.jsonl in the "
+                       "user's preference folder (on Linux ~/.local/share/gridrl/preferences)")
+    label.add_argument("--policy", choices=("uniform", "agent"), default="uniform",
+                       help="where the episodes come from: the uniform random policy (default) or the "
+                       "training view's agent as it is (Esc, train it, Ctrl+L to label again)")
+    _add_window_arguments(label)
+    label.set_defaults(func=cmd_label)
 
 
 def _add_window_arguments(parser: argparse.ArgumentParser) -> None:

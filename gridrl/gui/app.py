@@ -16,6 +16,7 @@ from gridrl.gui.commands import Command
 from gridrl.gui.overlays import ChoiceScene, FileDialogScene, HelpScene, MessageScene
 from gridrl.gui.scene_compare import CompareScene
 from gridrl.gui.scene_edit import EditScene
+from gridrl.gui.scene_label import LabelScene
 from gridrl.gui.scene_train import TrainScene
 from gridrl.gui.window import DEFAULT_SIZE, SceneFactory, Window
 from gridrl.levels import Level
@@ -23,7 +24,7 @@ from gridrl.levels import Level
 #: Every scene by the name scenes open it with (``app.open_scene(name, *args)``).
 SCENES: dict[str, SceneFactory] = {
     "train": TrainScene, "edit": EditScene, "help": HelpScene, "message": MessageScene,
-    "choice": ChoiceScene, "file": FileDialogScene, "compare": CompareScene,
+    "choice": ChoiceScene, "file": FileDialogScene, "compare": CompareScene, "label": LabelScene,
 }  # fmt: skip
 
 
@@ -35,15 +36,21 @@ class App(Window):
     def __init__(self, level: str | Path | Level | None = None, size: tuple[int, int] | None = DEFAULT_SIZE,
                  named: str | None = None) -> None:  # fmt: skip
         super().__init__(size, SCENES)
+        #: The preference file given by ``gridrl label --out``, per level: Ctrl+L labels into it again.
+        self.label_files: dict[str, Path] = {}
         self.open_scene("train", level, named)
         self.guard(offer_recovery, self)
         self.settle()
 
     def dispatch(self, command: Command) -> None:
         """The compare command (F6, the Compare button) on the training scene opens the
-        compare view on its level, agent and seed; anything else goes to the scenes."""
+        compare view on its level, agent and seed, the label command (Ctrl+L) the labelling
+        of preferences on its level and agent; anything else goes to the scenes."""
         if command.name == "compare" and self.top.name == "train":
             self.guard(self.open_scene, "compare")
+            return
+        if command.name == "label" and self.top.name == "train":  # Ctrl+L: label preferences
+            self.guard(self.open_scene, "label")
             return
         super().dispatch(command)
 

@@ -74,6 +74,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("App", "F1  or  ?", "this help", "help"),
     Shortcut("App", "F5", "presentation mode: everything larger for a projector (gridrl app --scale)", "presentation"),
     Shortcut("App", "F6", "compare two agents side by side, in lockstep (Esc: back)", "compare"),
+    Shortcut("App", "Ctrl+L", "label preferences: pick the better of two episodes", "label"),
+    Shortcut("App", "1 / 2  T  S", "labelling: left / right better (or ← / →), tie, skip", "prefer"),
     Shortcut("App", "F12", "save a screenshot (PNG) to your Pictures folder", "screenshot"),
     Shortcut("App", "Ctrl+Q", "quit", "quit"),
 )
@@ -119,6 +121,10 @@ KEYMAP: dict[tuple[int, bool], Command] = {
     (pygame.K_F1, False): Command("help"),
     (pygame.K_F5, False): Command("presentation"),
     (pygame.K_F6, False): Command("compare"),
+    (pygame.K_l, True): Command("label"),
+    (pygame.K_1, False): Command("prefer", "left"),
+    (pygame.K_2, False): Command("prefer", "right"),
+    (pygame.K_t, False): Command("prefer", "tie"),
     (pygame.K_F12, False): Command("screenshot"),
     (pygame.K_q, True): Command("quit"),
 }
