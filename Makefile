@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/python main.py
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 bench: $(STAMP)
 	$(BIN)/python bench/env_speed.py
