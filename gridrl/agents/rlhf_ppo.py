@@ -147,7 +147,7 @@ class RLHFPPO(PreferenceBandit):
         else:
             w, l = self.synthetic_pairs()  # line 1
             self.r_phi = fit_bradley_terry(w, l, self.k)
-            self.r_target = self.r / self.config.temperature  # what r_phi estimates, up to a constant
+            self.r_target = self.r / self.config.temperature  # r_phi estimates it (up to a constant) if unbiased
         self.model_info = self.reward_model_numbers()
 
     def reward_model_numbers(self) -> dict[str, float]:

@@ -165,6 +165,19 @@ def test_same_pairs_as_dpo():
     np.testing.assert_allclose(rlhf.r_phi, fit_bradley_terry(dpo.chosen, dpo.rejected, 5))
 
 
+def test_a_biased_labeller_misspecifies_the_reward_model():
+    """labeller_bias b = (2.5, 0, 0, 0, 0): the labels are Bradley-Terry on r + b, so the fit
+    recovers r + b less its mean, (1.0, -1.0, -0.5, 0.0, 0.5), to its standard errors (about
+    0.02 per arm), while its correlation and error are still reported against the true means."""
+    agent = make_agent("rlhf-ppo", BANDIT, {"reference": PI_REF, "labeller_bias": "2.5,0,0,0,0"}, seed=0)
+    np.testing.assert_allclose(agent.r_phi, [1.0, -1.0, -0.5, 0.0, 0.5], atol=0.08)
+    centred = R - R.mean()
+    assert agent.model_info["reward_model_corr"] == pytest.approx(
+        float(np.corrcoef(agent.r_phi, centred)[0, 1]), abs=1e-9)  # fmt: skip
+    # the model's error is the bias itself: RMS of b less its mean (2, -0.5, -0.5, -0.5, -0.5) = 1
+    assert agent.model_info["reward_model_error"] == pytest.approx(1.0, abs=0.03)
+
+
 def test_beta_is_live():
     """A new beta swapped into the running agent moves it to the new optimum."""
     agent, _ = trained(100, beta=0.5, reward="true")
@@ -201,6 +214,8 @@ def test_units_and_determinism():
 def test_bad_input_is_refused_with_a_message():
     with pytest.raises(HyperparameterError, match="this level has 5 arms"):
         make_agent("rlhf-ppo", BANDIT, {"reference": "0.5,0.5"})
+    with pytest.raises(HyperparameterError, match="labeller_bias must give one finite number per arm"):
+        make_agent("rlhf-ppo", BANDIT, {"labeller_bias": "1,2"})
     with pytest.raises(HyperparameterError, match="reward must be one of model, true"):
         make_agent("rlhf-ppo", BANDIT, {"reward": "learned"})
     with pytest.raises(LevelMismatchError, match="agent 'rlhf-ppo' labels its pairs once"):

@@ -50,13 +50,38 @@ class PreferenceConfig:
     noise: float = hp(0.0, "e: probability that each label is flipped after Bradley-Terry", low=0.0, high=0.5)
     reference: str = hp("uniform", "pi_ref, the reference policy the KL is measured against; theta starts at it",
                         takes="uniform, or p per arm: 0.2,0.6,0.2")  # fmt: skip
+    labeller_bias: str = hp("none", "b: the labeller compares r(a) + b(a), not r(a) (an annotator fooled by some "
+                            "arms); the true means still score the policy",
+                            takes="none, or b per arm: 2,0,0")  # fmt: skip
+
+
+def split_numbers(text: str) -> list[str]:
+    """The numbers of a per-arm text field, separated by commas, semicolons or spaces, brackets allowed."""
+    return [p for p in re.split(r"[\s,;]+", text.strip().strip("[]()")) if p]
+
+
+def parse_labeller_bias(text: str, k: int) -> np.ndarray:
+    """b from ``labeller_bias``: "none" (all 0) or k numbers (commas or spaces, brackets allowed)."""
+    if text.strip().lower() == "none":
+        return np.zeros(k)
+    parts = split_numbers(text)
+    try:
+        b = np.array([float(x) for x in parts])
+    except ValueError:
+        raise HyperparameterError(
+            f"labeller_bias must be 'none' or {k} numbers separated by commas, got {text!r}"
+        ) from None
+    if b.size != k or not np.all(np.isfinite(b)):
+        raise HyperparameterError(f"labeller_bias must give one finite number per arm: this level has {k} "
+                                  f"arms, got {text!r} (e.g. '2{',0' * (k - 1)}' fools it about arm 0)")  # fmt: skip
+    return b
 
 
 def parse_reference(text: str, k: int) -> np.ndarray:
     """pi_ref from ``reference``: "uniform" or k probabilities (commas or spaces, brackets allowed)."""
     if text.strip().lower() == "uniform":
         return np.full(k, 1.0 / k)
-    parts = [p for p in re.split(r"[\s,;]+", text.strip().strip("[]()")) if p]
+    parts = split_numbers(text)
     try:
         p = np.array([float(x) for x in parts])
     except ValueError:
@@ -125,16 +150,20 @@ class PreferenceBandit(BanditAgent):
         self.r = fixed_reward(self.level, self.name)
         self.pi_ref = parse_reference(self.config.reference, self.k)
         self.log_pi_ref = np.log(self.pi_ref)
+        self.labeller_bias = parse_labeller_bias(self.config.labeller_bias, self.k)
         self.theta = self.log_pi_ref.copy()  # the policy starts as the reference
         self.updates_done = 0
         self.info: dict[str, float] = {}
 
     def synthetic_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(chosen, rejected) arms of ``pairs`` pairs, two arms drawn uniformly, labelled by
-        Bradley-Terry on the true means (``temperature``, ``noise``), from the data stream."""
+        Bradley-Terry on the true means plus the ``labeller_bias`` (``temperature``, ``noise``),
+        from the data stream. A bias misspecifies every reward fitted to the labels: r_phi
+        estimates (r + b) / tau, whose optimum the policy then chases (reward over-optimisation)."""
         c = self.config
         data_rng = np.random.default_rng([self.seed, DATA_STREAM])
-        w, l = bandit_pair_arrays(self.r, c.pairs, data_rng, temperature=c.temperature, noise=c.noise)
+        w, l = bandit_pair_arrays(self.r + self.labeller_bias, c.pairs, data_rng, temperature=c.temperature,
+                                  noise=c.noise)  # fmt: skip
         return np.asarray(w, dtype=np.int64), np.asarray(l, dtype=np.int64)
 
     def rebuild_environment(self) -> None:
