@@ -60,17 +60,19 @@ def split_numbers(text: str) -> list[str]:
     return [p for p in re.split(r"[\s,;]+", text.strip().strip("[]()")) if p]
 
 
+def _numbers(text: str, expected: str) -> np.ndarray:
+    """The numbers of a per-arm field; ``expected`` (what it must be) starts the message otherwise."""
+    try:
+        return np.array([float(x) for x in split_numbers(text)])
+    except ValueError:
+        raise HyperparameterError(f"{expected}, got {text!r}") from None
+
+
 def parse_labeller_bias(text: str, k: int) -> np.ndarray:
     """b from ``labeller_bias``: "none" (all 0) or k numbers (commas or spaces, brackets allowed)."""
     if text.strip().lower() == "none":
         return np.zeros(k)
-    parts = split_numbers(text)
-    try:
-        b = np.array([float(x) for x in parts])
-    except ValueError:
-        raise HyperparameterError(
-            f"labeller_bias must be 'none' or {k} numbers separated by commas, got {text!r}"
-        ) from None
+    b = _numbers(text, f"labeller_bias must be 'none' or {k} numbers separated by commas")
     if b.size != k or not np.all(np.isfinite(b)):
         raise HyperparameterError(f"labeller_bias must give one finite number per arm: this level has {k} "
                                   f"arms, got {text!r} (e.g. '2{',0' * (k - 1)}' fools it about arm 0)")  # fmt: skip
@@ -81,13 +83,7 @@ def parse_reference(text: str, k: int) -> np.ndarray:
     """pi_ref from ``reference``: "uniform" or k probabilities (commas or spaces, brackets allowed)."""
     if text.strip().lower() == "uniform":
         return np.full(k, 1.0 / k)
-    parts = split_numbers(text)
-    try:
-        p = np.array([float(x) for x in parts])
-    except ValueError:
-        raise HyperparameterError(
-            f"reference must be 'uniform' or {k} probabilities separated by commas, got {text!r}"
-        ) from None
+    p = _numbers(text, f"reference must be 'uniform' or {k} probabilities separated by commas")
     if p.size != k:
         raise HyperparameterError(f"reference must give one probability per arm: this level has {k} arms, "
                                   f"got {p.size} numbers in {text!r}")  # fmt: skip
