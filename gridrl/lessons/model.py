@@ -62,6 +62,9 @@ GRID_METRICS = ("episode_returns", "episode_lengths", "episodes_vs_steps", "retu
                 "values", *START_ACTION_METRICS)
 #: Curves with a point per environment step: long, so computed only when a plot or check uses them.
 STEP_METRICS = ("episodes_vs_steps", "returns_vs_steps", "cumulative_reward")
+#: Curves a task computes (and sends back from its worker) only when a plot, check or study
+#: names them: the per-step ones, and the four start-action shares most lessons never draw.
+ON_DEMAND_METRICS = (*STEP_METRICS, *START_ACTION_METRICS)
 BANDIT_METRICS = ("mean_reward", "optimal_action", "policy_value", "policy_optimal", "episode_returns")
 #: What each metric's x axis counts, for axis labels and CSV headers.
 METRIC_X = {

@@ -31,8 +31,8 @@ import numpy as np
 
 from gridrl.lessons.model import (
     INF,
+    ON_DEMAND_METRICS,
     START_ACTION_METRICS,
-    STEP_METRICS,
     AgentSpec,
     AnimateStep,
     CheckStep,
@@ -82,8 +82,8 @@ class Task:
     values_at: tuple[int | None, ...] = ()
     probe_every: int | None = None
     update_keys: tuple[str, ...] = ()
-    #: Curves recorded per environment step (long): computed only when a plot or check uses them.
-    step_metrics: tuple[str, ...] = ()
+    #: The :data:`~gridrl.lessons.model.ON_DEMAND_METRICS` a plot, check or study uses: only these are computed.
+    extra_metrics: tuple[str, ...] = ()
     keep_insight: bool = False
 
 
@@ -133,14 +133,15 @@ def execute(task: Task, progress: Callable[[int], None] | None = None) -> dict[s
     }
     first = np.frombuffer(bytes(h.first_actions), dtype=np.uint8)
     for a, metric in enumerate(START_ACTION_METRICS):  # in Action order: start_action:up is 0
-        out["curves"][metric] = 100.0 * (first == a)
-    if "episodes_vs_steps" in task.step_metrics:
+        if metric in task.extra_metrics:
+            out["curves"][metric] = 100.0 * (first == a)
+    if "episodes_vs_steps" in task.extra_metrics:
         ends = np.cumsum(lengths)
         steps = np.arange(1, int(h.steps) + 1)
         out["curves"]["episodes_vs_steps"] = np.searchsorted(ends, steps, side="right").astype(np.float64)
-    if "returns_vs_steps" in task.step_metrics:
+    if "returns_vs_steps" in task.extra_metrics:
         out["curves"]["returns_vs_steps"] = np.repeat(returns, lengths)
-    if "cumulative_reward" in task.step_metrics:
+    if "cumulative_reward" in task.extra_metrics:
         # Figures 8.4 and 8.5: each episode's return is counted at the step it ends, which is exact
         # where reward comes only on arrival (the Dyna mazes) and lags within an episode otherwise.
         earned = np.zeros(int(h.steps))
@@ -489,7 +490,7 @@ def run_lesson(
     result = LessonResult(lesson, quick, workers=workers, backend=backend)
     start = time.perf_counter()
     update_keys = _update_keys(lesson)
-    step_metrics = tuple(sorted(_used_metrics(lesson) & set(STEP_METRICS)))
+    extra_metrics = tuple(sorted(_used_metrics(lesson) & set(ON_DEMAND_METRICS)))
     animated = {label for s in lesson.steps if isinstance(s, AnimateStep) for label in s.curves}
     say = log or (lambda text: None)
     with open_backend(backend, workers, ray_address) as backend_run:
@@ -505,7 +506,7 @@ def run_lesson(
                             level=step.level, seed=lesson.seed + i, runs=scale.runs,
                             unit=scale.budget.unit, count=scale.budget.count, values_at=step.values_at,
                             probe_every=step.probe_every, update_keys=update_keys,
-                            keep_insight=spec.label in animated, step_metrics=step_metrics,
+                            keep_insight=spec.label in animated, extra_metrics=extra_metrics,
                         ))  # fmt: skip
                 labels = ", ".join(a.label for a in step.agents)
                 runs = f" x {scale.runs:,} runs" if scale.runs > 1 else ""
@@ -518,7 +519,7 @@ def run_lesson(
                     seeds = [t.seed for t in tasks if t.label == spec.label]
                     result.curves[spec.label] = CurveResult(spec, step, scale, seeds, mine)
             elif isinstance(step, StudyStep):
-                result.studies.update(_study(step, lesson.seed, quick, run, update_keys, step_metrics,
+                result.studies.update(_study(step, lesson.seed, quick, run, update_keys, extra_metrics,
                                              say, progress))  # fmt: skip
             elif isinstance(step, PlotStep) and out is not None:
                 caption = plots.plot_step(step, result.drawn, out)
@@ -568,7 +569,7 @@ def _study(
     quick: bool,
     run: Callable[[list[Task], Callable[[int], None] | None], list[dict[str, Any]]],
     update_keys: tuple[str, ...],
-    step_metrics: tuple[str, ...],
+    extra_metrics: tuple[str, ...],
     say: Callable[[str], None],
     progress: bool,
 ) -> dict[str, StudyCurve]:
@@ -581,7 +582,7 @@ def _study(
     tasks = [
         Task(index=i, label=agent.label, agent=agent.agent, params=agent.params_at(value), level=step.level,
              seed=seed, runs=scale.runs, unit=scale.budget.unit, count=scale.budget.count,
-             update_keys=update_keys, step_metrics=step_metrics)
+             update_keys=update_keys, extra_metrics=extra_metrics)
         for i, (agent, value, seed) in enumerate(
             (agent, value, seed) for agent in step.agents for value in agent.values for seed in seeds)
     ]  # fmt: skip

@@ -20,7 +20,7 @@ def _rewards_step_by_step(level: str, agent: str, params: dict, steps: int, seed
 
 def _curve(level: str, agent: str, params: dict, steps: int, seed: int) -> np.ndarray:
     task = Task(index=0, label="x", agent=agent, params=params, level=load_level(level), seed=seed, runs=1,
-                unit="step", count=steps, step_metrics=("cumulative_reward",))  # fmt: skip
+                unit="step", count=steps, extra_metrics=("cumulative_reward",))  # fmt: skip
     return execute(task)["curves"]["cumulative_reward"]
 
 

@@ -97,7 +97,7 @@ def test_lessons_are_deterministic_and_the_same_in_parallel(tmp_path):
 
     tasks = [Task(index=i, label="Sarsa", agent="sarsa", params={"epsilon": 0.1, "alpha": 0.5},
                   level=run.level, seed=i, runs=1, unit="step", count=1500,
-                  step_metrics=("episodes_vs_steps",)) for i in range(3)]  # fmt: skip
+                  extra_metrics=("episodes_vs_steps",)) for i in range(3)]  # fmt: skip
     serial_done: list[int] = []
     parallel_done: list[int] = []
     serial = run_tasks(tasks, workers=1, bar=serial_done.append)

@@ -16,7 +16,7 @@ from gridrl.session import Session
 
 def _curves(agent: str, episodes: int, seed: int) -> dict[str, np.ndarray]:
     task = Task(index=0, label="x", agent=agent, params={"epsilon": 0.3}, level=load_level("maximization_bias"),
-                seed=seed, runs=1, unit="episode", count=episodes)  # fmt: skip
+                seed=seed, runs=1, unit="episode", count=episodes, extra_metrics=START_ACTION_METRICS)  # fmt: skip
     return execute(task)["curves"]
 
 
