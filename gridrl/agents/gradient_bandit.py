@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from gridrl.agents.base import hp
-from gridrl.agents.common.bandit import BanditAgent, flat, run_arrays
+from gridrl.agents.common.bandit import BanditAgent, flat, run_arrays, softmax
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,6 @@ class Config:
     alpha: float = hp(0.1, "step size alpha of the preference update (eq. 2.12)",
                       low=0.0, high=10.0, low_open=True)  # fmt: skip
     baseline: bool = hp(True, "subtract the average reward R̄_t from R_t (variance-reducing baseline)")
-
-
-def softmax(H: np.ndarray) -> np.ndarray:
-    """pi(a) = e^H(a) / sum_b e^H(b) over the last axis (eq. 2.11); max subtracted for stability."""
-    z = np.exp(H - H.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
 
 
 class GradientBandit(BanditAgent):

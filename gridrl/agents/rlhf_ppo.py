@@ -65,7 +65,8 @@ from typing import Any
 import numpy as np
 
 from gridrl.agents.base import hp
-from gridrl.agents.common.preference import POLICY_DIAGNOSTICS, PreferenceBandit, PreferenceConfig, softmax
+from gridrl.agents.common.bandit import softmax
+from gridrl.agents.common.preference import POLICY_DIAGNOSTICS, PreferenceBandit, PreferenceConfig
 from gridrl.preferences.optimum import kl, kl_regularised_bandit
 from gridrl.preferences.reward_model import fit_bradley_terry
 

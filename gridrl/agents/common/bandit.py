@@ -39,6 +39,12 @@ from gridrl.levels import Level
 AGENT_STREAM = 0x6A11D
 
 
+def softmax(H: np.ndarray) -> np.ndarray:
+    """pi(a) = e^H(a) / sum_b e^H(b) over the last axis (eq. 2.11); max subtracted for stability."""
+    z = np.exp(H - H.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
 def argmax_random_ties(rng: np.random.Generator, X: np.ndarray) -> np.ndarray:
     """argmax over the last axis of ``X`` (runs, k) for every row, ties broken uniformly at random.
 

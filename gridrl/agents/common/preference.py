@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from gridrl.agents.base import Event, HyperparameterError, LevelMismatchError, hp
-from gridrl.agents.common.bandit import BanditAgent
+from gridrl.agents.common.bandit import BanditAgent, softmax
 from gridrl.levels import Level
 from gridrl.preferences.labeller import bandit_pair_arrays, true_reward
 from gridrl.preferences.optimum import kl, total_variation
@@ -109,12 +109,6 @@ def fixed_reward(level: Level, agent: str) -> np.ndarray:
     except ValueError as exc:
         raise LevelMismatchError(f"agent '{agent}' labels its pairs once, from fixed arm means: {exc} "
                                  "(e.g. preference_bandit or bernoulli_3)") from None
-
-
-def softmax(theta: np.ndarray) -> np.ndarray:
-    """pi_theta = softmax(theta) (eq. 2.11), max subtracted for stability."""
-    z = np.exp(theta - theta.max())
-    return z / z.sum()
 
 
 #: The diagnostics every preference agent reports, by :meth:`PreferenceBandit.measure`.
