@@ -55,7 +55,8 @@ def test_each_declared_lesson_is_solved_by_the_levels_recommended_settings(matri
 
 
 @pytest.mark.parametrize(("agent", "level"), [("q-learning", "cliff_walking"), ("q-learning", "corridor"),
-                                              ("expected-sarsa", "four_rooms")])  # fmt: skip
+                                              ("expected-sarsa", "four_rooms"),
+                                              ("double-q-learning", "cliff_walking")])  # fmt: skip
 def test_default_tabular_agents_find_the_optimal_policy(matrix, agent, level):
     result = matrix.run(job(matrix, agent, level, max_steps=60_000))
     assert result.solved, result.score

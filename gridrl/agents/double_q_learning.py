@@ -23,6 +23,16 @@ samples, values it: an unbiased estimate of that action's value.
 same greedy actions and ties as Q1 + Q2 (halving is exact in floating point), on the scale
 of one estimate of q*.
 
+Exploration. The default epsilon is 0.5, not the other control agents' 0.1. Each table learns
+from half the steps, and line 8 values Q1's choice by Q2: where Q1 has not yet tried an action
+(Q1 = 0, optimistic when rewards are negative) but Q2 has paid for it (the cliff's -100), the
+target is far too low, the greedy policy then keeps away from that state, and at epsilon 0.1
+the estimates there are almost never corrected (the cliff's edge row stays at -60 to -100
+against q* = -10 after 200,000 steps). Double Q-learning is off-policy, so the greedy policy it
+learns does not pay for wider exploration: at 0.5 it solves cliff_walking, trap_maze and the
+rest on five seeds (bench/defaults_matrix.py; Frozen Lake 8x8 with its recommended alpha).
+Figure 6.5 sets its own 0.1.
+
 A time limit is not a terminal state: on truncation the target still bootstraps; only a
 termination makes it R alone.
 """
@@ -34,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from gridrl.agents.base import Event, Insight
+from gridrl.agents.base import Event, Insight, hp
 from gridrl.agents.common.tabular import TabularControl, TabularControlConfig
 from gridrl.levels import Level
 
@@ -42,6 +52,9 @@ from gridrl.levels import Level
 @dataclass(frozen=True)
 class Config(TabularControlConfig):
     """Double Q-learning's hyperparameters: step size alpha, epsilon-greedy exploration, gamma."""
+
+    epsilon: float = hp(0.5, "exploration: probability of a random action (0.5: see the module docstring)",
+                        low=0.0, high=1.0)  # fmt: skip
 
 
 class DoubleQLearning(TabularControl):
