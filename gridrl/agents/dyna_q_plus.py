@@ -56,9 +56,9 @@ class DynaQPlus(DynaQ):
         self.real_steps += 1
         self.last_tried[s, a] = self.real_steps
 
-    def planning_reward(self, s: int, a: int) -> float:
+    def planning_bonus(self, s: int, a: int) -> float:
         tau = self.real_steps - int(self.last_tried[s, a])
-        return super().planning_reward(s, a) + self.config.kappa * float(np.sqrt(tau))
+        return self.config.kappa * float(np.sqrt(tau))
 
     def _learned(self) -> dict[str, Any]:
         return {**super()._learned(), "real_steps": self.real_steps, "last_tried": self.last_tried}

@@ -27,7 +27,9 @@ comes from the queue, so a step's ``changed`` and ``info["planning_changed"]`` a
 
 The queue holds each pair once, at the higher of its priorities (a stale entry is skipped
 when popped); ties are popped in the order they were queued, so runs are reproducible. It is
-working memory and not part of the saved state. The model is Dyna-Q's: the last (R, S') seen.
+working memory and not part of the saved state. The model is Dyna-Q's: the last (R, S') seen,
+or with ``model: expected`` the counts of every outcome, and each update from the queue is
+then the expected update over them (the book's extension to stochastic environments).
 """
 
 from __future__ import annotations
@@ -68,6 +70,13 @@ class PrioritizedSweeping(DynaQ):
         super().forget(cells)
         self.priority = {pair: p for pair, p in self.priority.items() if not cells[pair[0]]}
 
+    def predecessors(self, s: int) -> list[tuple[int, int]]:
+        """The pairs (S-, A-) the model predicts lead to S: whose last outcome was S, or for the
+        ``expected`` model, any whose counted outcomes include S."""
+        if self.config.model == "expected":
+            return sorted(self.led_to.get(s, ()))
+        return [(int(x), int(y)) for x, y in zip(*np.nonzero(self.model_next == s))]
+
     def model_td_error(self, s: int, a: int) -> float:
         """R + gamma max_a Q(S', a) - Q(S, A) with (R, S') = Model(S, A): lines (e) and (g)."""
         r, _, max_next = self.simulated(s, a)
@@ -104,8 +113,7 @@ class PrioritizedSweeping(DynaQ):
             update = self.simulated_update(s_top, a_top)
             first_update = first_update or update
             updated.append(s_top)
-            for s_prev, a_prev in zip(*np.nonzero(self.model_next == s_top)):  # predicted to lead to S
-                s_prev, a_prev = int(s_prev), int(a_prev)
+            for s_prev, a_prev in self.predecessors(s_top):  # predicted to lead to S
                 self.insert(s_prev, a_prev, abs(self.model_td_error(s_prev, a_prev)))
         event = first_update or Event(unit="step")
         event.td_error = td_error  # the real transition's, as for the other TD agents
