@@ -65,8 +65,8 @@ class DoubleQLearning(TabularControl):
 
     def __init__(self, level: Level, config: Any = None, seed: int = 0) -> None:
         super().__init__(level, config, seed)
-        self.Q1 = np.zeros_like(self.Q)
-        self.Q2 = np.zeros_like(self.Q)
+        self.Q1 = self.Q.copy()
+        self.Q2 = self.Q.copy()
 
     def forget(self, cells: np.ndarray) -> None:
         super().forget(cells)
