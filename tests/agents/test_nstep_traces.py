@@ -118,14 +118,15 @@ def test_n_must_be_a_whole_number_from_one():
 # --------------------------------------------------------------------------- Sarsa(lambda)
 
 
-@pytest.mark.parametrize("trace", ["accumulating", "replacing"])
+@pytest.mark.parametrize("trace", ["accumulating", "replacing", "clearing"])
 def test_traces_decay_by_gamma_lambda_per_step(trace):
     """Corridor (rewards 0, goal +1, gamma 0.9), lambda 0.8, g = gamma lambda = 0.72; actions
     LEFT, LEFT (bumps: the pair (S, LEFT) twice), then RIGHT x 8 to the goal. After step t a
     visit at step t' adds g^(t - t' + 1) to its pair's trace (accumulating), or sets it to that
-    (replacing: the last visit counts). Every delta is 0 until the goal's delta = 1, which moves
-    each pair by alpha z with z before the last decay: Q(i, RIGHT) = 0.5 g^(7-i), and
-    Q(S, LEFT) = 0.5 (g^9 + g^8) accumulating, 0.5 g^8 replacing."""
+    (replacing: the last visit counts; clearing: and S's other actions go to 0, so RIGHT from S
+    clears LEFT's). Every delta is 0 until the goal's delta = 1, which moves each pair by
+    alpha z with z before the last decay: Q(i, RIGHT) = 0.5 g^(7-i), and Q(S, LEFT) =
+    0.5 (g^9 + g^8) accumulating, 0.5 g^8 replacing, 0 clearing."""
     g = 0.9 * 0.8
     agent = make_agent("sarsa-lambda", load_level("corridor"), {"lam": 0.8, "trace": trace, "alpha": 0.5}, seed=0)
     visits = [(0, LEFT), (0, LEFT)] + [(i, RIGHT) for i in range(8)]
@@ -137,6 +138,8 @@ def test_traces_decay_by_gamma_lambda_per_step(trace):
         expected = np.zeros_like(z)
         for t_visit, pair in enumerate(visits[: t + 1]):
             decayed = g ** (t - t_visit + 1)
+            if trace == "clearing":
+                expected[pair[0]] = 0.0
             expected[pair] = expected[pair] + decayed if trace == "accumulating" else decayed
         np.testing.assert_allclose(z, expected, rtol=1e-12, atol=0)
         assert not agent.Q.any()
@@ -144,9 +147,9 @@ def test_traces_decay_by_gamma_lambda_per_step(trace):
     assert event.done and event.td_error == 1.0 and event.changed.tolist() == list(range(8))
     for i in range(8):
         assert agent.Q[i, RIGHT] == pytest.approx(0.5 * g ** (7 - i), rel=1e-12)
-    first = g**9 + g**8 if trace == "accumulating" else g**8
+    first = {"accumulating": g**9 + g**8, "replacing": g**8, "clearing": 0.0}[trace]
     assert agent.Q[0, LEFT] == pytest.approx(0.5 * first, rel=1e-12)
-    assert np.count_nonzero(agent.Q) == 9
+    assert np.count_nonzero(agent.Q) == (8 if trace == "clearing" else 9)
 
 
 @pytest.mark.parametrize(("text", "last_delta"), [(CUT, -1 + 0.9 * 5 - 5), (REACHED, 1 - 5)],
@@ -167,7 +170,8 @@ def test_trace_floor_cuts_a_decayed_trace_to_zero():
     """lambda 0.5, gamma 0.9: the first pair's trace is 0.45, 0.2025, then 0.091 < the floor 0.1,
     set to 0 and no longer updated; with floor 0 (the book) it stays 0.45^k."""
     for floor, third in ((0.1, 0.0), (0.0, 0.45**3)):
-        agent = make_agent("sarsa-lambda", load_level("corridor"), {"lam": 0.5, "trace_floor": floor}, seed=0)
+        agent = make_agent("sarsa-lambda", load_level("corridor"), {"lam": 0.5, "trace_floor": floor,
+                                                                    "trace": "replacing"}, seed=0)  # fmt: skip
         scripted(agent, [LEFT, UP, RIGHT])
         for k, expected in enumerate([0.45, 0.45**2, third]):
             agent.step()
