@@ -9,7 +9,9 @@ of v* (5% on slippery ice), and it stops there or at ``--cap`` seconds of traini
 the checks take does not count. Levels with scheduled changes (the blocking and shortcut
 mazes) are left out unless named in ``--levels``, where they are checked on their initial
 layout: the optimum moves when the layout changes, so one model's v* cannot judge the whole
-run (the book's Figures 8.4 and 8.5 judge them by cumulative reward instead).
+run (the book's Figures 8.4 and 8.5 judge them by cumulative reward instead). The random walks are
+prediction levels (:data:`gridrl.agents.expectations.PREDICTION_LEVELS`): no control agent is
+run there, and the reason is printed.
 
 Bandit agents (and the deep agents that take bandits) play each bundled bandit for the
 level's horizon, ``--runs`` runs at once where the agent vectorises them (else one); the
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gridrl.agents import REGISTRY, agent_class
-from gridrl.agents.expectations import LESSONS, lesson
+from gridrl.agents.expectations import LESSONS, PREDICTION_LEVELS, lesson
 from gridrl.envs.evaluation import OptimalityCheck
 from gridrl.envs.model import TabularModel
 from gridrl.levels import BanditLevel, GridLevel, bundled_level_names, load_level, recommended_for
@@ -203,9 +205,13 @@ def main(argv: list[str] | None = None) -> int:
                              if not getattr(load_level(name), "changes", ())]  # fmt: skip
     kinds = {name: load_level(name).kind for name in levels}
     agents = args.agents or sorted({a for kind in set(kinds.values()) for a in learners(kind)}, key=list(REGISTRY).index)
+    skipped = [lv for lv in levels if lv in PREDICTION_LEVELS]
+    levels = [lv for lv in levels if lv not in PREDICTION_LEVELS]
     jobs = [Job(a, lv, s, args.cap, args.check_every, args.recommended, args.check_units, args.max_steps)
             for a in agents for lv in levels if kinds[lv] in REGISTRY[a].kinds and a in learners(kinds[lv])
             for s in args.seeds]  # fmt: skip
+    for lv in skipped:
+        print(f"{lv}: not run, a prediction level: {PREDICTION_LEVELS[lv]}", file=sys.stderr)
     print(f"{len(jobs)} runs; {os.cpu_count()} cores; cap {args.cap:g} s; "
           f"{'recommended' if args.recommended else 'default'} settings", file=sys.stderr)  # fmt: skip
     results: list[Result] = []
