@@ -27,6 +27,7 @@ from gridrl.lessons.model import (
     GRID_METRICS,
     INF,
     MEASURES,
+    SPARSE_METRICS,
     STEP_METRICS,
     STUDY_MEASURES,
     XSCALES,
@@ -424,7 +425,10 @@ class _Builder:
         if metric.startswith("update:") and len(metric) > len("update:"):
             return
         allowed = [k for k in (GRID_METRICS if self.level.kind == "gridworld" else BANDIT_METRICS)
-                   if k != "values" and not k.startswith("policy_")]  # fmt: skip
+                   if k != "values" and not k.startswith("policy_") and k not in SPARSE_METRICS]  # fmt: skip
+        if metric in SPARSE_METRICS:
+            ctx.fail(f"a study reduces every run to one number, and '{metric}' has none for a run with no "
+                     "episode that counts (e.g. none failed); plot or check it after a 'run' instead", node)
         if metric not in allowed:
             ctx.fail(f"a study on a {self.level.kind} level reduces one of the metrics {', '.join(allowed)}, "
                      f"or update:NAME; got '{metric}'.{suggest(metric, allowed)}", node)  # fmt: skip
@@ -725,6 +729,9 @@ class _Builder:
             self._check_metric(metric, m.nodes.get("metric", m.node), curves)
         elif any(self._kind_of(label) != "gridworld" for label in curves):
             ctx.fail("'greedy_path_length' applies to gridworld levels only", m.node)
+        if metric in SPARSE_METRICS and measure != "mean":
+            ctx.fail(f"'{metric}' is NaN on the episodes that do not count, so a check measures it by 'mean' "
+                     "only (of the numbers in its 'window' or 'last' points)", m.nodes.get("measure", m.node))
         window, last = self._window(m)
         at = None
         if measure == "values":

@@ -58,13 +58,22 @@ from gridrl.levels import Action, Budget, Level
 #: ``start_action:left`` (and up, right, down): per episode, 100 x [its first action was left],
 #: Figure 6.5's "% left actions from A"; recorded by the one-environment tabular agents.
 START_ACTION_METRICS = tuple(f"start_action:{a.name.lower()}" for a in Action)
+#: ``failed_episode_lengths``: per episode, its length L if it failed -- its return G <= 0, it
+#: earned nothing, which on a level where only the goal pays (pit_room) is exactly "the goal
+#: was not reached" -- and NaN if it did not fail. A check's ``mean`` of it is each seed's mean
+#: length of its failed episodes in the window, averaged over the seeds that failed there
+#: (:func:`~gridrl.lessons.stats.sparse_mean`): GRPO's length bias, do its failures run long?
+FAILED_LENGTHS = "failed_episode_lengths"
 GRID_METRICS = ("episode_returns", "episode_lengths", "episodes_vs_steps", "returns_vs_steps", "cumulative_reward",
-                "values", *START_ACTION_METRICS)
+                "values", *START_ACTION_METRICS, FAILED_LENGTHS)
 #: Curves with a point per environment step: long, so computed only when a plot or check uses them.
 STEP_METRICS = ("episodes_vs_steps", "returns_vs_steps", "cumulative_reward")
 #: Curves a task computes (and sends back from its worker) only when a plot, check or study
-#: names them: the per-step ones, and the four start-action shares most lessons never draw.
-ON_DEMAND_METRICS = (*STEP_METRICS, *START_ACTION_METRICS)
+#: names them: the per-step ones, and the per-episode ones most lessons never draw.
+ON_DEMAND_METRICS = (*STEP_METRICS, *START_ACTION_METRICS, FAILED_LENGTHS)
+#: Curves that are NaN where an episode does not count (not where a run diverged): their means,
+#: smoothing and bands skip the NaN and average the numbers there are (:mod:`~gridrl.lessons.stats`).
+SPARSE_METRICS = (FAILED_LENGTHS,)
 BANDIT_METRICS = ("mean_reward", "optimal_action", "policy_value", "policy_optimal", "episode_returns")
 #: What each metric's x axis counts, for axis labels and CSV headers.
 METRIC_X = {
@@ -79,6 +88,7 @@ METRIC_X = {
     "policy_optimal": "unit",
     "values": "sweep",
     **{metric: "episode" for metric in START_ACTION_METRICS},
+    FAILED_LENGTHS: "episode",
 }
 #: A readable y-axis label per metric (lessons may override it).
 METRIC_LABEL = {
@@ -93,6 +103,7 @@ METRIC_LABEL = {
     "policy_optimal": "Probability of the optimal arm",
     "values": "V(s)",
     **{metric: f"% episodes begun with '{metric.split(':')[1]}'" for metric in START_ACTION_METRICS},
+    FAILED_LENGTHS: "Length of the failed episodes (steps)",
 }
 #: How a check turns the curves of one label into one number (or a grid, for ``values``).
 MEASURES = ("mean", "std_over_seeds", "last", "greedy_path_length", "values")

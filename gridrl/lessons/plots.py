@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from gridrl.lessons.model import INF, PlotStep, metric_x
+from gridrl.lessons.model import INF, SPARSE_METRICS, PlotStep, metric_x
 from gridrl.lessons.stats import Band, band, smooth
 
 #: One colour per curve, in order (colour-blind-safe Okabe-Ito palette).
@@ -35,7 +36,13 @@ def curve_bands(step: PlotStep, curves: dict[str, Any]) -> dict[str, Band]:
         if Y.size == 0:
             continue
         scale = 100.0 if step.percent else 1.0
-        bands[label] = band(x, smooth(Y, step.smooth) * scale)
+        sparse = step.metric in SPARSE_METRICS
+        Y = smooth(Y, step.smooth, skip_nan=sparse) * scale
+        b = band(x, Y, skip_nan=sparse)
+        if sparse:  # where fewer seeds have a number, the band says only "we do not know": not drawn there
+            few = np.isfinite(Y).sum(axis=0) < MIN_BAND_SEEDS
+            b = replace(b, low=np.where(few, np.nan, b.low), high=np.where(few, np.nan, b.high))
+        bands[label] = b
     return bands
 
 

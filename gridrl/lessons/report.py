@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gridrl.lessons.model import INF
+from gridrl.lessons.model import INF, SPARSE_METRICS
 from gridrl.lessons.stats import band
 from gridrl.levels import atomic_write_text
 
@@ -64,7 +64,7 @@ def curves_document(result: Any) -> dict[str, Any]:
             x, Y = curve.curve(metric)
             if Y.size == 0:
                 continue
-            b = band(x, Y)
+            b = band(x, Y, skip_nan=metric in SPARSE_METRICS)
             entry["metrics"][metric] = {"x": x, "mean": b.mean, "ci_low": b.low, "ci_high": b.high}
             # every seed's own curve too, unless that is very long (curves per environment step)
             entry["metrics"][metric]["per_seed"] = Y if Y.size <= MAX_PER_SEED_NUMBERS else None

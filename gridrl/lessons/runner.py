@@ -30,8 +30,10 @@ from typing import Any
 import numpy as np
 
 from gridrl.lessons.model import (
+    FAILED_LENGTHS,
     INF,
     ON_DEMAND_METRICS,
+    SPARSE_METRICS,
     START_ACTION_METRICS,
     AgentSpec,
     AnimateStep,
@@ -43,7 +45,7 @@ from gridrl.lessons.model import (
     StudyAgent,
     StudyStep,
 )
-from gridrl.lessons.stats import select, stack
+from gridrl.lessons.stats import select, sparse_mean, stack
 from gridrl.levels import BanditLevel, GridLevel, Level
 from gridrl.progress import progress_bar
 
@@ -135,6 +137,8 @@ def execute(task: Task, progress: Callable[[int], None] | None = None) -> dict[s
     for a, metric in enumerate(START_ACTION_METRICS):  # in Action order: start_action:up is 0
         if metric in task.extra_metrics:
             out["curves"][metric] = 100.0 * (first == a)
+    if FAILED_LENGTHS in task.extra_metrics:
+        out["curves"][FAILED_LENGTHS] = np.where(returns <= 0, lengths, np.nan)
     if "episodes_vs_steps" in task.extra_metrics:
         ends = np.cumsum(lengths)
         steps = np.arange(1, int(h.steps) + 1)
@@ -388,6 +392,12 @@ def measure(check: CheckStep, curve: CurveResult) -> float:
     mask = select(x, check.window, check.last)
     if not mask.any():
         raise ValueError(f"the window holds none of the {len(x)} points of '{curve.label}'")
+    if check.metric in SPARSE_METRICS:  # the loader allows 'mean' only
+        value = sparse_mean(Y[:, mask])
+        if math.isnan(value):
+            raise ValueError(f"'{curve.label}' has no episode that counts for '{check.metric}' in the window "
+                             "(e.g. no failed one): nothing to average")  # fmt: skip
+        return value
     if check.measure == "last":
         return float(Y[:, -1].mean())
     if check.measure == "std_over_seeds":

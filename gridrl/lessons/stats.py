@@ -57,8 +57,15 @@ def stack(curves: list[np.ndarray]) -> np.ndarray:
     return np.stack([np.asarray(c, dtype=np.float64)[:length] for c in curves])
 
 
-def band(x: np.ndarray, Y: np.ndarray) -> Band:
-    """Mean and 95% CI over the rows (seeds) of ``Y``; one seed gives a band of zero width."""
+def band(x: np.ndarray, Y: np.ndarray, skip_nan: bool = False) -> Band:
+    """Mean and 95% CI over the rows (seeds) of ``Y``; one seed gives a band of zero width.
+
+    ``skip_nan`` is for a sparse curve (NaN where no episode counts, ``SPARSE_METRICS``): each x
+    takes the n_x seeds with a number there, the band's width from t_{0.975, n_x - 1}; NaN where
+    no seed has one, a band of zero width where one has.
+    """
+    if skip_nan:
+        return _sparse_band(x, Y)
     n = Y.shape[0]
     mean = Y.mean(axis=0) if n else np.zeros(0)
     if n < 2:
@@ -67,19 +74,55 @@ def band(x: np.ndarray, Y: np.ndarray) -> Band:
     return Band(x, mean, mean - half, mean + half, n)
 
 
-def smooth(Y: np.ndarray, window: int) -> np.ndarray:
+def _sparse_band(x: np.ndarray, Y: np.ndarray) -> Band:
+    """:func:`band` over the seeds with a number at each x (Student's t with n_x - 1 df)."""
+    finite = np.isfinite(Y)
+    n_x = finite.sum(axis=0)
+    mean = np.full(Y.shape[1], np.nan)
+    np.divide(np.where(finite, Y, 0.0).sum(axis=0), n_x, out=mean, where=n_x > 0)
+    squares = np.where(finite, Y - mean, 0.0) ** 2
+    half = np.zeros(Y.shape[1])
+    several = n_x >= 2
+    t = np.array([t_quantile_975(int(n) - 1) for n in n_x[several]])
+    half[several] = t * np.sqrt(squares.sum(axis=0)[several] / (n_x[several] - 1) / n_x[several])
+    return Band(x, mean, mean - half, mean + half, Y.shape[0])
+
+
+def sparse_mean(Y: np.ndarray) -> float:
+    """A sparse curve's (seeds, T) numbers as one: each seed's mean over the numbers it has
+    (NaN skipped), then the mean over the seeds that have any. NaN if none has."""
+    finite = np.isfinite(Y)
+    n = finite.sum(axis=1)
+    if not n.any():
+        return math.nan
+    per_seed = np.where(finite, Y, 0.0).sum(axis=1)[n > 0] / n[n > 0]
+    return float(per_seed.mean())
+
+
+def smooth(Y: np.ndarray, window: int, skip_nan: bool = False) -> np.ndarray:
     """Trailing moving average over the last axis: point i averages points max(0, i-w+1)..i.
 
     The first points average what there is, so the curve starts at the first value rather
-    than at a fraction of it.
+    than at a fraction of it. With ``skip_nan`` (a sparse curve) each point averages the
+    numbers among those w points, and is NaN where all w are NaN.
     """
     if window <= 1 or Y.shape[-1] == 0:
         return Y
+    if skip_nan:
+        finite = np.isfinite(Y)
+        counts = _trailing_sum(finite.astype(np.float64), window)
+        out = np.full(counts.shape, np.nan)
+        np.divide(_trailing_sum(np.where(finite, Y, 0.0), window), counts, out=out, where=counts > 0)
+        return out
+    return _trailing_sum(Y, window) / np.minimum(np.arange(1, Y.shape[-1] + 1), window)
+
+
+def _trailing_sum(Y: np.ndarray, window: int) -> np.ndarray:
+    """The sum of points max(0, i-w+1)..i at every i of the last axis."""
     c = np.cumsum(np.asarray(Y, dtype=np.float64), axis=-1)
     out = c.copy()
     out[..., window:] = c[..., window:] - c[..., :-window]
-    counts = np.minimum(np.arange(1, Y.shape[-1] + 1), window)
-    return out / counts
+    return out
 
 
 def select(x: np.ndarray, window: tuple[float, float] | None, last: int | None) -> np.ndarray:
