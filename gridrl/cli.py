@@ -26,6 +26,7 @@ from gridrl.agents import (
     LevelMismatchError,
     agent_class,
     agent_names,
+    level_refusal,
 )
 from gridrl.levels import (
     BanditLevel,
@@ -148,6 +149,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         cls = agent_class(args.agent)
     except KeyError as err:
         raise UsageError(err.args[0]) from None
+    refusal = level_refusal(args.agent, level)
+    if refusal:  # before --out is checked or a recommended budget printed: the run cannot start
+        raise UsageError(refusal)
     if args.runs < 1:
         raise UsageError(f"--runs must be at least 1, got {args.runs}")
     if args.out:
@@ -615,7 +619,11 @@ def cmd_label(args: argparse.Namespace) -> int:
             raise UsageError(f"--out: a preference file is .jsonl, .yaml or .yml, got '{out.name}'")
         if not out.resolve().parent.is_dir():
             raise UsageError(f"--out: no folder {out.parent} to write {out.name} in")
-    return _open_window(args, lambda scene: scene.app.open_scene("label", args.out, args.policy))
+    opened: list[Any] = []  # the labelling, asked after the window closes what it saved
+    code = _open_window(args, lambda scene: opened.append(scene.app.open_scene("label", args.out, args.policy)))
+    if opened:
+        print(f"gridrl label: {opened[0].saved_line()}")
+    return code
 
 
 def _new_level_in(scene: Any, path: Path) -> None:

@@ -10,9 +10,11 @@ import pytest
 from gridrl.agents import REGISTRY
 from gridrl.session import Session
 
-#: A few units of each agent's natural kind of work, on a small level it fits.
+#: A few units of each agent's natural kind of work, on a small level it fits. A preference
+#: agent's is the update: its episodes are display walks of the policy, as long as it wanders.
 CASES = [(name, "bernoulli_3" if "gridworld" not in info.kinds else "corridor",
-          "update" if info.family == "deep" else "episode" if "gridworld" in info.kinds else "step")
+          "update" if info.family == "deep" or info.backup in ("preference", "rlhf")
+          else "episode" if "gridworld" in info.kinds else "step")
          for name, info in REGISTRY.items()]  # fmt: skip
 
 

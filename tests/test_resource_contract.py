@@ -16,9 +16,12 @@ from gridrl.levels import GridLevel, bundled_level_names, load_level, parse_leve
 GRID_AGENTS = [name for name, info in REGISTRY.items() if "gridworld" in info.kinds]
 #: Refused with their defaults, and why: the one-hot first layer (cells x hidden), or the whole
 #: episodes held before learning (episodes x the level's max_steps, 100 x cells by default).
-REFUSED_256 = {"reinforce": "16 whole episodes", "grpo": "16 whole episodes", "rloo": "8 whole episodes"}
+#: The preference agents: an exact solve per update, one equation per open cell.
+REFUSED_256 = {"reinforce": "16 whole episodes", "grpo": "16 whole episodes", "rloo": "8 whole episodes",
+               "dpo": "open cells", "rlhf-ppo": "open cells"}  # fmt: skip
 REFUSED_1024 = {"monte-carlo": "each episode", "mc-prediction": "each episode", "lambda-return": "each episode",
-                **{n: "one-hot input" for n in ("dqn", "reinforce", "actor-critic", "ppo", "trpo", "grpo", "rloo")}}  # fmt: skip
+                **{n: "one-hot input" for n in ("dqn", "reinforce", "actor-critic", "ppo", "trpo", "grpo", "rloo")},
+                "dpo": "open cells", "rlhf-ppo": "open cells"}  # fmt: skip
 
 
 def limit(name: str, level: GridLevel, **params: object) -> str | None:

@@ -23,7 +23,7 @@ from gridrl.agents.base import (
     LevelTooLargeError,
     make_config,
 )
-from gridrl.levels import Level
+from gridrl.levels import BanditLevel, Level
 
 GRID, BANDIT = ("gridworld",), ("bandit",)
 #: Seeds are 32-bit: numpy's and torch's generators both take them, and so does every run
@@ -73,6 +73,12 @@ class AgentInfo:
     def needs_torch(self) -> bool:
         return self.family == "deep"
 
+    @property
+    def needs_fixed_reward(self) -> bool:
+        """A preference agent labels its pairs once, from the level's true reward: a bandit that
+        draws its arms per run (a testbed) or lets them drift has no such reward."""
+        return self.backup in ("preference", "rlhf")
+
 
 #: registry name -> what the agent is and supports, in the order the app lists them
 REGISTRY: dict[str, AgentInfo] = {
@@ -105,13 +111,28 @@ REGISTRY: dict[str, AgentInfo] = {
     "ucb": AgentInfo("ucb:UCB", BANDIT, "bandit", "bandit", frozenset({"c", "alpha"})),
     "gradient-bandit": AgentInfo("gradient_bandit:GradientBandit", BANDIT, "bandit", "gradient-bandit", frozenset({"alpha", "baseline"})),
     "thompson": AgentInfo("thompson:Thompson", BANDIT, "bandit", "bandit"),
-    "dpo": AgentInfo("dpo:DPO", BANDIT, "bandit", "preference", frozenset({"beta", "loss", "label_smoothing", "lr", "batch_size"})),
-    "rlhf-ppo": AgentInfo("rlhf_ppo:RLHFPPO", BANDIT, "bandit", "rlhf", frozenset({"beta", "lr", "batch_size", "update_epochs", "clip_coef"})),
+    "dpo": AgentInfo("dpo:DPO", BANDIT + GRID, "bandit", "preference", frozenset({"beta", "loss", "label_smoothing", "lr", "batch_size"})),
+    "rlhf-ppo": AgentInfo("rlhf_ppo:RLHFPPO", BANDIT + GRID, "bandit", "rlhf", frozenset({"beta", "lr", "batch_size", "update_epochs", "clip_coef"})),
 }  # fmt: skip
 
 
 def agent_names() -> list[str]:
     return list(REGISTRY)
+
+
+def level_refusal(name: str, level: Level) -> str:
+    """Why the registered agent ``name`` cannot run on ``level``, in one sentence with what to
+    do instead; "" if it can. From the registry alone, so the app can say it without importing
+    the agent (tests/agents/test_level_refusal.py holds it to what the classes refuse)."""
+    info = REGISTRY[name]
+    if level.kind not in info.kinds:
+        return f"agent '{name}' runs on {' and '.join(info.kinds)} levels; '{level.name}' is a {level.kind}"
+    if info.needs_fixed_reward and isinstance(level, BanditLevel):
+        if level.testbed is not None or level.nonstationary is not None:
+            how = "draws new arms for every run" if level.testbed is not None else "lets its arms drift"
+            return (f"agent '{name}' labels its preference pairs from the arms' true means, and '{level.name}' "
+                    f"{how}, so it has none to label with; pick a bandit with fixed arms, e.g. preference_bandit")
+    return ""
 
 
 def agent_class(name: str) -> type[Agent]:
@@ -136,13 +157,17 @@ def make_agent(
     """Build agent ``name`` on ``level`` with validated hyperparameters ``params``.
 
     ``runs`` > 1 is for agents that step many independent runs at once (bandit agents).
-    An agent whose stated limit the level passes is refused before it allocates anything
-    (:class:`LevelTooLargeError`, from ``Agent.resource_limit``).
+    A level the agent cannot run on (:func:`level_refusal`) is refused first, and one whose
+    stated limit it passes before the agent allocates anything (:class:`LevelTooLargeError`,
+    from ``Agent.resource_limit``).
     """
     cls = agent_class(name)
     if not (isinstance(seed, numbers.Integral) and 0 <= seed <= MAX_SEED):
         raise HyperparameterError(f"seed must be a whole number from 0 to {MAX_SEED:,}, got {seed}")
     config, seed = make_config(cls.Config, params), int(seed)
+    refusal = level_refusal(name, level)
+    if refusal:  # before resource_limit, which may read what only the agent's own kind of level has
+        raise LevelMismatchError(refusal)
     limit = cls.resource_limit(level, config)
     if limit is not None:
         raise LevelTooLargeError(limit)
@@ -155,5 +180,6 @@ def make_agent(
 
 __all__ = [
     "BACKUPS", "REGISTRY", "UNITS", "Agent", "AgentInfo", "Event", "Hyperparameter", "HyperparameterError", "Insight",
-    "LevelMismatchError", "LevelTooLargeError", "agent_class", "agent_names", "make_agent", "make_config",
+    "LevelMismatchError", "LevelTooLargeError", "agent_class", "agent_names", "level_refusal", "make_agent",
+    "make_config",
 ]  # fmt: skip

@@ -70,6 +70,40 @@ below 8 K / beta^2, and slower the smaller beta (about K / (lr beta^2 sigma'(h*)
 This agent does not act to learn (:mod:`gridrl.agents.common.preference`): every unit makes
 one gradient step on the pairs and one display pull, whose reward never reaches the loss;
 ``extras`` carry pi*, pi_ref, the true means and the implicit reward.
+
+DPO on a gridworld (:class:`GridDPO`, the same name and Config). A pair compares two whole
+episodes of pi_ref, labelled by their undiscounted true returns (``pairs_file``: labelled by
+a person instead); the policy is a table of logits theta(s, a), pi(.|s) = softmax(theta(s, .)),
+started at log pi_ref; and a trajectory's log-ratio is the sum of its steps',
+
+    5' h_i = beta [sum_t log(pi(a_t|s_t) / pi_ref(a_t|s_t)) over w_i - the same over l_i]
+           = beta sum_(s,a) n_i(s, a) u(s, a),   u = log pi - log pi_ref,
+
+n_i(s, a) the visits of (s, a) in w_i less those in l_i (the dynamics' p(s'|s, a) cancel in the
+ratio of the two policies' trajectory probabilities). The normaliser log Z(s) no longer cancels
+(the two episodes visit different cells), so the gradient goes through the soft-max of each
+cell: d log pi(b|s) / d theta(s, a) = [a = b] - pi(a|s), and with g = dL/du,
+
+    g(s, a) = (1/B) sum_i l_eps'(h_i) beta n_i(s, a),   grad_theta L(s, a) = g(s, a) - pi(a|s) sum_b g(s, b).
+
+What it converges to, on a deterministic level. Soft value iteration (:mod:`gridrl.preferences.optimum`)
+with reward r / tau, a KL penalty beta to pi_ref and gamma = 1 gives pi*(a|s) = pi_ref(a|s)
+exp((Q(s, a) - V(s)) / beta) with Q(s, a) = r(s, a) / tau + V(s'), s' the one next cell. Along
+an episode s_0 .. s_T ending in a terminal cell (V(s_T) = 0) the sum telescopes:
+
+    beta sum_t log(pi*(a_t|s_t) / pi_ref(a_t|s_t)) = sum_t (r(s_t, a_t) / tau + V(s_t+1) - V(s_t))
+                                                    = R(x) / tau - V(s_0),
+
+so pi*(x) = pi_ref(x) exp(R(x) / (tau beta)) / exp(V(s_0) / beta): the episode-level bandit
+optimum of Rafailov et al.'s eq. 4 factorises through the soft Bellman recursion. With a single
+start cell the V(s_0) cancel in every margin, h* = (R(w) - R(l)) / tau, and sigma(h*) is the
+labeller's own probability: as on a bandit the population loss is at its minimum at pi*. It
+is the only minimum among tabular policies: a u with the same margins on every pair differs from
+u* by a potential phi(s') - phi(s) with phi = 0 at the terminal cells, and each cell's
+normalisation, sum_a pi*(a|s) exp(phi(s')) = exp(phi(s)), leaves only phi = 0 (pi* ends every
+episode). The step cap spoils the telescoping for the episodes it cuts short (V(s_T) != 0
+there), and on a slippery level the labels see which way each slip went, which no policy
+controls; pi* is then near DPO's optimum, not at it.
 """
 
 from __future__ import annotations
@@ -81,7 +115,10 @@ from typing import Any
 import numpy as np
 
 from gridrl.agents.base import hp
+from gridrl.agents.common.bandit import softmax
 from gridrl.agents.common.preference import POLICY_DIAGNOSTICS, PreferenceBandit, PreferenceConfig
+from gridrl.agents.common.preference_grid import GRID_DIAGNOSTICS, PreferenceGrid
+from gridrl.preferences.data import PreferenceData, Segment
 from gridrl.preferences.optimum import kl_regularised_bandit
 
 LOSSES = ("sigmoid", "ipo", "hinge", "robust")
@@ -161,6 +198,64 @@ def loss_and_gradient(theta: np.ndarray, log_pi_ref: np.ndarray, w: np.ndarray, 
     return float(ell.mean()), grad, h
 
 
+def both_ways(w: np.ndarray, l: np.ndarray, tie: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(chosen, rejected) with each tied pair once in each order: a tie is half a win each way."""
+    return np.concatenate([w, l[tie]]), np.concatenate([l, w[tie]])
+
+
+def oriented(data: PreferenceData) -> list[tuple[Segment, Segment]]:
+    """(chosen, rejected) of every pair, a tie once in each order: half a win each way."""
+    return [sides for pair in data.pairs
+            for sides in ((pair.chosen, pair.rejected), (pair.rejected, pair.chosen))[: 1 + pair.tie]]  # fmt: skip
+
+
+def pair_counts(sides: list[tuple[Segment, Segment]], n_states: int, n_actions: int) -> tuple[np.ndarray, np.ndarray]:
+    """n_i(s, a) of line 5' for every pair (chosen, rejected) of ``sides``: (cells, n), each
+    (pairs, L), row i the cells s * A + a where chosen and rejected differ and by how much; rows
+    are padded with the cell S * A (one past the table, where u is 0) and a count of 0."""
+    SA = n_states * n_actions
+    segments = [segment for pair in sides for segment in pair]  # chosen_0, rejected_0, chosen_1, ...
+    lengths = [len(segment) for segment in segments]
+    cell = np.array([s * n_actions + a for segment in segments for s, a in segment], dtype=np.int64)
+    side = np.repeat(np.arange(len(segments)), lengths)
+    key, index = np.unique((side // 2) * SA + cell, return_inverse=True)  # (pair, cell), sorted
+    n = np.bincount(index, weights=np.where(side % 2 == 0, 1.0, -1.0))
+    row, cell = np.divmod(key[n != 0], SA)
+    n = n[n != 0]
+    column = np.arange(row.size) - np.searchsorted(row, row)  # the place within the pair's row
+    width = max(1, int(column.max(initial=0)) + 1)
+    cells, counts = np.full((len(sides), width), SA, dtype=np.int64), np.zeros((len(sides), width))
+    cells[row, column], counts[row, column] = cell, n
+    return cells, counts
+
+
+def log_ratio(theta: np.ndarray, log_pi_ref: np.ndarray) -> np.ndarray:
+    """(S, A) u = log pi(a|s) - log pi_ref(a|s), pi = softmax(theta(s, .)), by log-sum-exp: finite
+    however sure pi has become."""
+    z = theta - theta.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True)) - log_pi_ref
+
+
+def trajectory_margins(u: np.ndarray, cells: np.ndarray, n: np.ndarray, beta: float) -> np.ndarray:
+    """Line 5': h_i = beta sum_(s,a) n_i(s, a) u(s, a) for rows of :func:`pair_counts`."""
+    u_padded = np.append(u.ravel(), 0.0)  # u at the padding cell S * A is 0
+    return beta * (n * u_padded[cells]).sum(axis=1)
+
+
+def trajectory_loss_and_gradient(theta: np.ndarray, log_pi_ref: np.ndarray, cells: np.ndarray, n: np.ndarray,
+                                 beta: float, loss: str, eps: float
+                                 ) -> tuple[float, np.ndarray, np.ndarray]:  # fmt: skip
+    """Lines 5'-6 and the gradient of line 7 on a gridworld's pairs (rows of :func:`pair_counts`):
+    (L, grad_theta L (S, A), h). ``theta`` and ``log_pi_ref`` are (S, A)."""
+    u = log_ratio(theta, log_pi_ref)
+    h = trajectory_margins(u, cells, n, beta)  # line 5'
+    ell, d_ell = preference_loss(h, loss, beta, eps)
+    push = d_ell * beta / h.size
+    g = np.bincount(cells.ravel(), weights=(n * push[:, None]).ravel(), minlength=u.size + 1)[:-1]
+    g = g.reshape(theta.shape)
+    return float(ell.mean()), g - softmax(theta) * g.sum(axis=1, keepdims=True), h  # each cell's soft-max Jacobian
+
+
 # --------------------------------------------------------------------------- the agent
 
 
@@ -185,9 +280,13 @@ class DPO(PreferenceBandit):
         **{key: POLICY_DIAGNOSTICS[key] for key in ("expected_reward", "kl_ref")},
     }  # fmt: skip
 
+    @staticmethod
+    def grid_class() -> type:
+        return GridDPO
+
     def init_state(self) -> None:
         super().init_state()  # line 2: theta <- log pi_ref
-        self.chosen, self.rejected = self.synthetic_pairs()  # line 1
+        self.chosen, self.rejected = both_ways(*self.preference_pairs())  # line 1
         # How often each ordered pair (w, l) occurs: accuracy over all pairs costs O(k^2) per update.
         self.counts = np.zeros((self.k, self.k))
         np.add.at(self.counts, (self.chosen, self.rejected), 1.0)
@@ -229,3 +328,54 @@ class DPO(PreferenceBandit):
         """The shared extras, DPO's implicit reward beta log(pi / pi_ref) shifted to mean 0, the pairs."""
         u = self.config.beta * (self.theta - self.log_pi_ref)
         return {**super().agent_extras(), "implicit_reward": u - u.mean(), "pairs": int(self.chosen.size)}
+
+
+class GridDPO(PreferenceGrid):
+    """DPO on a gridworld: lines 1-7 with pairs of episodes and line 5' (module docstring)."""
+
+    name = "dpo"
+    Config = Config
+    summary = DPO.summary
+    diagnostics = {
+        **GRID_DIAGNOSTICS,
+        "loss": DPO.diagnostics["loss"],
+        "margin": ("implied reward margin", "Mean margin h of the minibatch: how much more implicit reward the "
+                   "chosen episode gets than the rejected one.",
+                   "h = β Σ_t [log π(a_t|s_t)/π_ref(a_t|s_t)]_w − [same]_l"),
+        "accuracy": ("preference accuracy", "Fraction of the pairs whose chosen episode has the larger implicit "
+                     "reward (h > 0); pairs with the same steps on both sides are left out.",
+                     "mean over pairs of 1[h > 0]"),
+    }  # fmt: skip
+
+    def __init__(self, level: Any, config: Any = None, seed: int = 0) -> None:
+        super().__init__(level, config, seed)  # lines 1-2: the pairs, theta <- log pi_ref
+        self.sides = oriented(self.data)
+        self.cells, self.n = pair_counts(self.sides, self.n_states, self.n_actions)
+        self.compared = np.any(self.n != 0, axis=1)  # pairs whose two sides differ
+
+    def improve(self) -> dict[str, Any]:
+        """Lines 4-7 with line 5', then the diagnostics against pi*."""
+        c = self.config
+        i = self.rng.integers(len(self.n), size=c.batch_size)  # line 4
+        L, grad, h = trajectory_loss_and_gradient(self.theta, self.log_pi_ref, self.cells[i], self.n[i], c.beta,
+                                                  c.loss, c.label_smoothing)  # fmt: skip
+        theta_old = self.theta.copy()
+        self.theta = self.theta - c.lr * grad  # line 7
+        right = trajectory_margins(log_ratio(self.theta, self.log_pi_ref), self.cells, self.n, c.beta) > 0
+        right = right[self.compared]
+        self.info = {**self.measure(), "loss": L, "margin": float(h.mean()),
+                     "accuracy": float(right.mean()) if right.size else math.nan}  # fmt: skip
+        w, l = self.sides[i[0]]
+        return {"w": w, "l": l, "h": float(h[0]),
+                "loss": L, "lr": c.lr, "beta": c.beta, "theta_old": theta_old, "theta": self.theta.copy(),
+                "grad": grad}  # fmt: skip
+
+    def display_values(self) -> tuple[np.ndarray, np.ndarray]:
+        """V and Q of pi for the objective DPO's labels imply, the return of r / tau less beta times
+        the KL to pi_ref at every step (gamma = 1): soft V* and Q* once pi = pi*."""
+        return self.policy_values(self.r / self.config.temperature)
+
+    @property
+    def equation(self) -> str:
+        return ("θ(s,·) ← θ(s,·) − lr · [g(s,·) − π(·|s) Σ_b g(s,b)],  g = mean_i ℓ'(h_i) β n_i,  "
+                "h = β Σ_(s,a) n_i(s,a) log π(a|s)/π_ref(a|s)")  # fmt: skip

@@ -54,6 +54,30 @@ Step size. Near the optimum an update moves theta(a) by about lr E beta pi(a)(1 
 times its distance from the optimum: stable while lr x update_epochs x beta < 8 (pi(1 - pi)
 is at most 1/4; the clip bounds each update too, but above that the policy oscillates around
 pi*); slow for arms pi* makes rare and for small beta, which shrinks the whole pull.
+
+RLHF-PPO on a gridworld (:class:`GridRLHFPPO`, the same name and Config). The pairs are
+pairs of whole episodes (as DPO's, :mod:`gridrl.agents.common.preference_grid`), the reward
+model the linear Bradley-Terry fit r_phi(s, a) with R(x) = sum_t r_phi(s_t, a_t)
+(:func:`gridrl.preferences.reward_model.fit_segment_rewards`), and the policy a table of
+logits theta(s, a). Lines 4-10 become, with K episodes in place of K arms:
+
+    4'  pi_old <- pi_theta; walk K episodes of pi_old on the level's model
+    5'  R_t <- r_phi(s_t, a_t) - beta log(pi_old(a_t|s_t) / pi_ref(a_t|s_t))     (the per-step KL penalty)
+    6'  G_t <- sum_{k >= t} R_k (undiscounted reward-to-go);  A_t <- G_t - mean of G over the batch's steps in s_t
+    9'  L <- -(1/K) sum_episodes sum_t min(rho_t A_t, clip(rho_t, 1 - eps, 1 + eps) A_t)
+
+Line 9' sums over an episode's steps and averages over episodes: at rho = 1 its gradient is
+the policy gradient of J(pi) = E_pi[sum_t R_t] (eq. 13.5 with the reward-to-go, §13.3), the KL-
+regularised return whose maximiser is the soft-optimal policy of r_phi. The baseline of line 6'
+is a tabular critic fitted to the batch (the mean return from each cell); it includes the sample
+itself, which scales the gradient by (1 - 1/visits) and turns no direction. Why it comes to
+rest exactly: at the soft optimum of r_phi on a deterministic level, R_t = r_phi(s_t, a_t) -
+(Q(s_t, a_t) - V(s_t)) = V(s_t) - V(s_t+1), so every G_t = V(s_t) whatever the actions, every A_t is
+0 and the sampling noise vanishes, as on a bandit. So PPO ends at the optimum for r_phi, within
+the reward model's error of pi*. r_phi is identified only up to a potential, r_phi(s, a) +
+phi(s') - phi(s) with phi = 0 at the terminal cells (both sides of a pair start in one cell and
+end in a terminal one), and such a shaping leaves the soft-optimal policy unchanged (V becomes
+V - phi, Q - V stays); (s, a) the pairs never visit keep r_phi = 0.
 """
 
 from __future__ import annotations
@@ -66,9 +90,12 @@ import numpy as np
 
 from gridrl.agents.base import hp
 from gridrl.agents.common.bandit import softmax
+from gridrl.agents.common.gae import discounted_returns
 from gridrl.agents.common.preference import POLICY_DIAGNOSTICS, PreferenceBandit, PreferenceConfig
-from gridrl.preferences.optimum import kl, kl_regularised_bandit
-from gridrl.preferences.reward_model import fit_bradley_terry
+from gridrl.agents.common.preference_grid import GRID_DIAGNOSTICS, PreferenceGrid
+from gridrl.preferences.labeller import sample_steps
+from gridrl.preferences.optimum import episode_return, expected_visits, kl, kl_regularised_bandit
+from gridrl.preferences.reward_model import fit_bradley_terry, fit_segment_rewards
 
 REWARDS = ("model", "true")
 
@@ -93,19 +120,25 @@ def shaped_reward(r_phi: np.ndarray, log_pi_old: np.ndarray, log_pi_ref: np.ndar
     return r_phi - beta * (log_pi_old - log_pi_ref)
 
 
-def clipped_surrogate(theta: np.ndarray, pi_old: np.ndarray, a: np.ndarray, A: np.ndarray,
-                      eps: float) -> tuple[float, np.ndarray, float]:  # fmt: skip
+def clipped_surrogate(theta: np.ndarray, pi_old: np.ndarray, a: np.ndarray, A: np.ndarray, eps: float,
+                      s: np.ndarray | None = None, K: int | None = None
+                      ) -> tuple[float, np.ndarray, float]:  # fmt: skip
     """Line 9 and the gradient of line 10: (L, grad_theta L, fraction of samples clipped).
 
     L = -(1/K) sum_i min(rho_i A_i, clip(rho_i, 1 - eps, 1 + eps) A_i), rho_i = pi(a_i) / pi_old(a_i);
     grad_theta L = -(1/K) sum_i m_i A_i rho_i (e_a_i - pi), m_i = 0 on the clipped side.
+    On a gridworld (line 9') ``theta`` and ``pi_old`` are (S, A), sample i was taken in cell
+    ``s[i]`` (its pi is pi(.|s_i)), and K is the number of episodes the samples came from.
     """
     pi = softmax(theta)
-    rho = pi[a] / pi_old[a]
-    L = -float(np.minimum(rho * A, np.clip(rho, 1 - eps, 1 + eps) * A).mean())
+    cell = a if s is None else s * theta.shape[-1] + a  # flat index of (s_i, a_i)
+    rho = pi.ravel()[cell] / pi_old.ravel()[cell]
+    K = a.size if K is None else K
+    L = -float(np.minimum(rho * A, np.clip(rho, 1 - eps, 1 + eps) * A).sum() / K)
     clipped = ((A > 0) & (rho > 1 + eps)) | ((A < 0) & (rho < 1 - eps))
-    push = np.where(clipped, 0.0, A * rho) / a.size
-    grad = -(np.bincount(a, weights=push, minlength=theta.size) - pi * push.sum())
+    push = np.where(clipped, 0.0, A * rho) / K
+    per_cell = push.sum() if s is None else np.bincount(s, weights=push, minlength=theta.shape[0])[:, None]
+    grad = -(np.bincount(cell, weights=push, minlength=theta.size).reshape(theta.shape) - pi * per_cell)
     return L, grad, float(clipped.mean())
 
 
@@ -141,13 +174,17 @@ class RLHFPPO(PreferenceBandit):
                "Σ_a π_old(a) log(π_old(a)/π(a))"),
     }  # fmt: skip
 
+    @staticmethod
+    def grid_class() -> type:
+        return GridRLHFPPO
+
     def init_state(self) -> None:
         super().init_state()  # line 2: theta <- log pi_ref
         if self.config.reward == "true":
             self.r_phi, self.r_target = self.r.copy(), self.r.copy()
         else:
-            w, l = self.synthetic_pairs()  # line 1
-            self.r_phi = fit_bradley_terry(w, l, self.k)
+            w, l, tie = self.preference_pairs()  # line 1
+            self.r_phi = fit_bradley_terry(w, l, self.k, tie=tie)
             self.r_target = self.r / self.config.temperature  # r_phi estimates it (up to a constant) if unbiased
         self.model_info = self.reward_model_numbers()
 
@@ -200,3 +237,75 @@ class RLHFPPO(PreferenceBandit):
     def agent_extras(self) -> dict[str, Any]:
         """The shared extras, the reward model r_phi and its optimum."""
         return {**super().agent_extras(), "reward_model": self.r_phi.copy(), "pi_model_star": self.pi_model_star}
+
+
+class GridRLHFPPO(PreferenceGrid):
+    """RLHF-PPO on a gridworld: the reward model r_phi(s, a) from pairs of episodes, then lines
+    4'-10 (module docstring)."""
+
+    name = "rlhf-ppo"
+    Config = Config
+    summary = RLHFPPO.summary
+    diagnostics = {
+        **GRID_DIAGNOSTICS,
+        "kl_to_model_optimum": ("KL to the reward model's optimum", "KL between whole episodes of π and of the "
+                                "soft optimum for r_φ: what PPO on r_φ converges to.",
+                                "Σ_s d_π(s) KL(π(·|s) ‖ π*_φ(·|s))"),
+        "learned_return": ("expected learned return", "What an episode of π earns on the reward model r_φ, the "
+                           "number PPO maximises (less the KL).", "E_π[Σ_t r_φ(s_t, a_t)]"),
+        "loss": RLHFPPO.diagnostics["loss"],
+        "clip_fraction": RLHFPPO.diagnostics["clip_fraction"],
+    }  # fmt: skip
+
+    def __init__(self, level: Any, config: Any = None, seed: int = 0) -> None:
+        super().__init__(level, config, seed)  # line 2: theta <- log pi_ref
+        if self.config.reward == "true":
+            self.r_phi = self.r.copy()
+        else:
+            self.r_phi = fit_segment_rewards(self.data, self.n_states, self.n_actions)  # line 1
+
+    def model_optimum(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(pi, V, Q) soft-optimal for r_phi: where PPO comes to rest; None where it does not exist."""
+        return self.soft_optimum("model", self.r_phi)
+
+    def improve(self) -> dict[str, Any]:
+        """Lines 4'-10, then the diagnostics against pi* and the reward model's optimum."""
+        c = self.config
+        theta_old = self.theta.copy()
+        pi_old = softmax(theta_old)
+        states, actions = sample_steps(self.model, pi_old, c.batch_size, self.rng)  # line 4'
+        R_sa = shaped_reward(self.r_phi, np.log(pi_old), self.log_pi_ref, c.beta)  # line 5'
+        alive = states >= 0
+        R = np.where(alive, R_sa[np.maximum(states, 0), actions], 0.0)
+        G = discounted_returns(R.T, 1.0).T  # line 6': reward-to-go of every step, all episodes at once
+        s, a, G = states[alive], actions[alive], G[alive]
+        visits = np.maximum(np.bincount(s, minlength=self.n_states), 1)
+        baseline = np.bincount(s, weights=G, minlength=self.n_states) / visits  # the batch's mean G from each cell
+        A = G - baseline[s]
+        for _ in range(c.update_epochs):  # line 7
+            L, grad, clip_fraction = clipped_surrogate(self.theta, pi_old, a, A, c.clip_coef, s=s, K=c.batch_size)
+            self.theta = self.theta - c.lr * grad  # line 10
+        pi = self.pi_now()
+        optimum = self.model_optimum()
+        d = expected_visits(self.model, pi)
+        to_model = math.nan if optimum is None or d is None else float(d @ kl(pi, optimum[0]))
+        self.info = {**self.measure(), "kl_to_model_optimum": to_model,
+                     "learned_return": episode_return(self.model, pi, self.r_phi), "loss": L,
+                     "clip_fraction": clip_fraction}  # fmt: skip
+        return {"s": int(s[0]), "a": int(a[0]), "shaped_reward": R_sa, "advantage": float(A[0]), "loss": L,
+                "lr": c.lr, "beta": c.beta, "theta_old": theta_old, "theta": self.theta.copy(), "grad": grad,
+                "clip_fraction": clip_fraction}  # fmt: skip
+
+    def display_values(self) -> tuple[np.ndarray, np.ndarray]:
+        """V and Q of pi for what PPO maximises, the return of r_phi less beta times the KL to
+        pi_ref at every step (gamma = 1): the soft V and Q of r_phi once PPO reaches its optimum."""
+        return self.policy_values(self.r_phi)
+
+    def agent_extras(self) -> dict[str, Any]:
+        """The shared extras and the reward model r_phi(s, a)."""
+        return {**super().agent_extras(), "reward_learned": self.r_phi.copy()}
+
+    @property
+    def equation(self) -> str:
+        return ("θ ← θ + lr · (1/K) Σ_t m_t A_t ρ_t (e_a − π(·|s_t)),  A_t = G_t − mean G in s_t,  "
+                "R_t = r_φ(s_t,a_t) − β log π_old(a_t|s_t)/π_ref(a_t|s_t)")  # fmt: skip

@@ -1,6 +1,8 @@
 """The board of one trainer: the gridworld with its overlays and colour legend, or a
-bandit's arms. It owns what it draws (renderer, overlays, colour-scale lock, the agent's
-eased position) and nothing else, so two can stand side by side, each fed by its own
+bandit's arms; with the "reward" or "distance" overlay, the preference agents' reward model
+beside the true reward, and their distance to pi* (:mod:`gridrl.render.reward_view`). It owns
+what it draws (renderer, overlays, colour-scale lock, the agent's eased position) and nothing
+else, so two can stand side by side, each fed by its own
 :class:`~gridrl.gui.driver.TrainingDriver`.
 
 :meth:`BoardPanel.compute` builds the frame's :class:`BoardView` (in ``update``);
@@ -23,6 +25,7 @@ from gridrl.render.board import BoardRenderer, BoardView, draw_legend, draw_sequ
 from gridrl.render.charts import draw_bandit_bars
 from gridrl.render.colors import THEME
 from gridrl.render.layers import draw_key, draw_trace_legend
+from gridrl.render.reward_view import RewardBoards, RewardView
 
 #: The legend's words for the planning marks and the model's arrows.
 PLANNING_KEY = (("real", "real step's update"), ("planned", "last step's planning"))
@@ -37,6 +40,9 @@ class BoardPanel:
 
     def __init__(self, level: Level) -> None:
         self.renderer = BoardRenderer(level) if isinstance(level, GridLevel) else None
+        self.reward_boards = RewardBoards(level) if isinstance(level, GridLevel) else None
+        #: The reward model's boards, drawn instead of the board while set (see :meth:`_reward_view`).
+        self.reward_view: RewardView | None = None
         self.overlays: set[str] = set(DEFAULT_OVERLAYS)
         #: The colour scale's limit while locked (key K), None while it follows the values.
         self.scale_lock: float | None = None
@@ -56,11 +62,13 @@ class BoardPanel:
     def new_level(self, level: Level) -> None:
         """Another level: a new board."""
         self.renderer = BoardRenderer(level) if isinstance(level, GridLevel) else None
+        self.reward_boards = RewardBoards(level) if isinstance(level, GridLevel) else None
 
     def edit_level(self, level: GridLevel) -> None:
         """The same level edited live: same board, new cells."""
         assert self.renderer is not None
         self.renderer.set_level(level)
+        self.reward_boards = RewardBoards(level)
 
     # ------------------------------------------------------------------ commands
 
@@ -110,10 +118,23 @@ class BoardPanel:
             value_limit=self.scale_lock, traces=extras.get("traces"), planned=extras.get("planned"),
             model_next=extras.get("model_next"),
         )  # fmt: skip
+        self.reward_view = self._reward_view(extras)
         if self.renderer is not None:
             caption_rect = self.renderer.layout(board).caption
             legend = pygame.Rect(legend.x, min(legend.y, caption_rect.bottom + 6), legend.w, legend.h)
         self.legend_rect = legend
+
+    def _reward_view(self, extras: dict[str, Any]) -> RewardView | None:
+        """The reward model's boards while "reward" (the learned reward beside the true one) or
+        "distance" (KL to pi* per cell) is on and the insight carries their arrays, else None."""
+        reward = "reward" in self.overlays and extras.get("reward_learned") is not None
+        distance = "distance" in self.overlays and extras.get("kl_per_cell") is not None
+        if not (reward or distance) or extras.get("reward_true") is None or self.reward_boards is None:
+            return None
+        _, view = self.reward_boards.compare(extras["reward_true"], extras["reward_learned"] if reward else None,
+                                             extras.get("reward_counts"),
+                                             kl=extras["kl_per_cell"] if distance else None)  # fmt: skip
+        return view
 
     def _glide(self, target: int | None, cols: int, k: float | None, dt: float) -> None:
         """Move the drawn agent towards ``target``: eased, or at once when ``k`` is None or the
@@ -136,7 +157,9 @@ class BoardPanel:
         """The board and its legend in ``board``, or the bandit's bars in ``bandit_area``.
         ``visits_drawn`` False: the agent visits no cells (DP), the legend says so. The caption
         and legend grow with ``font_size`` (13 px at the default window)."""
-        if self.view is not None and self.renderer is not None:
+        if self.reward_view is not None and self.reward_boards is not None:
+            self.reward_boards.draw(surface, board.union(self.legend_rect or board), self.reward_view, font_size / 13)
+        elif self.view is not None and self.renderer is not None:
             self.renderer.text_scale = font_size / 13
             self.renderer.draw(surface, board, self.view)
             self._draw_legend(surface, visits_drawn, font_size)

@@ -6,6 +6,10 @@ agent runs on and which family it belongs to are declared there (``REGISTRY``, c
 the classes by tests/agents/test_registry.py), and whether its module exists at all comes from
 ``importlib.util.find_spec``, which finds a module without running it. Only the agent the user
 picks is imported.
+
+The picker lists the agents of the level's kind. One that cannot run on this particular level
+(a preference agent on a testbed, whose arms are drawn per run) stays in the list, marked, the
+way an agent whose module is missing is: choosing it explains why instead of failing to load.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 
-from gridrl.agents import REGISTRY, agent_class
+from gridrl.agents import REGISTRY, agent_class, level_refusal
+from gridrl.levels import Level
 
 
 class AgentUnavailable(RuntimeError):
@@ -27,6 +32,7 @@ class AgentEntry:
     family: str  # "dp", "tabular", "bandit", "deep"; "" for a name not in the registry
     available: bool
     reason: str = ""  # why not available
+    unfit: str = ""  # why it cannot run on the level it was looked up for ("" if it can, or none was given)
 
     @property
     def deep(self) -> bool:
@@ -39,21 +45,24 @@ class AgentEntry:
     @property
     def label(self) -> str:
         """The picker's text: the name, marked when it cannot be chosen."""
-        return self.name if self.available else f"{self.name} (unavailable)"
+        if not self.available:
+            return f"{self.name} (unavailable)"
+        return f"{self.name} (not on this level)" if self.unfit else self.name
 
 
-def _entry(name: str) -> AgentEntry:
+def _entry(name: str, level: Level | None = None) -> AgentEntry:
     info = REGISTRY.get(name)
     if info is None:
         return AgentEntry(name, (), "", False, f"'{name}' is not written yet")
+    unfit = "" if level is None else level_refusal(name, level)
     module = f"gridrl.agents.{info.module}"
     try:
         found = importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         found = False
     if not found:
-        return AgentEntry(name, info.kinds, info.family, False, f"module {module} is missing")
-    return AgentEntry(name, info.kinds, info.family, True)
+        return AgentEntry(name, info.kinds, info.family, False, f"module {module} is missing", unfit)
+    return AgentEntry(name, info.kinds, info.family, True, unfit=unfit)
 
 
 def catalog() -> list[AgentEntry]:
@@ -66,8 +75,15 @@ def agents_for(kind: str) -> list[AgentEntry]:
     return [e for e in catalog() if kind in e.kinds]
 
 
-def find(name: str) -> AgentEntry:
-    return _entry(name)
+def agents_on(level: Level) -> list[AgentEntry]:
+    """The picker's agents for ``level``: those of its kind, each with why it cannot run on
+    this level itself (``unfit``) where it cannot."""
+    return [_entry(n, level) for n in REGISTRY if level.kind in REGISTRY[n].kinds]
+
+
+def find(name: str, level: Level | None = None) -> AgentEntry:
+    """Agent ``name``'s entry; with ``level``, its ``unfit`` says whether it runs there."""
+    return _entry(name, level)
 
 
 def load_class(name: str) -> type:

@@ -76,6 +76,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("App", "F6", "compare two agents side by side, in lockstep (Esc: back)", "compare"),
     Shortcut("App", "Ctrl+L", "label preferences: pick the better of two episodes", "label"),
     Shortcut("App", "1 / 2  T  S", "labelling: left / right better (or ← / →), tie, skip", "prefer"),
+    Shortcut("App", "R  /  M", "labelling: what your labels teach / tabular or MLP", ""),
     Shortcut("App", "F12", "save a screenshot (PNG) to your Pictures folder", "screenshot"),
     Shortcut("App", "Ctrl+Q", "quit", "quit"),
 )

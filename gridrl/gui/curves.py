@@ -120,7 +120,9 @@ class CurvePanel:
 
     def pick_defaults(self) -> None:
         """A new agent: its diagnostics, the default picks, the whole curves."""
-        self._diagnostics = dict(getattr(catalog.load_class(self.scene.trainer.agent_name), "diagnostics", {}))
+        agent = getattr(self.scene.trainer, "agent", None)  # its own class: dpo on a gridworld is GridDPO
+        source = type(agent) if agent is not None else catalog.load_class(self.scene.trainer.agent_name)
+        self._diagnostics = dict(getattr(source, "diagnostics", {}))
         self.chart_zoom.clear()
         self._user_picked = False
         self._auto_picks()

@@ -1,9 +1,15 @@
 """Where the labelling scene puts things, its widgets (pygame_gui), and what its boards show.
 
-Under the top bar (title, how many pairs the file holds and where it is, Done) and its status
-line, two columns: a header ("Left · 14 steps") over each episode's board, and one row of
-answers across the bottom: "← Left is better (1)", "Tie (T)", "Skip (S)", "Right is better
-(2) →". Input is handled by :class:`~gridrl.gui.scene_label.LabelScene`.
+Under the top bar (title, how many pairs the file holds and where it is, the reward model's
+two buttons, Done) and its status line, two columns: a header ("Left · 14 steps") over each
+episode's board, and one row of answers across the bottom: "← Left is better (1)", "Tie (T)",
+"Skip (S)", "Right is better (2) →". Input is handled by
+:class:`~gridrl.gui.scene_label.LabelScene`.
+
+"What your labels teach (R)" swaps the two episodes for the reward model fitted to the pairs
+so far (:func:`reward_view`, drawn by :class:`~gridrl.render.reward_view.RewardBoards`): the
+true reward beside the learned one, where the labels never went hatched. "Model (M)" switches
+between the tabular model and the MLP over cell features.
 
 An episode is drawn with the board's own layers, so it looks like the training scene's: its
 cells as the trail (a line fading into the past), the action taken in each visited cell as a
@@ -16,7 +22,7 @@ other scenes, and drops the title.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,9 +32,12 @@ from pygame_gui.elements import UIButton, UILabel
 from gridrl.envs.model import TabularModel
 from gridrl.gui.layout import PAD, PRESENTATION_ROOM, ROW, STATUS_H, TOP_H, button_width, fit_widths, scale_for
 from gridrl.gui.reason_button import ReasonButton
-from gridrl.preferences import Segment
+from gridrl.levels import GridLevel
+from gridrl.preferences import (PreferenceData, RewardComparison, Segment, fit_mlp_rewards, fit_segment_rewards,
+                                pair_counts)  # fmt: skip
 from gridrl.render import text as rtext
 from gridrl.render.board import BoardView
+from gridrl.render.reward_view import RewardBoards, RewardView
 
 if TYPE_CHECKING:
     from gridrl.gui.scene_label import LabelScene
@@ -42,6 +51,16 @@ ANSWERS = (
 )
 DONE = "Done (Esc)"
 SIDES = ("Left", "Right")
+#: The reward view's buttons: (text, tooltip); the model's text names the model shown.
+TEACH = ("What your labels teach (R)",
+         "Fit a reward model to the pairs labelled so far and show it beside the true reward, on one "
+         "colour scale (R; again: back to labelling). Hatched: actions no pair took, where the data "
+         "says nothing.")  # fmt: skip
+MODEL_TIP = ("The reward model fitted (M): tabular, one number per (s, a), nothing where the pairs never "
+             "went; or a small MLP over what each action leads into (the tile kind) and where, which "
+             "guesses there.")  # fmt: skip
+#: The reward models the view fits, by the names its button shows.
+REWARD_MODELS = ("tabular", "MLP")
 
 
 @dataclass(frozen=True)
@@ -102,6 +121,20 @@ def end_state(model: TabularModel, segment: Segment) -> int | None:
     return int(outcomes[0]) if outcomes.size == 1 else None
 
 
+def reward_view(boards: RewardBoards, level: GridLevel, R: np.ndarray, data: PreferenceData,
+                model: str) -> tuple[RewardComparison, RewardView]:  # fmt: skip
+    """The ``model`` (one of :data:`REWARD_MODELS`) fitted to ``data`` on ``level`` (true reward
+    ``R``, (S, 4)), compared with the truth, and what ``boards`` draw: the learned reward aligned
+    to the truth; the tabular model's (s, a) that no pair visited grey (it knows nothing there),
+    the MLP's with its guess."""
+    S, A = R.shape
+    learned = fit_segment_rewards(data, S, A) if model == "tabular" else fit_mlp_rewards(data, level)
+    comparison, view = boards.compare(R, learned, pair_counts(data, S, A), grey_unseen=model == "tabular",
+                                      title=f"learned ({model}), aligned")  # fmt: skip
+    assert comparison is not None
+    return comparison, replace(view, header=f"{model} model: {view.header}")
+
+
 class LabelWidgets:
     """The labelling scene's widgets, rebuilt whole on a new size; :meth:`sync` keeps the
     file's line and the answers' enabled state up to date."""
@@ -110,7 +143,10 @@ class LabelWidgets:
         self.scene = scene
         self.elements: list[Any] = []
         self.answer_buttons: dict[str, ReasonButton] = {}
+        self.teach_button: UIButton | None = None
+        self.model_button: UIButton | None = None
         self._shown: tuple[str, str] | None = None
+        self._toggles: tuple[bool, str] | None = None
 
     def _add(self, element: Any, command: str | None = None, key: Any = None) -> Any:
         self.elements.append(element)
@@ -122,7 +158,8 @@ class LabelWidgets:
         self.scene.app.unbind(self.elements)
         for element in self.elements:
             element.kill()
-        self.elements, self.answer_buttons, self._shown = [], {}, None
+        self.elements, self.answer_buttons, self._shown, self._toggles = [], {}, None, None
+        self.teach_button = self.model_button = None
 
     def build(self, lay: LabelLayout) -> None:
         self.kill()
@@ -139,7 +176,15 @@ class LabelWidgets:
         done_x = lay.bar.right - round(PAD * k) - done_w
         self._add(UIButton(pygame.Rect(done_x, y, done_w, row), DONE, ui,
                            tool_tip_text="Back to training (Esc). Every answer is already saved."), "label_done")  # fmt: skip
-        self.file_label = self._add(UILabel(pygame.Rect(x, y, max(0, done_x - gap - x), row), "", ui,
+        model_w = max(button_width(f"Model: {m} (M)", fs) for m in REWARD_MODELS)
+        teach_w = button_width(TEACH[0], fs)
+        teach_x = done_x - gap - teach_w
+        model_x = teach_x - gap - model_w
+        self.teach_button = self._add(UIButton(pygame.Rect(teach_x, y, teach_w, row), TEACH[0], ui,
+                                               tool_tip_text=TEACH[1]), "label_teach")  # fmt: skip
+        self.model_button = self._add(UIButton(pygame.Rect(model_x, y, model_w, row), "", ui,
+                                               tool_tip_text=MODEL_TIP), "label_model")  # fmt: skip
+        self.file_label = self._add(UILabel(pygame.Rect(x, y, max(0, model_x - gap - x), row), "", ui,
                                             object_id="@muted"))  # fmt: skip
         wants = [button_width(text, fs) for text, _, _ in ANSWERS]
         middle = wants[1] + wants[2] + 2 * gap
@@ -171,3 +216,8 @@ class LabelWidgets:
         reason = s.blocked_reason()
         for button in self.answer_buttons.values():
             button.set_reason(reason)
+        toggles = (s.reward is not None, s.reward_model)
+        if self._toggles != toggles and self.teach_button is not None and self.model_button is not None:
+            self._toggles = toggles
+            self.teach_button.select() if toggles[0] else self.teach_button.unselect()
+            self.model_button.set_text(f"Model: {s.reward_model} (M)")

@@ -51,6 +51,11 @@ AGENT_OVERLAY_BUTTONS = {
                "when an episode begins."),
     "model_next": ("model", "s'", "Model", "The learnt model's known transitions: a teal arrow from s towards the "
                    "s' it predicts for each action tried (a bar: the move bumps)."),
+    "reward_learned": ("reward", "r", "Reward", "The reward model learned from the pairs beside the true reward, "
+                       "each action's triangle on one colour scale (learned: aligned to the truth), with their "
+                       "correlation; hatched: actions no pair took."),
+    "kl_per_cell": ("distance", "KL", "To π*", "Distance to π*: each cell by KL(π(·|s) ‖ π*(·|s)), white where "
+                    "the policy is the KL-regularised optimum, red where it is far from it."),
 }  # fmt: skip
 
 

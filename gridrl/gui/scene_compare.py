@@ -159,7 +159,7 @@ class CompareScene(Scene):
         self.status_text, self.status_error, self.status_age = text, error, 0.0
 
     def agent_options(self) -> list[str]:
-        return [e.name for e in catalog.agents_for(self.level.kind) if e.available]
+        return [e.name for e in catalog.agents_on(self.level) if e.available and not e.unfit]
 
     def settings_text(self, i: int) -> str:
         """Side ``i``'s settings as its entry shows them: its first two live ones (ε and α

@@ -23,12 +23,14 @@ level. Pairs already in it are kept and the new ones appended; a file of another
 level, or one that does not load, is never written: the scene says why and how to fix it.
 
 Keys: 1 or Left (the left is better), 2 or Right, T (tie), S (skip), Esc (done); a click on a
-board chooses it.
+board chooses it. R shows what the labels so far teach (a reward model fitted to them, beside
+the true reward; R again goes back to labelling), M switches its model (tabular or MLP).
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,17 +41,19 @@ from gridrl.envs.model import TabularModel
 from gridrl.gui.backdrop import Backdrop
 from gridrl.gui.commands import Command
 from gridrl.gui.editor_model import user_levels_dir
-from gridrl.gui.label_view import SIDES, LabelLayout, LabelWidgets, end_state, episode_view, label_layout
+from gridrl.gui.label_view import (REWARD_MODELS, SIDES, LabelLayout, LabelWidgets, end_state, episode_view,
+                                   label_layout, reward_view)  # fmt: skip
 from gridrl.gui.layout import PRESENTATION_ROOM
 from gridrl.gui.scene import Scene
 from gridrl.gui.status import STATUS_SECONDS, draw_lines, draw_status_line
 from gridrl.levels import GridLevel, Level, compile_grid
-from gridrl.preferences import (Pair, PreferenceData, PreferenceError, Segment, load_preferences, sample_episodes,
-                                save_preferences)  # fmt: skip
+from gridrl.preferences import (Pair, PreferenceData, PreferenceError, RewardComparison, Segment, load_preferences,
+                                sample_episodes, save_preferences)  # fmt: skip
 from gridrl.preferences.data import SUFFIXES
 from gridrl.render import text as rtext
 from gridrl.render.board import BoardRenderer
 from gridrl.render.colors import PALETTE, THEME
+from gridrl.render.reward_view import RewardBoards, RewardView
 
 if TYPE_CHECKING:
     from gridrl.gui.levels_menu import LevelMenu
@@ -84,6 +88,11 @@ def level_identity(levels: LevelMenu) -> str:
 def file_stem(level_name: str) -> str:
     """A file name for ``level_name``: its stem, with anything but letters, digits, - and _ as _."""
     return re.sub(r"[^\w-]+", "_", Path(level_name).stem).strip("_") or "level"
+
+
+def train_command(level_name: str, path: Path) -> str:
+    """The command that trains DPO on the pairs in ``path`` (its hyperparameter ``pairs_file``)."""
+    return f"gridrl train {shlex.quote(level_name)} --agent dpo --set {shlex.quote(f'pairs_file={path}')}"
 
 
 def level_problem(level: Level) -> str | None:
@@ -170,7 +179,12 @@ class LabelScene(Scene):
         self.ends: tuple[int | None, int | None] = (None, None)
         self.policy_text, self.same = "", False
         self.skipped = 0
+        self.saved = 0  # pairs this labelling wrote (the file may hold more from before)
         self.renderers = [BoardRenderer(self.level) for _ in SIDES] if isinstance(self.level, GridLevel) else []
+        #: The reward view while shown (R): the model fitted to the pairs, against the truth.
+        self.reward: tuple[RewardComparison, RewardView] | None = None
+        self.reward_model = REWARD_MODELS[0]
+        self.reward_boards = RewardBoards(self.level) if isinstance(self.level, GridLevel) else None
         self.status_text, self.status_error, self.status_age = "", False, 0.0
         self.widgets = LabelWidgets(self)
         self.backdrop = Backdrop()
@@ -192,6 +206,8 @@ class LabelScene(Scene):
     def exit(self) -> None:
         self.widgets.kill()
         self.train.rebuild_panels()
+        if self.problem is None:
+            self.train.status(self.saved_line())
 
     def resize(self, size: tuple[int, int]) -> None:
         self.train.panels.kill()  # the training scene (resized first) rebuilt its widgets
@@ -210,7 +226,18 @@ class LabelScene(Scene):
 
     def blocked_reason(self) -> str:
         """Why no answer can be given now ("" when one can)."""
+        if self.reward is not None:
+            return "Showing what your labels teach: press R to go back to labelling."
         return self.problem or ("" if self.episodes is not None else "No pair to label.")
+
+    def saved_line(self) -> str:
+        """What this labelling saved and where, and the command that trains on the file."""
+        if self.problem is not None:
+            return f"Nothing saved: {self.problem}"
+        if not self.labelled:
+            return f"Nothing labelled: {self.path} was not written."
+        saved = f"Saved {self.saved} pair{'s' if self.saved != 1 else ''} to {self.path} ({self.labelled} in the file)"
+        return f"{saved}. Train on them: {train_command(self.level_name, self.path)}"
 
     def file_line(self) -> tuple[str, str]:
         """The top bar's line about the file, and its tooltip (the whole path)."""
@@ -280,9 +307,42 @@ class LabelScene(Scene):
             self.status(f"Not saved: {exc}. The pair stays; answer again once {self.path.parent} can be written.",
                         error=True)  # fmt: skip
             return
+        self.saved += 1
         said = "a tie" if choice == "tie" else f"{choice} is better"
         self.sample()
         self.status(f"Saved ({said}): {self.labelled} pairs in the file. {self._next_prompt()}")
+
+    def toggle_reward(self) -> None:
+        """Show the reward model fitted to the pairs labelled so far, or go back to labelling."""
+        if self.reward is not None:
+            self.reward = None
+            self.status(f"Back to labelling. {self._next_prompt()}")
+            return
+        self.fit_reward()
+
+    def fit_reward(self) -> None:
+        """Fit :attr:`reward_model` to the file's pairs and show it (or say why it cannot)."""
+        if self.problem is not None or self.model is None or self.file is None:
+            self.status(self.problem or "No pair to learn from.", error=True)
+            return
+        if all(pair.tie for pair in self.file.pairs):  # also no pairs at all
+            self.status("Label a few pairs first (a tie says nothing about which is better): the reward model "
+                        "learns from your answers.", error=True)  # fmt: skip
+            return
+        data = PreferenceData(self.level_name, tuple(self.file.pairs))
+        assert self.reward_boards is not None and isinstance(self.level, GridLevel)
+        self.reward = reward_view(self.reward_boards, self.level, self.model.R, data, self.reward_model)
+        comparison = self.reward[0]
+        self.status(f"The {self.reward_model} model learned from {self.labelled} pairs: {comparison.summary()}. "
+                    "M: the other model; R: back to labelling.")  # fmt: skip
+
+    def switch_model(self) -> None:
+        """The other reward model (refitted at once while the view is shown)."""
+        self.reward_model = REWARD_MODELS[(REWARD_MODELS.index(self.reward_model) + 1) % len(REWARD_MODELS)]
+        if self.reward is not None:
+            self.fit_reward()
+        else:
+            self.status(f"Reward model: {self.reward_model}. R shows what your labels teach it.")
 
     # ------------------------------------------------------------------ commands
 
@@ -298,6 +358,10 @@ class LabelScene(Scene):
             self.answer(ARROW_ANSWERS[arg])
         elif name == "step":  # S
             self.answer("skip")
+        elif name in ("reset", "label_teach"):  # R
+            self.toggle_reward()
+        elif name in ("manual", "label_model"):  # M
+            self.switch_model()
         elif name == "click":
             side = next((i for i, r in enumerate(self.layout.boards) if r.collidepoint(arg)), None)
             if side is not None and self.episodes is not None:
@@ -319,6 +383,9 @@ class LabelScene(Scene):
         self.backdrop.draw(surface, (lay.top,), ((lay.top.bottomleft, lay.top.bottomright),))
         readout = [f"{self.labelled} labelled", f"{self.skipped} skipped"]
         draw_status_line(surface, lay.status, readout, self.status_text, self.status_error, lay.scale)
+        if self.reward is not None and self.reward_boards is not None:
+            self.reward_boards.draw(surface, lay.body, self.reward[1], lay.scale)
+            return
         if self.problem is not None or self.episodes is None:
             size = lay.font_size + 2
             draw_lines(surface, [self.problem or "No pair to label.", "Esc goes back to training."],

@@ -137,7 +137,7 @@ class TrainScene(Scene):
             log.info("status: %s", text)
 
     def agent_options(self) -> list[str]:
-        return [e.label for e in catalog.agents_for(self.level.kind)]
+        return [e.label for e in catalog.agents_on(self.level)]
 
     def agent_label(self) -> str:
         return self.trainer.agent_name
@@ -295,9 +295,10 @@ class TrainScene(Scene):
         name = label.split(" (")[0]
         if name == self.trainer.agent_name:
             return
-        entry = catalog.find(name)
-        if not entry.available:
-            self.app.show_message("Agent not available", escape(f"{name} can't be used yet: {entry.reason}."))
+        entry = catalog.find(name, self.level)
+        if not entry.available or entry.unfit:
+            why = entry.unfit if entry.available else f"{name} can't be used yet: {entry.reason}"
+            self.app.show_message("Agent not available", escape(f"{why}."))
             self.rebuild_panels()
             return
         if entry.deep and "torch" not in sys.modules:
@@ -354,7 +355,7 @@ class TrainScene(Scene):
 
     def switch_level(self, level: Level, label: str) -> bool:
         agent = self.trainer.agent_name
-        if level.kind not in catalog.find(agent).kinds:
+        if catalog.find(agent, level).unfit:
             agent = catalog.default_agent(level.kind)
         params = self.form.params_for(level, agent)
         try:

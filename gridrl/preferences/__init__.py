@@ -13,6 +13,7 @@ array([0.25, 0.75])
 
 from __future__ import annotations
 
+from gridrl.preferences.compare import RewardComparison, actable_states, compare_rewards, pair_counts
 from gridrl.preferences.data import (
     Pair,
     PreferenceData,
@@ -36,18 +37,22 @@ from gridrl.preferences.labeller import (
 )
 from gridrl.preferences.optimum import kl, kl_regularised_bandit, soft_optimal_policy, total_variation
 from gridrl.preferences.reward_model import (
+    MLPRewardConfig,
     PreferenceWarning,
     bandit_arrays,
+    cell_features,
     fit_bradley_terry,
     fit_logistic,
+    fit_mlp_rewards,
     fit_segment_rewards,
     segment_features,
 )
 
 __all__ = [
-    "Pair", "PreferenceData", "PreferenceError", "PreferenceWarning", "REFERENCE_POLICIES", "Segment",
-    "bandit_arrays", "bandit_pair_arrays", "bandit_pairs", "comparison_groups", "fit_bradley_terry",
-    "fit_logistic", "fit_segment_rewards", "kl", "kl_regularised_bandit", "level_size", "load_preferences",
-    "majority_cycle", "reference_policy", "sample_episodes", "save_preferences", "segment_features",
+    "MLPRewardConfig", "Pair", "PreferenceData", "PreferenceError", "PreferenceWarning", "REFERENCE_POLICIES",
+    "RewardComparison", "Segment", "actable_states", "bandit_arrays", "bandit_pair_arrays", "bandit_pairs",
+    "cell_features", "compare_rewards", "comparison_groups", "fit_bradley_terry", "fit_logistic", "fit_mlp_rewards",
+    "fit_segment_rewards", "kl", "kl_regularised_bandit", "level_size", "load_preferences", "majority_cycle",
+    "pair_counts", "reference_policy", "sample_episodes", "save_preferences", "segment_features",
     "soft_optimal_policy", "total_variation", "trajectory_pairs", "true_reward", "validate_pairs",
 ]  # fmt: skip

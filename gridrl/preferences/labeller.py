@@ -24,16 +24,64 @@ from gridrl.preferences.data import Pair, PreferenceData, Segment
 REFERENCE_POLICIES: dict[str, tuple[float, ...]] = {
     "preference_bandit": (0.1, 0.1, 0.6, 0.1, 0.1),
 }
+#: Gridworlds whose reference is the "SFT" policy of :func:`sft_policy` (a policy that already
+#: reaches the goal but knows nothing of what the labeller likes), by bundled level name.
+SFT_LEVELS = frozenset({"garden"})
+#: The uniform policy's share in the SFT policy: every action keeps probability >= share / 4,
+#: so log pi_ref is finite and the pairs visit every (s, a) the level lets them reach.
+SFT_UNIFORM_SHARE = 0.5
 
 
 def reference_policy(level: Level, name: str | None = None) -> np.ndarray:
     """pi_ref for a level: :data:`REFERENCE_POLICIES` under ``name`` (a bundled level's file
-    name) if listed, else uniform; (A,) for a bandit, (S, A) for a gridworld."""
+    name) if listed, the SFT policy for a gridworld in :data:`SFT_LEVELS`, else uniform; (A,)
+    for a bandit, (S, A) for a gridworld."""
     if name in REFERENCE_POLICIES:
         return np.array(REFERENCE_POLICIES[name])
     if isinstance(level, BanditLevel):
         return np.full(level.n_arms, 1.0 / level.n_arms)
+    if name in SFT_LEVELS:
+        return sft_policy(TabularModel.from_level(level))
     return np.full((level.shape[0] * level.shape[1], 4), 0.25)
+
+
+def goal_cells(model: TabularModel) -> np.ndarray:
+    """(S,) the goals: the terminal cells whose entry pays the most (a hazard is an end, not a goal)."""
+    terminal = model.terminal & ~model.wall
+    if not terminal.any():
+        return terminal
+    best = model.grid.reward[terminal].max()
+    return terminal & (model.grid.reward >= best)
+
+
+def shortest_path_policy(model: TabularModel, max_sweeps: int = 100_000) -> np.ndarray:
+    """(S, A) uniform over the actions that reach a goal in the fewest expected steps, where
+
+        d(s) = 0 at a goal,   d(s) = min_a [1 + sum_s' p(s' | s, a) d(s')] elsewhere
+
+    (the stochastic shortest path, Bertsekas; value iteration from above). A cell that cannot
+    reach a goal, a wall or a terminal cell gets the uniform policy.
+    """
+    goal, ends = goal_cells(model), model.terminal | model.wall
+    far = 10.0 * model.n_states * model.level.max_steps  # farther than any reachable goal
+    d = np.where(goal, 0.0, far)
+    for _ in range(max_sweeps):
+        q = 1.0 + model.expected_next(d)
+        d_new = np.where(ends, d, np.minimum(q.min(axis=1), far))
+        if np.max(np.abs(d_new - d)) < 1e-12:
+            break
+        d = d_new
+    q = 1.0 + model.expected_next(d)
+    best = q <= q.min(axis=1, keepdims=True) + 1e-9
+    best[ends | (d >= far)] = True
+    return best / best.sum(axis=1, keepdims=True)
+
+
+def sft_policy(model: TabularModel, uniform_share: float = SFT_UNIFORM_SHARE) -> np.ndarray:
+    """(S, A) the "supervised fine-tuned" reference of a gridworld: the shortest-path policy
+    mixed with the uniform one, (1 - u) pi_short + u / 4. It reaches the goal, but walks
+    through whatever lies on its way: it knows the map, not what the labeller likes."""
+    return (1.0 - uniform_share) * shortest_path_policy(model) + uniform_share / model.n_actions
 
 
 def true_reward(level: Level) -> np.ndarray:
@@ -87,9 +135,11 @@ def bandit_pairs(
     return PreferenceData(level_name, pairs)
 
 
-def sample_episodes(model: TabularModel, policy: np.ndarray, n: int, rng: np.random.Generator) -> list[Segment]:
-    """n episodes of ``policy`` (S, A) on the exact model, each the tuple of its (s, a) steps,
-    from the start distribution until a terminal state or the level's step cap."""
+def sample_steps(model: TabularModel, policy: np.ndarray, n: int,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(states, actions), each (n, T): n episodes of ``policy`` (S, A) on the exact model, from
+    the start distribution until a terminal state or the level's step cap; a state of -1 marks
+    the steps after an episode ended (T is the longest episode's length)."""
     policy = np.asarray(policy, dtype=np.float64)
     cum_pi = np.cumsum(policy, axis=1)
     cum_p = model.cumulative()
@@ -105,8 +155,16 @@ def sample_episodes(model: TabularModel, policy: np.ndarray, n: int, rng: np.ran
         alive &= ~model.terminal[s]
         if not alive.any():
             break
-    S, A = np.array(states).T, np.array(actions).T
-    return [tuple((int(x), int(y)) for x, y in zip(S[i], A[i]) if x >= 0) for i in range(n)]
+    return np.array(states).T, np.array(actions).T
+
+
+def sample_episodes(model: TabularModel, policy: np.ndarray, n: int, rng: np.random.Generator) -> list[Segment]:
+    """n episodes of ``policy`` (S, A) on the exact model (:func:`sample_steps`), each the tuple
+    of its (s, a) steps."""
+    S, A = sample_steps(model, policy, n, rng)
+    lengths = (S >= 0).sum(axis=1).tolist()  # an episode's steps are a prefix of its row
+    S, A = S.tolist(), A.tolist()
+    return [tuple(zip(S[i][:T], A[i][:T])) for i, T in enumerate(lengths)]
 
 
 def trajectory_pairs(level: GridLevel | str, n: int, rng: np.random.Generator, *, policy: np.ndarray,
@@ -118,7 +176,7 @@ def trajectory_pairs(level: GridLevel | str, n: int, rng: np.random.Generator, *
     model = TabularModel.from_level(load_level(level))
     episodes = sample_episodes(model, policy, 2 * n, rng)
     R = model.R
-    ret = np.array([sum(R[s, a] for s, a in episode) for episode in episodes])
+    ret = np.array([R[tuple(np.array(episode).T)].sum() for episode in episodes])
     first = _prefer_first(ret[0::2] - ret[1::2], rng, temperature, noise)
     pairs = tuple(Pair(x, y) if f else Pair(y, x) for x, y, f in zip(episodes[0::2], episodes[1::2], first))
     return PreferenceData(name, pairs)

@@ -57,9 +57,10 @@ from gridrl.render.layers import ModelLayer, colour_bar, draw_planned
 from gridrl.render.trail import TRAIL_LENGTH  # cells of the trail drawn at most
 
 OVERLAYS = ("values", "numbers", "q", "policy", "visits")
-#: Overlays of some agents' insight only: eligibility traces (``BoardView.traces``) and a
-#: learnt model (``BoardView.model_next``).
-AGENT_OVERLAYS = ("traces", "model")
+#: Overlays of some agents' insight only: eligibility traces (``BoardView.traces``), a learnt
+#: model (``BoardView.model_next``), and the preference agents' reward model beside the true
+#: reward and their distance to pi* per cell (drawn by :mod:`gridrl.render.reward_view`).
+AGENT_OVERLAYS = ("traces", "model", "reward", "distance")
 
 #: Numbers are written in a font of at least this many pixels, and only where they fit in it.
 NUMBER_MIN_FONT = 9

@@ -199,7 +199,7 @@ def test_bad_reference_says_how_to_fix_it(reference, message):
 
 
 def test_levels_without_fixed_means_are_refused():
-    with pytest.raises(LevelMismatchError, match="fixed arm means"):
+    with pytest.raises(LevelMismatchError, match="labels its preference pairs from the arms. true means"):
         make_agent("dpo", load_level("ten_armed_testbed"))
     with pytest.raises(ValueError, match="one run at a time"):
         make_agent("dpo", BANDIT, runs=2)

@@ -86,3 +86,16 @@ def test_agents_declared_torch_free_import_without_torch():
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 
+
+
+@pytest.mark.parametrize("name", [n for n, info in REGISTRY.items() if info.backup in ("preference", "rlhf")])
+def test_a_preference_agent_is_one_name_on_both_kinds(name):
+    """The registered class is the bandit agent; built on a gridworld it makes its grid class,
+    which shares its name, Config and (for the inspector) its kind of backup."""
+    cls = agent_class(name)
+    grid = make_agent(name, load_level("garden"), {"pairs": 5}, seed=0)
+    assert type(grid) is cls.grid_class() and not isinstance(grid, cls)
+    assert grid.name == name and grid.Config is cls.Config and grid.level_kinds == ("gridworld",)
+    assert isinstance(make_agent(name, load_level("preference_bandit"), {"pairs": 5}), cls)
+    backup = grid.step().backup
+    assert BACKUP_SHOWS[REGISTRY[name].backup](backup, grid.insight())

@@ -218,7 +218,7 @@ def test_bad_input_is_refused_with_a_message():
         make_agent("rlhf-ppo", BANDIT, {"labeller_bias": "1,2"})
     with pytest.raises(HyperparameterError, match="reward must be one of model, true"):
         make_agent("rlhf-ppo", BANDIT, {"reward": "learned"})
-    with pytest.raises(LevelMismatchError, match="agent 'rlhf-ppo' labels its pairs once"):
+    with pytest.raises(LevelMismatchError, match="agent 'rlhf-ppo' labels its preference pairs from the arms"):
         make_agent("rlhf-ppo", load_level("ten_armed_testbed"))
     with pytest.raises(ValueError, match="one run at a time"):
         make_agent("rlhf-ppo", BANDIT, runs=2)

@@ -1,4 +1,5 @@
-"""The agent picker offers what the registry declares (DQN runs on bandits too), and listing
+"""The agent picker offers what the registry declares (DQN runs on bandits too), marks the
+agents that cannot run on the level itself (a preference agent on a testbed), and listing
 agents still imports no torch."""
 
 from __future__ import annotations
@@ -32,8 +33,30 @@ def test_bandit_picker_offers_every_agent_that_runs_on_bandits(app):
     assert scene(app).level.kind == "bandit"
     assert _options(app) == [
         "dqn", "reinforce", "actor-critic", "ppo", "trpo", "grpo", "rloo",
-        "epsilon-greedy", "ucb", "gradient-bandit", "thompson", "dpo", "rlhf-ppo",
+        "epsilon-greedy", "ucb", "gradient-bandit", "thompson", "dpo (not on this level)",
+        "rlhf-ppo (not on this level)",
     ]  # fmt: skip
+
+
+def test_picking_a_preference_agent_on_the_testbed_explains_and_keeps_the_agent(app):
+    from gridrl.gui.overlays import MessageScene
+
+    choose(app, scene(app).panels.level_dropdown, "ten_armed_testbed")
+    before = scene(app).trainer.agent_name
+    choose(app, scene(app).panels.agent_dropdown, "dpo (not on this level)")
+    assert scene(app).trainer.agent_name == before == "epsilon-greedy"
+    dialog = app.find(MessageScene)
+    assert dialog is not None and dialog.title == "Agent not available"
+    assert "draws new arms for every run" in dialog.html and "preference_bandit" in dialog.html
+
+
+def test_a_preference_agent_gives_way_when_the_level_becomes_a_testbed(app):
+    choose(app, scene(app).panels.level_dropdown, "preference_bandit")
+    choose(app, scene(app).panels.agent_dropdown, "dpo")
+    assert scene(app).trainer.agent_name == "dpo" and "dpo" in _options(app)
+    choose(app, scene(app).panels.level_dropdown, "ten_armed_testbed")
+    assert scene(app).level.testbed is not None
+    assert scene(app).trainer.agent_name == "epsilon-greedy"  # the bandits' default, not an error
 
 
 def test_bandit_picker_lists_dqn_without_importing_torch(tmp_path):

@@ -169,3 +169,16 @@ def test_the_inspector_writes_out_the_charted_diagnostics_equations(make_app):
     assert lines[1::2] == [declared[k][2] for k in sc.curves.curve_picks]
     first = sc.curves.curve_picks[0]
     assert lines[0] == f"{declared[first][0]} = {num(sc.trainer.series[first][-1])}"
+
+
+@pytest.mark.parametrize("agent", ["dpo", "rlhf-ppo"])
+def test_a_preference_agent_on_a_gridworld_charts_its_gridworld_diagnostics(make_app, agent):
+    """One registered name, two classes: on garden the charts are the gridworld class's
+    (expected_return, not the bandit's expected_reward), each with its meaning."""
+    app = make_app("garden")
+    sc = scene(app)
+    sc.use_agent(agent, {"pairs": 200}, 0)
+    declared = type(sc.trainer.agent).diagnostics
+    assert "expected_return" in declared and "expected_reward" not in declared
+    assert sc.curves._diagnostics == declared
+    assert set(sc.curves.curve_picks) <= set(declared)

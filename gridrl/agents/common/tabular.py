@@ -47,7 +47,7 @@ class TabularEpisodes(Agent):
         self.env = GridWorldEnv(level)
         self.n_states = self.env.model.n_states
         self.n_actions = self.env.model.n_actions
-        self.gamma = self.level.dynamics.gamma if self.config.gamma is None else self.config.gamma
+        self.gamma = self.discount()
         self.visits = np.zeros(self.n_states, dtype=np.int64)
         self.episodes_done = 0
         self.s: int | None = None  # state the agent is in; None between episodes
@@ -57,6 +57,10 @@ class TabularEpisodes(Agent):
         self._seeded = False
 
     # ------------------------------------------------------------------ hooks
+
+    def discount(self) -> float:
+        """gamma: the Config's, or the level's where the Config says None."""
+        return self.level.dynamics.gamma if self.config.gamma is None else self.config.gamma
 
     def choose(self, s: int) -> int:
         """The behaviour policy: the action taken in ``s``."""
