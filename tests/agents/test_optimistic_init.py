@@ -58,3 +58,11 @@ def test_on_dyna_maze_optimism_finds_the_shortest_path_pessimism_does_not():
         best[q_init] = max(values)
     assert best[1.0] == pytest.approx(0.95**13, rel=1e-9)
     assert best[0.0] == pytest.approx(0.95**15, rel=1e-9)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "high"])
+def test_q_init_must_be_a_finite_number(value):
+    from gridrl.agents import HyperparameterError
+
+    with pytest.raises(HyperparameterError, match="q_init must be a number"):
+        make_agent("sarsa", load_level("corridor"), {"q_init": value})

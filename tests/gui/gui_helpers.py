@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pygame
 import pygame_gui
 
@@ -38,14 +40,17 @@ def choose(app, dropdown, option: str, frames: int = 3) -> None:
     wait_loaded(app)
 
 
-def wait_loaded(app, max_frames: int = 3000) -> None:
-    """Frames until a newly picked agent (built in a thread) has arrived."""
+def wait_loaded(app, seconds: float = 60.0) -> None:
+    """Frames until a newly picked agent (built in a thread) has arrived. By the clock, not a
+    frame count: a dummy-video frame takes about a millisecond, and on a loaded machine building
+    an agent (rlhf-ppo samples and labels its pairs) can take seconds."""
     sc = scene(app)
-    for _ in range(max_frames):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         if sc.driver.pending_agent is None:
             return
         app.run_frames(1)
-    raise TimeoutError("the agent did not load")
+    raise TimeoutError(f"the agent did not load within {seconds:g} s")
 
 
 def type_into(app, entry, text: str, finished: bool = True, frames: int = 2) -> None:

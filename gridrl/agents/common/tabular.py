@@ -31,7 +31,7 @@ class TabularControlConfig:
     epsilon_min: float = hp(0.0, "epsilon never decays below this", low=0.0, high=1.0)
     gamma: float | None = hp(None, "discount gamma; none = the level's", low=0.0, high=1.0, optional=True)
     q_init: float = hp(0.0, "Q(s, a) of every pair before learning; above what the level can pay it is "
-                       "optimistic, and even a greedy agent tries every action (§2.6)", low=-1e6, high=1e6)  # fmt: skip
+                       "optimistic, and even a greedy agent tries every action (§2.6)")  # fmt: skip
 
 
 class TabularEpisodes(Agent):
