@@ -111,6 +111,7 @@ class DynaQ(QLearning):
         self.model_next[cells] = -1
         self.outcome_next[cells] = -1
         self.outcome_count[cells] = 0.0
+        self.outcome_reward[cells] = 0.0  # expected_outcome sums every slot's rewards
         self.rebuild_expected()
 
     # ------------------------------------------------------------------ the model

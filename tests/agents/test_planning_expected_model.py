@@ -71,3 +71,18 @@ def test_a_restored_agent_plans_from_the_restored_counts():
     fresh.load_state_dict(agent.state_dict())
     for s, a in zip(*np.nonzero(agent.outcome_count.any(axis=2))):
         assert fresh.simulated(int(s), int(a)) == agent.simulated(int(s), int(a))
+
+
+def test_a_forgotten_cell_plans_from_its_new_outcomes_alone():
+    """forget() (the cell became a wall) drops its counts and rewards: if it is floor again,
+    the first new outcome is the whole model there, r_hat its reward alone."""
+    agent = make_agent("dyna-q", load_level("frozen_lake_4x4"), {"model": "expected"}, seed=0)
+    steps(agent, 2000)
+    paid = (agent.outcome_reward.sum(axis=2) > 0) & ((agent.outcome_count > 0).sum(axis=2) >= 2)
+    s, a = next((int(x), int(y)) for x, y in zip(*np.nonzero(paid)))  # an outcome reached the goal
+    cells = np.zeros(agent.n_states, dtype=bool)
+    cells[s] = True
+    agent.forget(cells)
+    agent.count_outcome(s, a, 0.5, s, False)
+    r, likeliest, _ = agent.simulated(s, a)
+    assert (r, likeliest) == (0.5, s)
