@@ -112,3 +112,38 @@ class OptimalityCheck:
         """How good the greedy policy of the action distribution ``pi`` (S, A) is."""
         value = float(self.mu @ policy_value(self.model, greedy_actions(pi)))
         return Optimality(value, self.optimal, self.tolerance)
+
+#: Above this many open cells :func:`solve_policy_system` gives up: a dense system of one
+#: equation per open cell.
+MAX_SOLVED_STATES = 2000
+
+
+def solve_policy_system(model: TabularModel, pi: np.ndarray, rhs: np.ndarray, gamma: float = 1.0,
+                        transpose: bool = False) -> np.ndarray | None:  # fmt: skip
+    """(S,) x solving (I - gamma P_pi) x = rhs over the open (non-terminal, non-wall) cells, or
+    with the transpose of the matrix; 0 elsewhere. With rhs = r_pi it is v_pi, the Bellman
+    equation for v_pi (eq. 4.4) solved exactly with no step cap; transposed with rhs = mu_0, the
+    expected visits of each cell in an episode. P_pi is built from the model's few outcomes per
+    (s, a), moves into a terminal cell leaving the chain. None where there is no finite solution
+    (with gamma = 1, pi can wander forever) or the level has more than MAX_SOLVED_STATES open cells."""
+    open_ = ~(model.terminal | model.wall)
+    n = int(open_.sum())
+    if n == 0 or n > MAX_SOLVED_STATES:
+        return None
+    index = np.full(model.n_states, -1)
+    index[open_] = np.arange(n)
+    s, a, k = np.nonzero(model.prob * pi[:, :, None] * open_[:, None, None])
+    to = index[model.next_state[s, a, k]]
+    stays = to >= 0  # moves into a terminal cell leave the transient chain
+    P_pi = np.zeros((n, n))
+    np.add.at(P_pi, (index[s[stays]], to[stays]), (pi[s, a] * model.prob[s, a, k])[stays])
+    M = np.eye(n) - gamma * P_pi
+    try:
+        x = np.linalg.solve(M.T if transpose else M, rhs[open_])
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(x)) or np.abs(x).max() > 1e12:
+        return None
+    full = np.zeros(model.n_states)
+    full[open_] = x
+    return full

@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from gridrl.envs.evaluation import solve_policy_system
 from gridrl.envs.model import TabularModel
 
 
@@ -133,38 +134,6 @@ def total_variation(p: np.ndarray, q: np.ndarray) -> float | np.ndarray:
 
 # --------------------------------------------------------------------------- episodes of a policy
 
-#: Above this many open cells the per-episode quantities below are not computed: each is a
-#: dense solve of one equation per open cell.
-MAX_SOLVED_STATES = 2000
-
-
-def _episode_solve(model: TabularModel, pi: np.ndarray, rhs: np.ndarray, transpose: bool) -> np.ndarray | None:
-    """x over the open (non-terminal, non-wall) cells solving (I - P_pi) x = rhs, or its
-    transpose; None where there is no finite solution (pi can wander forever: with gamma = 1
-    some cell never reaches a terminal) or the level has too many cells for a dense solve."""
-    open_ = ~(model.terminal | model.wall)
-    n = int(open_.sum())
-    if n == 0 or n > MAX_SOLVED_STATES:
-        return None
-    index = np.full(model.n_states, -1)
-    index[open_] = np.arange(n)
-    s, a, k = np.nonzero(model.prob * pi[:, :, None] * open_[:, None, None])
-    to = index[model.next_state[s, a, k]]
-    stays = to >= 0  # moves into a terminal cell leave the transient chain
-    P_pi = np.zeros((n, n))
-    np.add.at(P_pi, (index[s[stays]], to[stays]), (pi[s, a] * model.prob[s, a, k])[stays])
-    M = np.eye(n) - P_pi
-    try:
-        x = np.linalg.solve(M.T if transpose else M, rhs[open_])
-    except np.linalg.LinAlgError:
-        return None
-    if not np.all(np.isfinite(x)) or np.abs(x).max() > 1e12:
-        return None
-    full = np.zeros(model.n_states)
-    full[open_] = x
-    return full
-
-
 def expected_visits(model: TabularModel, pi: np.ndarray) -> np.ndarray | None:
     """(S,) d_pi(s) = E_pi[number of steps taken from s in an episode], with no step cap:
     d_pi = mu_0 + P_pi^T d_pi over the open cells, i.e. d_pi = (I - P_pi)^-T mu_0. It weighs the
@@ -172,8 +141,8 @@ def expected_visits(model: TabularModel, pi: np.ndarray) -> np.ndarray | None:
 
         KL(P_pi(episode) || P_pi'(episode)) = sum_s d_pi(s) KL(pi(.|s) || pi'(.|s)).
 
-    None where it is infinite or too large to solve (see :func:`_episode_solve`)."""
-    return _episode_solve(model, np.asarray(pi, dtype=np.float64), model.start_distribution, transpose=True)
+    None where it is infinite or too large to solve (see :func:`gridrl.envs.evaluation.solve_policy_system`)."""
+    return solve_policy_system(model, np.asarray(pi, dtype=np.float64), model.start_distribution, transpose=True)
 
 
 def episode_return(model: TabularModel, pi: np.ndarray, reward_sa: np.ndarray) -> float:
@@ -181,7 +150,7 @@ def episode_return(model: TabularModel, pi: np.ndarray, reward_sa: np.ndarray) -
     sum_s mu_0(s) v(s), v = (I - P_pi)^-1 r_pi (the Bellman equation for v_pi, eq. 4.4, at
     gamma = 1); NaN where it is not finite or too large to solve."""
     pi = np.asarray(pi, dtype=np.float64)
-    v = _episode_solve(model, pi, (pi * reward_sa).sum(axis=1), transpose=False)
+    v = solve_policy_system(model, pi, (pi * reward_sa).sum(axis=1))
     return math.nan if v is None else float(model.start_distribution @ v)
 
 
@@ -193,8 +162,8 @@ def regularised_values(model: TabularModel, pi: np.ndarray, reward_sa: np.ndarra
 
     the Bellman equation for v_pi (eq. 4.4) with the penalised reward. At pi = pi* they are the
     soft V and Q of :func:`soft_optimal_policy`, and every other policy's V is lower. None where
-    pi never ends an episode or the level is too large (:func:`_episode_solve`)."""
+    pi never ends an episode or the level is too large (:func:`gridrl.envs.evaluation.solve_policy_system`)."""
     pi = np.asarray(pi, dtype=np.float64)
     reward_sa = np.where((model.terminal | model.wall)[:, None], 0.0, reward_sa)
-    V = _episode_solve(model, pi, (pi * reward_sa).sum(axis=1) - beta * kl(pi, pi_ref), transpose=False)
+    V = solve_policy_system(model, pi, (pi * reward_sa).sum(axis=1) - beta * kl(pi, pi_ref))
     return None if V is None else (V, reward_sa + model.expected_next(V))

@@ -36,6 +36,7 @@ from gridrl.agents.base import MAX_HELD_STEPS, Event, HyperparameterError, Insig
 from gridrl.agents.common.exploration import greedy_probs
 from gridrl.agents.common.tabular import TabularEpisodes
 from gridrl.envs import GridWorldEnv, TabularModel
+from gridrl.envs.evaluation import solve_policy_system
 from gridrl.levels import Level
 
 POLICY_TAKES = "uniform, moves, or a snapshot.json path"
@@ -116,20 +117,9 @@ def true_values(model: TabularModel, pi: np.ndarray, gamma: float) -> np.ndarray
     """(S,) the exact v_pi: the Bellman equation for v_pi (eq. 4.4) solved as the linear system
     (I - gamma P_pi) v = r_pi over the non-terminal open cells; None where it has no unique
     finite solution (with gamma = 1, pi can wander forever) or the level is too big for it."""
-    active = ~(model.terminal | model.wall)
-    if model.n_states > TRUE_VALUES_STATES or not active.any():
+    if model.n_states > TRUE_VALUES_STATES:
         return None
-    P_pi = np.einsum("sa,sat->st", pi, model.P)[np.ix_(active, active)]
-    r_pi = (pi * model.R).sum(axis=1)[active]
-    try:
-        v_active = np.linalg.solve(np.eye(int(active.sum())) - gamma * P_pi, r_pi)
-    except np.linalg.LinAlgError:
-        return None
-    if not np.all(np.isfinite(v_active)) or np.abs(v_active).max() > 1e12:
-        return None
-    v = np.zeros(model.n_states)
-    v[active] = v_active
-    return v
+    return solve_policy_system(model, pi, (pi * model.R).sum(axis=1), gamma)
 
 
 @dataclass(frozen=True)

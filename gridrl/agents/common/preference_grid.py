@@ -47,11 +47,11 @@ from gridrl.agents.base import Event, HyperparameterError, Insight
 from gridrl.agents.common.bandit import softmax
 from gridrl.agents.common.preference import DATA_STREAM, PreferenceConfig, load_pairs_file, n_pairs
 from gridrl.agents.common.tabular import TabularEpisodes
+from gridrl.envs.evaluation import MAX_SOLVED_STATES
 from gridrl.levels import Level, compile_grid
 from gridrl.preferences.data import PreferenceData
 from gridrl.preferences.labeller import sft_policy, trajectory_pairs
 from gridrl.preferences.optimum import (
-    MAX_SOLVED_STATES,
     episode_return,
     expected_visits,
     kl,
