@@ -42,6 +42,7 @@ def _train(app, updates: int = 3, patience: float = 180.0) -> None:
         app.run_frames(1)
         time.sleep(0.002)
     t.playing = False
+    t.wait()  # a unit still running in the worker would change the history under the checks
     app.run_frames(3)
     assert t.series, "no update in time"
 
