@@ -30,20 +30,22 @@ def job(matrix, agent: str, level: str, max_steps: int, recommended: bool = Fals
 
 #: The Dyna family on the slippery lake plans in Python at about a millisecond a step: its
 #: lessons are checked on one seed, within the steps the recommended settings need there
-#: (seeds 0-4 solve in 7-93 thousand; bench/defaults_matrix.py runs them all).
-SLIPPERY = {("dyna-q", "frozen_lake_8x8"): (3, 14_000), ("dyna-q-plus", "frozen_lake_8x8"): (4, 9_000),
-            ("prioritized-sweeping", "frozen_lake_8x8"): (1, 15_000)}  # fmt: skip
+#: (seeds 0-4 solve in 10-172 thousand; bench/defaults_matrix.py runs them all).
+SLIPPERY = {("dyna-q", "frozen_lake_8x8"): (3, 16_000), ("dyna-q-plus", "frozen_lake_8x8"): (1, 12_000),
+            ("prioritized-sweeping", "frozen_lake_8x8"): (0, 15_000)}  # fmt: skip
 
 
 @pytest.mark.parametrize(("agent", "level"), sorted(set(LESSONS) - set(SLIPPERY)))
 def test_each_declared_lesson_still_fails_with_plain_defaults(matrix, agent, level):
     """The exception is still needed: after 50k steps (hundreds of episodes past where
-    Q-learning finds the edge path) the Sarsa family's greedy path is the safe one, -15 or
-    -17; Monte Carlo's greedy policy still loops to the step cap."""
+    Q-learning finds the edge path) the Sarsa family's greedy path is a safe one (measured
+    -15 to -19) or, with Sarsa's constant alpha, loops (seed 0); Monte Carlo's greedy policy
+    still loops to the step cap. Never the edge's -13."""
     result = matrix.run(job(matrix, agent, level, max_steps=50_000))
     assert not result.solved and result.steps >= 50_000
     value = float(result.score.split("(")[1].split(" vs")[0])
-    assert value in (-15, -17) if agent != "monte-carlo" else value < -1000, result.score
+    safe_path_or_loop = value in (-15, -17, -19) or value < -1000
+    assert safe_path_or_loop if agent != "monte-carlo" else value < -1000, result.score
 
 
 @pytest.mark.parametrize(("agent", "level"), sorted(SLIPPERY))
@@ -112,7 +114,7 @@ def test_the_table_marks_a_declared_lesson_and_lists_its_reason(matrix):
     assert "| sarsa      | 0/1 (lesson*)" in matrix.table(results, ["sarsa", "q-learning"], ["cliff_walking"])
     text = matrix.lessons_text(results)
     assert "* sarsa on cliff_walking: Figure 6.4" in text and "q-learning on" not in text
-    assert text.endswith("(-15 or -17; v* = -13). Recommended: epsilon=0.0.")
+    assert text.endswith("looping for a while. Recommended: epsilon=0.0.")
 
 
 def test_random_walks_have_no_optimal_policy_to_find_and_are_not_run(matrix, capsys):

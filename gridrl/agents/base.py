@@ -24,6 +24,12 @@ from gridrl.levels import Level
 UNITS = ("step", "episode", "update")
 #: Steps of a long unit between two :attr:`Agent.on_progress` calls: milliseconds of work.
 PROGRESS_EVERY = 1024
+#: Mixed into the agent's seed so its random stream (exploration, tie-breaking, sampling
+#: actions) is independent of the environment's, which is seeded with the bare seed. Two
+#: generators seeded alike draw the same numbers: on slippery ice a policy that samples its
+#: action from the same uniform the env slips by can learn to steer the slip, and scores
+#: above v* while training and far below it once the streams part.
+AGENT_STREAM = 0x6A11D
 
 
 class HyperparameterError(ValueError):
@@ -296,7 +302,7 @@ class Agent(ABC):
         self.level = level
         self.config = config if config is not None else self.Config()
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng([seed, AGENT_STREAM])
 
     @classmethod
     def spec(cls) -> tuple[Hyperparameter, ...]:

@@ -12,7 +12,8 @@ path or looping.
 from __future__ import annotations
 
 _SAFE_PATH = ("learns the value of the epsilon-greedy policy it follows, and with epsilon fixed at 0.1 "
-              "a step along the cliff edge risks -100: it keeps to the safe path (-15 or -17; v* = -13).")  # fmt: skip
+              "a step along the cliff edge risks -100: it keeps to a safe path (-15 to -19; v* = -13), and near-ties "
+              "flickering under a constant alpha can leave its greedy policy looping for a while.")  # fmt: skip
 
 _LAST_OUTCOME = ("the model keeps the last (R, S') of each (S, A), 'assuming deterministic environment', and on "
                  "the slippery lake it is wrong two times in three: planning replays one outcome as if certain and "

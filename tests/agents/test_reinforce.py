@@ -252,9 +252,19 @@ def test_finds_the_best_arm(baseline):
     train_until(agent, lambda a: a.insight().pi[0, 2] > 0.8, BUDGETS["bernoulli_3"])
     insight = agent.insight()
     assert insight.pi.shape == (1, 3) and insight.pi.sum() == pytest.approx(1.0, abs=1e-6)
-    if baseline == "value":  # V learns the mean reward of the policy, sum_a pi(a) p_a
-        expected = insight.pi[0] @ np.array([0.2, 0.5, 0.8])
-        assert abs(insight.V[0] - expected) < 0.2
+    if baseline == "value":
+        # V learns the policy's mean reward sum_a pi(a) p_a. It lags the policy (which passes
+        # 0.8 in 4-6 updates) and each fit chases 16 noisy pulls, so judge it 30 updates on,
+        # averaged over 20 (measured: within 0.05 on seeds 0-5).
+        for _ in range(30):
+            agent.update()
+        V, expected = [], []
+        for _ in range(20):
+            agent.update()
+            later = agent.insight()
+            V.append(later.V[0])
+            expected.append(later.pi[0] @ np.array([0.2, 0.5, 0.8]))
+        assert abs(np.mean(V) - np.mean(expected)) < 0.1
     curves = agent.update().curves  # 16 one-pull episodes from 8 runs: two steps
     assert len(curves["mean_reward"]) == len(curves["optimal_fraction"]) == 2
     assert curves["optimal_fraction"].mean() > 0.6

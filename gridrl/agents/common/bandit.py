@@ -33,12 +33,6 @@ from gridrl.agents.base import Agent, Event, Insight
 from gridrl.envs import BanditVectorEnv
 from gridrl.levels import Level
 
-#: Mixed into the agent's seed so its random stream (exploration, tie-breaking, sampling) is
-#: independent of the environment's, which is seeded with the bare seed. Two generators
-#: seeded alike would draw the same numbers, coupling the agent's coin flips to the rewards.
-AGENT_STREAM = 0x6A11D
-
-
 def softmax(H: np.ndarray) -> np.ndarray:
     """pi(a) = e^H(a) / sum_b e^H(b) over the last axis (eq. 2.11); max subtracted for stability."""
     z = np.exp(H - H.max(axis=-1, keepdims=True))
@@ -103,7 +97,6 @@ class BanditAgent(Agent):
         self.k = self.level.n_arms
         self.env = BanditVectorEnv(self.level, num_envs=self.runs)
         self.env.reset(seed=seed)
-        self.rng = np.random.default_rng([seed, AGENT_STREAM])
         self._rows = np.arange(self.runs)
         self.pulled = np.zeros(self.runs, dtype=np.int64)  # set by each pull, see _pull
         self.Q = run_arrays(self.runs, self.k)
