@@ -206,7 +206,7 @@ def add_commands(subparsers: Any) -> None:
         "run",
         help="run a lesson and write its figures and report",
         description="Run a lesson: train its agents over its seeds (in parallel, one process per "
-        "core), plot the curves with 95%% bands, check them against the published figure, and "
+        "core), plot the curves with 95% bands, check them against the published figure, and "
         "write PNG, CSV/JSON, report.md and index.html into DIR. Exit status 0 if every check "
         "passes, 1 if one fails, 2 on bad input.",
         epilog="example: gridrl lesson run cliff_walking --out out/",
@@ -232,7 +232,7 @@ def add_commands(subparsers: Any) -> None:
         "compare",
         help="learning curves of several agents on one level, over seeds",
         description="Train several agents on one level for several seeds each (in parallel) and "
-        "plot their learning curves: the mean over seeds and its 95%% confidence band. Writes "
+        "plot their learning curves: the mean over seeds and its 95% confidence band. Writes "
         "PNG, CSV, curves.json, report.md and index.html into DIR.",
         epilog="example: gridrl compare cliff_walking --agents sarsa,q-learning --set epsilon=0.1 "
         "--set q-learning.alpha=0.5 --seeds 10 --episodes 500 --out out/compare",
