@@ -217,16 +217,25 @@ class BanditVectorEnv(VectorEnv):
     the highest true value. Runs restart on the step they reach the horizon (same-step
     autoreset), drawing new true values; the ended runs' values are in
     ``infos["final_true_means"]`` (valid where ``infos["_final_true_means"]``).
+
+    ``shared_means=True`` makes the copies N pulls of *one* bandit instead: one draw of the
+    true values for all of them, drifting together, while each pull's reward noise stays its
+    own. That is what a learner's N parallel environments must be: on a level that draws its
+    values (the 10-armed testbed), N independent runs would be N different problems for one
+    policy, none of which it could learn.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
-    def __init__(self, level: str | Path | BanditLevel = "ten_armed_testbed", num_envs: int = 1):
+    def __init__(
+        self, level: str | Path | BanditLevel = "ten_armed_testbed", num_envs: int = 1, shared_means: bool = False
+    ):
         if num_envs < 1:
             raise ValueError(f"num_envs must be at least 1, got {num_envs}")
         self.level = _bandit_level(level)
         self.arms = BanditArms(self.level)
         self.num_envs = num_envs
+        self.shared_means = shared_means
         self.single_observation_space = spaces.Discrete(1)
         self.single_action_space = spaces.Discrete(self.arms.k)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
@@ -240,23 +249,32 @@ class BanditVectorEnv(VectorEnv):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         if seed is not None:
             self._rng = np.random.default_rng(seed)
-        self.true_means = self.arms.draw_means(self._rng, self.num_envs)
+        self.true_means = self._draw_means(self.num_envs)
         self.t[:] = 0
         return np.zeros(self.num_envs, dtype=np.int64), {"true_means": self.true_means.copy()}
+
+    def _draw_means(self, n: int) -> np.ndarray:
+        """(n, k) true values for n copies starting a run: one draw each, or one for all."""
+        if self.shared_means:
+            return np.repeat(self.arms.draw_means(self._rng, 1), n, axis=0)
+        return self.arms.draw_means(self._rng, n)
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         actions = np.asarray(actions, dtype=np.int64)
         rows = np.arange(self.num_envs)
         optimal = self.true_means[rows, actions] >= self.true_means.max(axis=1)
         rewards = self.arms.pull(self._rng, self.true_means, actions)
-        self.true_means = self.arms.walk(self._rng, self.true_means)
+        if self.shared_means:  # one drift for the one bandit all copies play
+            self.true_means = np.repeat(self.arms.walk(self._rng, self.true_means[:1]), self.num_envs, axis=0)
+        else:
+            self.true_means = self.arms.walk(self._rng, self.true_means)
         self.t += 1
         truncated = self.t >= self.level.steps
         infos: dict[str, Any] = {"optimal": optimal}
         if truncated.any():
             infos["final_true_means"] = self.true_means.copy()
             infos["_final_true_means"] = truncated
-            self.true_means[truncated] = self.arms.draw_means(self._rng, int(truncated.sum()))
+            self.true_means[truncated] = self._draw_means(int(truncated.sum()))
             self.t[truncated] = 0
         obs = np.zeros(self.num_envs, dtype=np.int64)
         terminated = np.zeros(self.num_envs, dtype=bool)

@@ -282,6 +282,26 @@ def test_vector_nonstationary_walk_std(make_level):
     assert spread == pytest.approx(0.1 * np.sqrt(20), rel=0.06)
 
 
+def test_vector_shared_means_are_one_bandit_with_independent_pulls(make_level):
+    """shared_means: every copy plays the same draw of q*, redrawn together at the horizon and
+    drifting together, while the pulls' noise differs from copy to copy."""
+    vec = BanditVectorEnv(make_level(SHORT_TESTBED), num_envs=16, shared_means=True)
+    _, info = vec.reset(seed=2)
+    assert np.all(info["true_means"] == info["true_means"][0])
+    before = info["true_means"][0].copy()
+    rewards = []
+    for _ in range(5):
+        _, r, _, _, _ = vec.step(np.zeros(16, dtype=np.int64))
+        rewards.append(r)
+    assert np.unique(rewards[0]).size == 16  # independent reward noise
+    assert np.all(vec.true_means == vec.true_means[0]) and not np.array_equal(vec.true_means[0], before)
+    drifting = BanditVectorEnv(make_level(DRIFTING), num_envs=8, shared_means=True)
+    drifting.reset(seed=3)
+    drifting.step(np.zeros(8, dtype=np.int64))
+    assert np.all(drifting.true_means == drifting.true_means[0])
+    assert not np.array_equal(drifting.true_means[0], [0.0, 0.5, 1.0])
+
+
 def test_vector_make_vec_bandit():
     vec = gym.make_vec(
         "gridrl/Bandit-v0", num_envs=8, vectorization_mode="vector_entry_point", level="bernoulli_3"

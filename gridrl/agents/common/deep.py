@@ -309,7 +309,7 @@ class DeepAgent(Agent):
         level_gamma = 1.0 if self.is_bandit else level.dynamics.gamma
         self.gamma = level_gamma if getattr(c, "gamma", None) is None else c.gamma
         if isinstance(level, BanditLevel):
-            self.envs: Any = BanditVectorEnv(level, num_envs=self.num_envs)
+            self.envs: Any = BanditVectorEnv(level, num_envs=self.num_envs, shared_means=True)
             self.n_states, self.n_actions = 1, level.n_arms
             self.one_hot = False
             self.obs_all_t = torch.ones((1, 1))  # one state, one constant feature
@@ -336,7 +336,7 @@ class DeepAgent(Agent):
     def rebuild_environment(self) -> None:
         """New vectorised envs with the edited dynamics; the networks keep what they learned."""
         if isinstance(self.level, BanditLevel):
-            self.envs = BanditVectorEnv(self.level, num_envs=self.num_envs)
+            self.envs = BanditVectorEnv(self.level, num_envs=self.num_envs, shared_means=True)
         else:
             self.envs = GridWorldVectorEnv(self.level, num_envs=self.num_envs, obs="index")
         states, _ = self.envs.reset(seed=int(self.rng.integers(2**31)))
