@@ -568,10 +568,15 @@ def test_bandit_level_with_epsilon_greedy(app):
     assert len(h.mean_reward) > 0
     true_means, Q, pi, pulls, _ = sc.board.bandit
     assert len(Q) == 10 and pulls.sum() > 0 and abs(pi.sum() - 1) < 1e-9
+    # A frame trains as much as its time budget allows, so an idle machine may pass the
+    # 1000-pull horizon: then 200 new runs are under way and the early pulls average more.
+    full, part = divmod(h.steps, 1000)
+    lo, hi = 200 * max(full, 1), 200 * (full + (part > 0))
+    runs = f"mean of {hi} runs" if lo == hi else f"mean of {lo}\u2013{hi} runs"
     titles = [c[0] for c in sc.curves.charts]
-    assert titles == ["Average reward (mean of 200 runs)", "% optimal action (mean of 200 runs)"]
+    assert titles == [f"Average reward ({runs})", f"% optimal action ({runs})"]
     assert sc.trainer.session.runs == 200  # curves average many runs, like Figure 2.2
-    assert len(sc.curves.charts[1][1]["% optimal"]) == len(h.optimal_action)
+    assert len(sc.curves.charts[1][1]["% optimal"]) == min(len(h.optimal_action), 1000)  # one point a pull
     key(app, pygame.K_v)  # overlays do not apply: a message, no crash
     assert app.errors == []
 
