@@ -33,6 +33,7 @@ from gridrl.agents.base import Agent, Event, Insight
 from gridrl.envs import BanditVectorEnv
 from gridrl.levels import Level
 
+
 def softmax(H: np.ndarray) -> np.ndarray:
     """pi(a) = e^H(a) / sum_b e^H(b) over the last axis (eq. 2.11); max subtracted for stability."""
     z = np.exp(H - H.max(axis=-1, keepdims=True))
