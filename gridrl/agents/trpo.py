@@ -61,7 +61,7 @@ from torch.nn.utils import parameters_to_vector, vector_to_parameters
 from gridrl.agents.base import hp
 from gridrl.agents.common.deep import diagnostics_of
 from gridrl.agents.common.onpolicy import OnPolicyAgent, Samples, check_minibatches
-from gridrl.agents.common.policy import categorical_kl, entropy, flat_grad, flatten, log_softmax
+from gridrl.agents.common.policy import categorical_kl, entropy, flat_grad, flatten
 from gridrl.agents.common.rollout import Batch
 from gridrl.levels import Level
 
@@ -96,18 +96,19 @@ class Config:
 # --------------------------------------------------------------------------- the math
 
 
-def surrogate(logits: torch.Tensor, mb: Samples) -> tuple[torch.Tensor, torch.Tensor]:
-    """L = mean_t rho_t A_hat_t (TRPO eq. 14's objective) and every rho_t, for ``logits`` (B, A)."""
-    logp = log_softmax(logits).gather(-1, mb.actions.unsqueeze(-1)).squeeze(-1)
+def surrogate(logp_all: torch.Tensor, mb: Samples) -> tuple[torch.Tensor, torch.Tensor]:
+    """L = mean_t rho_t A_hat_t (TRPO eq. 14's objective) and every rho_t, for ``logp_all`` =
+    log pi_theta(.|s_t), (B, A)."""
+    logp = logp_all.gather(-1, mb.actions.unsqueeze(-1)).squeeze(-1)
     rho = (logp - mb.logp_old).exp()
     return (rho * mb.A_hat).mean(), rho
 
 
-def objective(logits: torch.Tensor, mb: Samples, ent_coef: float) -> torch.Tensor:
+def objective(logp_all: torch.Tensor, mb: Samples, ent_coef: float) -> torch.Tensor:
     """What the step maximises: L + ent_coef * mean_t H(pi_theta(.|s_t)), OpenAI Baselines'
     TRPO gain (surrogate plus ``entcoeff`` times the entropy); ent_coef = 0 is eq. 14's L."""
-    L, _ = surrogate(logits, mb)
-    return L + ent_coef * entropy(log_softmax(logits)).mean() if ent_coef else L
+    L, _ = surrogate(logp_all, mb)
+    return L + ent_coef * entropy(logp_all).mean() if ent_coef else L
 
 
 def conjugate_gradient(
@@ -253,7 +254,7 @@ class TRPO(OnPolicyAgent):
         c = self.config
         params = list(self.actor.parameters())
         theta_old = parameters_to_vector(params).detach().clone()
-        L_old = objective(self.actor(obs), mb, c.ent_coef)
+        L_old = objective(self.actor.log_probs(obs), mb, c.ent_coef)
         g = flat_grad(L_old, params).detach()  # line 7
         kl = categorical_kl(mb.logp_old_all, self.actor.log_probs(obs)).mean()
         Fv = fisher_vector_product(kl, params, c.cg_damping)
@@ -275,9 +276,9 @@ class TRPO(OnPolicyAgent):
         @torch.no_grad()
         def evaluate(theta: torch.Tensor) -> tuple[float, float]:
             vector_to_parameters(theta, params)
-            logits = self.actor(obs)
-            L = objective(logits, mb, ent_coef)
-            kl = categorical_kl(mb.logp_old_all, log_softmax(logits)).mean()
+            logp_all = self.actor.log_probs(obs)  # one log-softmax for L and the KL
+            L = objective(logp_all, mb, ent_coef)
+            kl = categorical_kl(mb.logp_old_all, logp_all).mean()
             return float(L), float(kl)
 
         return evaluate
@@ -298,9 +299,9 @@ class TRPO(OnPolicyAgent):
         )  # fmt: skip
         info["value_loss"] = self.fit_value(obs, mb)  # line 10
         with torch.no_grad():
-            logits = self.actor(obs)
-            L, rho = surrogate(logits, mb)
-            info["entropy"] = float(entropy(log_softmax(logits)).mean())
+            logp_all = self.actor.log_probs(obs)
+            L, rho = surrogate(logp_all, mb)
+            info["entropy"] = float(entropy(logp_all).mean())
             info["policy_loss"] = float(-L)
         return info, rho
 

@@ -115,9 +115,10 @@ def test_the_objective_is_the_surrogate_plus_ent_coef_times_the_mean_entropy():
     p = 1 / (1 + np.exp(-2.0))  # pi(a=0 | s_1)
     L = (1 * 0.5 / 0.5 + -2.0 * (1 - p) / 0.5) / 2  # mean rho_t A_t
     H = (np.log(2) - p * np.log(p) - (1 - p) * np.log(1 - p)) / 2  # mean entropy
-    assert float(surrogate(logits, mb)[0]) == pytest.approx(L, rel=1e-6)
-    assert float(objective(logits, mb, 0.0)) == pytest.approx(L, rel=1e-6)
-    assert float(objective(logits, mb, 0.3)) == pytest.approx(L + 0.3 * H, rel=1e-6)
+    logp_all = torch.log_softmax(logits, dim=-1)
+    assert float(surrogate(logp_all, mb)[0]) == pytest.approx(L, rel=1e-6)
+    assert float(objective(logp_all, mb, 0.0)) == pytest.approx(L, rel=1e-6)
+    assert float(objective(logp_all, mb, 0.3)) == pytest.approx(L + 0.3 * H, rel=1e-6)
 
 
 def test_with_zero_advantages_only_the_entropy_bonus_moves_the_policy_and_it_spreads_it():
