@@ -308,13 +308,12 @@ class DeepAgent(Agent):
         self.is_bandit = isinstance(level, BanditLevel)
         level_gamma = 1.0 if self.is_bandit else level.dynamics.gamma
         self.gamma = level_gamma if getattr(c, "gamma", None) is None else c.gamma
+        self.envs = self.new_envs()
         if isinstance(level, BanditLevel):
-            self.envs: Any = BanditVectorEnv(level, num_envs=self.num_envs, shared_means=True)
             self.n_states, self.n_actions = 1, level.n_arms
             self.one_hot = False
             self.obs_all_t = torch.ones((1, 1))  # one state, one constant feature
         else:
-            self.envs = GridWorldVectorEnv(level, num_envs=self.num_envs, obs="index")
             self.n_states, self.n_actions = level.n_cells, 4
             self.one_hot = getattr(c, "obs", "onehot") == "onehot"
             if self.one_hot:
@@ -333,12 +332,16 @@ class DeepAgent(Agent):
         self.episode_length = np.zeros(self.num_envs, dtype=np.int64)
         self.updates_done = 0
 
+    def new_envs(self) -> Any:
+        """The N copies of the level stepped together: N gridworlds, or N pulls of one bandit
+        (one draw of its true values for all: N independent runs would be N problems)."""
+        if self.is_bandit:
+            return BanditVectorEnv(self.level, num_envs=self.num_envs, shared_means=True)
+        return GridWorldVectorEnv(self.level, num_envs=self.num_envs, obs="index")
+
     def rebuild_environment(self) -> None:
         """New vectorised envs with the edited dynamics; the networks keep what they learned."""
-        if isinstance(self.level, BanditLevel):
-            self.envs = BanditVectorEnv(self.level, num_envs=self.num_envs, shared_means=True)
-        else:
-            self.envs = GridWorldVectorEnv(self.level, num_envs=self.num_envs, obs="index")
+        self.envs = self.new_envs()
         states, _ = self.envs.reset(seed=int(self.rng.integers(2**31)))
         self.states = np.asarray(states)
         self.episode_return[:] = 0.0
