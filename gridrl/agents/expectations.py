@@ -39,6 +39,11 @@ LESSONS: dict[tuple[str, str], str] = {
                                         "termination is not guaranteed for all policies'; Sarsa learns during the "
                                         "episode that a looping policy is poor, MC only at its end (greedy path "
                                         "-18 to -22, or a loop; v* = -15).",
+    ("reinforce", "frozen_lake_8x8"): "§13.4-13.5: REINFORCE learns from whole returns alone, and a uniformly random "
+                                      "policy reaches the goal, the only reward, in 0.19% of its episodes (1 in 525). A "
+                                      "batch of 16 episodes almost never holds a success; with no critic to remember "
+                                      "where a return came from, each success teaches once and is gone (the book's "
+                                      "case for actor-critic). The level recommends 256 episodes a batch.",
 }
 
 
